@@ -1,0 +1,27 @@
+/** Every message the package throws at its user (the developer) lives here, worded once. */
+
+export class CollaboratorConfigError extends Error {
+  constructor(message: string) {
+    super(`adminjs-collaborator: ${message}`)
+    this.name = 'CollaboratorConfigError'
+  }
+}
+
+export const configErrors = {
+  invalidOption: (path: string, problem: string) =>
+    new CollaboratorConfigError(`option \`${path}\`: ${problem}`),
+  unknownOption: (path: string) =>
+    new CollaboratorConfigError(`option \`${path}\` is not known (check its spelling in the README's options table)`),
+  heartbeatTooSlow: (heartbeatIntervalMs: number, lockTtlMs: number) =>
+    new CollaboratorConfigError(
+      `option \`heartbeatIntervalMs\` (${heartbeatIntervalMs}) must be less than half of \`lockTtlMs\` (${lockTtlMs}), or a lease can expire between two renewals`,
+    ),
+  sessionStoreMissing: () =>
+    new CollaboratorConfigError(
+      'attach() needs `session.store`: the same express-session store instance you gave @adminjs/express. Without it each middleware keeps its own memory store and no socket can see the login.',
+    ),
+  cookiePasswordMissing: () =>
+    new CollaboratorConfigError('attach() needs `auth.cookiePassword`: the one given to buildAuthenticatedRouter'),
+  attachedTwice: () => new CollaboratorConfigError('attach() was called twice on the same Collaboration'),
+  closed: () => new CollaboratorConfigError('this Collaboration was closed'),
+}

@@ -1,0 +1,128 @@
+/**
+ * The wire protocol between the edit page (components/) and the socket server (src/server/).
+ * Both sides import this file, so it imports nothing and holds only types and constants.
+ *
+ * Event names are grouped by area (`lock:*`, later `presence:*`, `attention:*`, `chat:*`).
+ * Every client-to-server event carries an acknowledgement callback that receives an `Ack<T>`:
+ * the server always answers, with data or with an error code, never silently.
+ */
+
+/** Bumped on any incompatible change; a client with another version is refused at handshake. */
+export const PROTOCOL_VERSION = 1
+
+/** Error codes a client can receive in a failed acknowledgement or a connect_error. */
+export const ErrorCode = {
+  /** The payload does not match the event's schema. */
+  InvalidPayload: 'invalid_payload',
+  /** The payload is larger than the server accepts for one event. */
+  PayloadTooLarge: 'payload_too_large',
+  /** The event is not known to this server (or its feature is disabled). */
+  UnknownEvent: 'unknown_event',
+  /** The handshake had no logged-in AdminJS session. */
+  Unauthenticated: 'unauthenticated',
+  /** The user may not do this on this resource or record. */
+  Forbidden: 'forbidden',
+  /** The resource or record does not exist. */
+  NotFound: 'not_found',
+  /** The socket has not joined the record it is talking about. */
+  NotJoined: 'not_joined',
+  /** Too many events from this socket in a short time. */
+  RateLimited: 'rate_limited',
+  /** The lock is held by someone else and the request needs it. */
+  LockHeld: 'lock_held',
+  /** The collaboration store (Redis) cannot be reached right now. */
+  StoreUnavailable: 'store_unavailable',
+  /** The client speaks another protocol version. */
+  VersionMismatch: 'version_mismatch',
+  /** The browser page's origin is not the admin's. */
+  BadOrigin: 'bad_origin',
+  /** Anything else; the server logged it. */
+  Internal: 'internal',
+} as const
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+export interface AckError {
+  code: ErrorCode
+  message: string
+}
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: AckError }
+
+export type AckCallback<T> = (reply: Ack<T>) => void
+
+/** What the client sends in `io(url, { auth })`. */
+export interface HandshakeAuth {
+  v: number
+}
+
+/** A record, named the way AdminJS names it. Record ids are strings of any shape. */
+export interface RecordRef {
+  resourceId: string
+  recordId: string
+}
+
+/** Why a page is on a record: `edit` wants the lock, `show` only looks. */
+export type JoinIntent = 'edit' | 'show'
+
+export interface JoinRequest extends RecordRef {
+  /**
+   * A random secret made by one browser tab. The lock belongs to a tab, not to a user, so the
+   * same user's second tab is a viewer. Never broadcast: others see only its `tabId` digest.
+   */
+  tabToken: string
+  intent: JoinIntent
+}
+
+/** The identity the server derived from the AdminJS session. */
+export interface UserView {
+  id: string
+  name: string
+  avatarUrl?: string
+}
+
+/** The lock as everyone on the record may see it. */
+export interface LeaseView {
+  user: UserView
+  /** A public digest of the holder tab's token; a tab compares it with its own `tabId`. */
+  tabId: string
+  /** Grows with every grant of any lock: a newer grant always has a larger fence. */
+  fence: number
+  /** When this holder got the lock (epoch ms, server clock). */
+  sinceMs: number
+  /** How long, from the moment the server sent this, the lease lasts without renewal. */
+  expiresInMs: number
+}
+
+export interface JoinReply {
+  /** This socket's own tab id, to compare with `LeaseView.tabId`. */
+  tabId: string
+  user: UserView
+  /** False when the resource runs with `blockEditing: false`: nobody holds a lock. */
+  locking: boolean
+  lease: LeaseView | null
+}
+
+export interface LockStateEvent extends RecordRef {
+  lease: LeaseView | null
+}
+
+export interface ClientToServerEvents {
+  /** Enter a record's room; with intent `edit` also claim its lock. */
+  'lock:join': (request: JoinRequest, ack: AckCallback<JoinReply>) => void
+  /** Try to claim the lock again (after it was freed, or when its lease should have expired). */
+  'lock:claim': (record: RecordRef, ack: AckCallback<LockStateEvent>) => void
+  /** Move the lock from another tab of the same user to this one. */
+  'lock:takeover': (record: RecordRef, ack: AckCallback<LockStateEvent>) => void
+  /** Leave the record's room, releasing the lock if this tab holds it. */
+  'lock:leave': (record: RecordRef, ack: AckCallback<null>) => void
+}
+
+export interface ServerToClientEvents {
+  /** The lock of a joined record changed hands (or became free). */
+  'lock:state': (state: LockStateEvent) => void
+}
+
+/** The default socket path, below AdminJS's rootPath, used by server and client alike. */
+export function defaultSocketPath(adminRootPath: string): string {
+  return `${adminRootPath.replace(/\/+$/, '')}/collaborator/socket.io`
+}

@@ -1,0 +1,34 @@
+/**
+ * Every text the UI shows, with the wording of django-admin-collaborator where it has one.
+ * Placeholders in braces are filled by the UI: `{editorName}`, `{username}`, `{time}`.
+ * Each text can be overridden in the options, per feature call, or through AdminJS translations
+ * under `messages.<key>` (the translation wins when present).
+ */
+export const defaultTexts = {
+  editorModeText: 'You are in editor mode.',
+  viewerModeText: 'This page is being edited by {editorName}. You cannot make changes until they leave.',
+  editorSinceText: 'Editing since {time}.',
+  claimingEditorText: 'The editor has left. Taking over editing for you…',
+  otherTabText: 'You are editing this record in another tab.',
+  takeOverButtonText: 'Edit in this tab instead',
+  offlineText: 'Collaboration is offline: changes by others are not shown and the lock cannot be checked. Reconnecting…',
+  saveRefusedText: 'Not saved: {editorName} is editing this record. Your changes are still in the form.',
+  saveRefusedOtherTabText: 'Not saved: you are editing this record in another tab. Your changes are still in the form.',
+  storeUnavailableText: 'Not saved: the collaboration service cannot check the edit lock right now. Your changes are still in the form; try again in a moment.',
+  notificationMessage: 'User {username} is requesting the editor\'s attention.',
+  notificationButtonText: 'Request editor attention',
+  notificationRequestSentText: 'Request sent.',
+  chatUserListTitle: 'Online users',
+  chatEmptyStateText: 'No other users online',
+  chatStartConversationText: 'No messages yet. Start the conversation!',
+  chatInputPlaceholder: 'Type a message…',
+  chatOnlineStatusText: 'Online',
+}
+
+export type CollaborationTexts = typeof defaultTexts
+export type TextKey = keyof CollaborationTexts
+
+/** Fills `{name}` placeholders; unknown placeholders stay as they are so a typo is visible. */
+export function fillText(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole)
+}
