@@ -1,0 +1,22 @@
+/**
+ * The data the feature hands to its components through `action.custom`, typed once.
+ * Components import this type (and nothing else from src/ but protocol.ts).
+ */
+import type { CollaborationTexts } from './texts.js'
+
+export const COMPONENT_CONFIG_KEY = 'collaborator'
+
+export interface ComponentConfig {
+  /** Socket.IO path; undefined means `defaultSocketPath(rootPath)` from protocol.ts. */
+  socketPath?: string
+  texts: CollaborationTexts
+  blockEditing: boolean
+  enableChat: boolean
+  /** Seconds between attention requests, to show when the button works again. */
+  notificationRequestInterval: number
+}
+
+/** `action.custom` as the feature writes it. */
+export interface CollaboratorActionCustom {
+  [COMPONENT_CONFIG_KEY]: ComponentConfig
+}
