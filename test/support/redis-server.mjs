@@ -46,7 +46,7 @@ export async function startRedisServer(port) {
     url: `redis://127.0.0.1:${port}`,
     process: child,
     async stop() {
-      if (child.exitCode !== null) return
+      if (child.exitCode !== null || child.signalCode !== null) return
       const exited = new Promise((resolve) => child.once('exit', resolve))
       child.kill('SIGKILL')
       await exited

@@ -1,0 +1,42 @@
+--[[
+  Claims the edit lock of one record: grants it when free, renews it for the claimant that holds it
+  (same token AND same user id: a token alone is not enough), or reports the holder.
+
+  KEYS[1] lease hash of the record (token, userId, userName, avatarUrl, fence, sinceMs)
+  KEYS[2] fence counter shared by every record
+
+  ARGV[1] token      ARGV[2] userId     ARGV[3] userName   ARGV[4] avatarUrl ('' when none)
+  ARGV[5] ttlMs      ARGV[6] nowMs (the caller's clock: becomes sinceMs of a new lease)
+
+  Returns { code, pttl, token, userId, userName, avatarUrl, fence, sinceMs } of the lease after the call
+    code  1 granted (new lease, new fence)
+          2 renewed (the claimant's own lease, same fence, ttl restarted)
+          0 denied  (the fields are the holder's)
+]]
+local lease = KEYS[1]
+
+if redis.call('EXISTS', lease) == 1 then
+  local holder = redis.call('HMGET', lease, 'token', 'userId')
+  local code = 0
+  if holder[1] == ARGV[1] and holder[2] == ARGV[2] then
+    redis.call('PEXPIRE', lease, ARGV[5])
+    code = 2
+  end
+  return { code, redis.call('PTTL', lease),
+    unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
+end
+
+-- A missing counter (first use, or Redis restarted without persistence) starts at the clock, so a
+-- fence granted after a restart is still above every fence handed out before it.
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[2], ARGV[6])
+end
+local fence = redis.call('INCR', KEYS[2])
+
+redis.call('HSET', lease, 'token', ARGV[1], 'userId', ARGV[2], 'userName', ARGV[3], 'fence', fence, 'sinceMs', ARGV[6])
+if ARGV[4] ~= '' then
+  redis.call('HSET', lease, 'avatarUrl', ARGV[4])
+end
+redis.call('PEXPIRE', lease, ARGV[5])
+return { 1, redis.call('PTTL', lease),
+  unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }

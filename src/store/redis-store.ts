@@ -1,0 +1,179 @@
+/**
+ * State in Redis, shared by every process of the admin. The only module that imports ioredis.
+ *
+ * Lock commands fail fast when Redis is away instead of queueing: a claim answered seconds late
+ * could grant a lock its caller has stopped waiting for. So there is no offline queue, no retry
+ * of a command, and a command timeout; the connection itself keeps retrying with exponential
+ * back-off, and `isAvailable()` / the 'status' event tell the rest of the package how it goes.
+ */
+import { EventEmitter } from 'node:events'
+import { Redis, type RedisOptions } from 'ioredis'
+import { configErrors } from '../errors.js'
+import type { RedisConnectionOptions } from '../options.js'
+import { redisKeys } from './keys.js'
+import { lockScripts, replies, type LockScriptName } from './redis-scripts.js'
+import type { Claimant, ClaimResult, Lease, LockStore, Store, TransferCondition, TransferResult } from './store.js'
+
+export interface RedisStoreOptions {
+  /** A `redis://` URL, or an ioredis client: it is duplicated, never used or closed by us. */
+  redis: string | object
+  /** Prefix of every key this store writes. */
+  keyPrefix: string
+  connection: Required<RedisConnectionOptions>
+}
+
+/** The client once `defineCommand` has added the lock scripts: keys first, then arguments. */
+type LockClient = Redis & Record<LockScriptName, (...keysThenArgs: Array<string | number>) => Promise<unknown>>
+
+function isRedisClient(value: object): value is Redis {
+  return typeof (value as { duplicate?: unknown }).duplicate === 'function'
+}
+
+/** Lua's PEXPIRE wants whole milliseconds; a fraction or a negative would be a Redis error mid-script. */
+function wholeMs(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`)
+  return value
+}
+
+function connectionOptions(connection: Required<RedisConnectionOptions>): RedisOptions {
+  return {
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: connection.commandTimeoutMs,
+    connectTimeout: connection.connectTimeoutMs,
+    // Closing a connection that is down still arms a timer to destroy its (long dead) socket,
+    // 2 s by default: long enough to hold up a process that is trying to exit.
+    disconnectTimeout: 200,
+    retryStrategy: (attempt: number) => Math.min(connection.retryDelayMs * 2 ** (attempt - 1), connection.maxRetryDelayMs),
+  }
+}
+
+class RedisLockStore implements LockStore {
+  private readonly keys: ReturnType<typeof redisKeys>
+
+  constructor(
+    private readonly client: LockClient,
+    keyPrefix: string,
+  ) {
+    this.keys = redisKeys(keyPrefix)
+  }
+
+  async claim(recordKey: string, claimant: Claimant, ttlMs: number): Promise<ClaimResult> {
+    const reply = await this.client.lockClaim(
+      this.keys.lock(recordKey), this.keys.fence(),
+      claimant.token, claimant.userId, claimant.userName, claimant.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
+    )
+    return replies.claim(reply)
+  }
+
+  async heartbeat(recordKey: string, token: string, ttlMs: number): Promise<Lease | null> {
+    return replies.lease(await this.client.lockHeartbeat(this.keys.lock(recordKey), token, wholeMs('ttlMs', ttlMs, 1)))
+  }
+
+  async release(recordKey: string, token: string): Promise<boolean> {
+    return replies.done(await this.client.lockRelease(this.keys.lock(recordKey), token))
+  }
+
+  async expireIn(recordKey: string, token: string, graceMs: number): Promise<boolean> {
+    return replies.done(await this.client.lockExpireIn(this.keys.lock(recordKey), token, wholeMs('graceMs', graceMs, 0)))
+  }
+
+  async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
+    const reply = await this.client.lockTransfer(
+      this.keys.lock(recordKey), this.keys.fence(),
+      condition.kind, condition.kind === 'holder-token' ? condition.token : '',
+      to.token, to.userId, to.userName, to.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
+    )
+    return replies.transfer(reply)
+  }
+
+  async get(recordKey: string): Promise<Lease | null> {
+    return replies.lease(await this.client.lockGet(this.keys.lock(recordKey)))
+  }
+}
+
+/** `status`: emitted with true when Redis becomes reachable, false when the connection drops. */
+type StatusEvents = { status: [available: boolean] }
+
+export class RedisStore extends EventEmitter<StatusEvents> implements Store {
+  readonly kind = 'redis'
+  readonly locks: LockStore
+  private readonly client: LockClient
+  private readonly connectTimeoutMs: number
+  private available = false
+  private closed = false
+  private lastError: Error | undefined
+
+  constructor(options: RedisStoreOptions) {
+    super()
+    const redisOptions = connectionOptions(options.connection)
+    if (typeof options.redis === 'string') {
+      this.client = new Redis(options.redis, redisOptions) as LockClient
+    } else if (isRedisClient(options.redis)) {
+      // Our own connection: its settings are ours, and the caller's client stays as it was.
+      this.client = options.redis.duplicate(redisOptions) as LockClient
+    } else {
+      throw configErrors.invalidOption('redis', 'must be a redis:// URL or an ioredis client')
+    }
+    for (const [name, script] of Object.entries(lockScripts)) this.client.defineCommand(name, script)
+    this.connectTimeoutMs = options.connection.connectTimeoutMs
+    this.locks = new RedisLockStore(this.client, options.keyPrefix)
+
+    // Without an 'error' listener ioredis re-throws connection errors and takes the process down.
+    this.client.on('error', (error: Error) => (this.lastError = error))
+    this.client.on('ready', () => this.setAvailable(true))
+    this.client.on('close', () => this.setAvailable(false))
+  }
+
+  /** True while commands can reach Redis. */
+  isAvailable(): boolean {
+    return this.available
+  }
+
+  private setAvailable(available: boolean): void {
+    if (this.available === available) return
+    this.available = available
+    this.emit('status', available)
+  }
+
+  /** Host and port only: the URL may carry a password. */
+  private where(): string {
+    return `${this.client.options.host ?? 'localhost'}:${this.client.options.port ?? 6379}`
+  }
+
+  async ready(): Promise<void> {
+    if (this.closed) throw new Error('adminjs-collaborator: the Redis store was closed')
+    if (this.client.status === 'ready') return
+    await new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer)
+        this.client.off('ready', onReady)
+        this.client.off('end', onEnd)
+        if (error) reject(error)
+        else resolve()
+      }
+      const onReady = () => done()
+      const onEnd = () => done(new Error('adminjs-collaborator: the Redis store was closed before it connected'))
+      const timer = setTimeout(() => {
+        const cause = this.lastError ? `: ${this.lastError.message}` : ''
+        done(new Error(`adminjs-collaborator: Redis at ${this.where()} not reachable within ${this.connectTimeoutMs} ms${cause} (still retrying in the background)`))
+      }, this.connectTimeoutMs)
+      this.client.on('ready', onReady)
+      this.client.on('end', onEnd)
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.client.status === 'ready') {
+      // QUIT lets replies in flight arrive; a dead socket is simply dropped.
+      await this.client.quit().catch(() => this.client.disconnect())
+    } else {
+      this.client.disconnect()
+    }
+    // QUIT resolves before the socket's 'close' event: say it now, so no caller sees a closed store as up.
+    this.setAvailable(false)
+  }
+}

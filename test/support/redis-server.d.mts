@@ -1,0 +1,13 @@
+/** Types for redis-server.mjs, so TypeScript tests can import it. */
+import type { ChildProcess } from 'node:child_process'
+
+export function freePort(): Promise<number>
+
+export interface RedisServer {
+  port: number
+  url: string
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+export function startRedisServer(port?: number): Promise<RedisServer>
