@@ -122,6 +122,13 @@ export interface ServerToClientEvents {
   'lock:state': (state: LockStateEvent) => void
 }
 
+/**
+ * The edit page adds its tab token to the submitted form params under this name, so the server's
+ * save guard can tell the holder tab from the same user's other tab. The guard removes it before
+ * the database adapter sees the params.
+ */
+export const TAB_TOKEN_PARAM = '__collaboratorTab'
+
 /** The default socket path, below AdminJS's rootPath, used by server and client alike. */
 export function defaultSocketPath(adminRootPath: string): string {
   return `${adminRootPath.replace(/\/+$/, '')}/collaborator/socket.io`

@@ -1,0 +1,74 @@
+/**
+ * What everyone but the editor sees over the form: who edits and since when, and in the same user's
+ * other tab a button to move the editing here. The message sticks to the top while the form
+ * scrolls under it; the cover keeps the mouse off the form, which stays visible but unreachable.
+ */
+import React from 'react'
+import { Box, Button, MessageBox, Text } from '@adminjs/design-system'
+import type { LeaseView } from '../src/protocol'
+import type { LockRole } from './hooks/useEditLock'
+import type { TextOf } from './hooks/useTexts'
+
+export interface LockOverlayProps {
+  role: LockRole
+  lease: LeaseView | null
+  text: TextOf
+  onTakeOver: () => void
+}
+
+function since(lease: LeaseView, text: TextOf): string {
+  return text('editorSinceText', { time: new Date(lease.sinceMs).toLocaleTimeString() })
+}
+
+function headline(role: LockRole, lease: LeaseView | null, text: TextOf): string | null {
+  switch (role) {
+    case 'viewer':
+      return lease ? text('viewerModeText', { editorName: lease.user.name }) : null
+    case 'other-tab':
+      return text('otherTabText')
+    case 'claiming':
+      return text('claimingEditorText')
+    case 'offline':
+      return text('offlineText')
+    default:
+      return null
+  }
+}
+
+const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver }) => {
+  const message = headline(role, lease, text)
+  if (message === null) return null
+  const showHolder = (role === 'viewer' || role === 'other-tab') && lease
+  return (
+    <Box data-testid="collaborator-overlay" data-role={role} position="sticky" top={0} zIndex={11} mb="lg">
+      <MessageBox
+        data-testid={role === 'offline' ? 'collaborator-offline' : undefined}
+        variant={role === 'offline' ? 'warning' : 'info'}
+        message={message}
+      >
+        {showHolder ? <Text>{since(lease, text)}</Text> : null}
+        {role === 'other-tab' ? (
+          <Button data-testid="collaborator-takeover" type="button" variant="contained" size="sm" mt="default" onClick={onTakeOver}>
+            {text('takeOverButtonText')}
+          </Button>
+        ) : null}
+      </MessageBox>
+    </Box>
+  )
+}
+
+/** Lies over the locked form and takes every pointer event, so nothing below reacts to the mouse. */
+export const LockCover: React.FC = () => (
+  <Box
+    data-testid="collaborator-cover"
+    position="absolute"
+    top={0}
+    right={0}
+    bottom={0}
+    left={0}
+    zIndex={10}
+    style={{ background: 'rgba(128, 128, 128, 0.08)', cursor: 'not-allowed' }}
+  />
+)
+
+export default LockOverlay

@@ -1,0 +1,84 @@
+/**
+ * `npm run example`: the example admin on http://127.0.0.1:3000/admin with components rebuilt on change.
+ *
+ *   PORT       port to listen on (default 3000; 0 picks a free one)
+ *   HOST       interface to bind (default 127.0.0.1; 0.0.0.0 to reach it from other machines)
+ *   REDIS_URL  redis://… to share locks and presence between several example processes;
+ *              absent keeps them in this process's memory
+ */
+import { startExampleApp } from './app.js'
+import { EXAMPLE_PASSWORD, exampleUsers } from './users.js'
+
+function parsePort(value: string): number {
+  const port = Number(value)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`PORT must be a port number (0-65535), got "${value}".`)
+    process.exit(1)
+  }
+  return port
+}
+
+/** Never print a Redis password that may sit in the URL. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '(unparsable URL)'
+  }
+}
+
+const redisUrl = process.env.REDIS_URL || undefined
+const app = await startExampleApp({
+  port: parsePort(process.env.PORT ?? '3000'),
+  host: process.env.HOST || '127.0.0.1',
+  redisUrl,
+  bundle: 'watch',
+})
+
+const store =
+  app.collaboration.storeKind === 'redis' && redisUrl
+    ? `Redis at ${redactUrl(redisUrl)} (state shared by every process using it)`
+    : 'memory (this process only; set REDIS_URL to share state between processes)'
+const width = Math.max(...exampleUsers.map((user) => user.email.length))
+console.log(
+  [
+    '',
+    `AdminJS collaborator example: ${app.adminUrl}`,
+    `Collaboration store: ${store}`,
+    '',
+    `Log in with password "${EXAMPLE_PASSWORD}" as:`,
+    ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
+    '',
+    'Open a record in two browsers (or a private window) as two editors to see the lock and presence.',
+    'Ctrl+C stops the server.',
+    '',
+  ].join('\n'),
+)
+
+let stopping = false
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) {
+    console.error(`${signal} again: exiting without waiting.`)
+    process.exit(1)
+  }
+  stopping = true
+  console.log(`${signal}: closing…`)
+  // A hung close must not leave the terminal blocked.
+  const forced = setTimeout(() => {
+    console.error('Close took longer than 10 s: exiting anyway.')
+    process.exit(1)
+  }, 10_000)
+  forced.unref()
+  try {
+    await app.close()
+    // Exit explicitly: admin.watch() leaves a rollup watcher running that cannot be stopped.
+    process.exit(0)
+  } catch (error) {
+    console.error('Closing failed:', error)
+    process.exit(1)
+  }
+}
+process.on('SIGINT', (signal) => void stop(signal))
+process.on('SIGTERM', (signal) => void stop(signal))

@@ -1,0 +1,8 @@
+export { Collaboration, type AttachOptions } from './collaboration.js'
+export { type CollaborationOptions, type FeatureOptions, type RedisConnectionOptions, type AdminUser, optionDocs } from './options.js'
+export { defaultTexts, type CollaborationTexts } from './texts.js'
+export { CollaboratorConfigError } from './errors.js'
+export { MemoryStore } from './store/memory-store.js'
+export { RedisStore } from './store/redis-store.js'
+export type { Store, LockStore, Lease, Claimant } from './store/store.js'
+export * from './protocol.js'

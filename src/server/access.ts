@@ -1,0 +1,50 @@
+/**
+ * May this admin be on this record? Asked on every join, with AdminJS's own permission checks
+ * (`isAccessible` of the edit or show action, given the loaded record), so the socket never grants
+ * more than the HTTP admin would.
+ */
+import type AdminJS from 'adminjs'
+import type { BaseRecord, BaseResource } from 'adminjs'
+import { COMPONENT_CONFIG_KEY, type ComponentConfig } from '../component-config.js'
+import { ErrorCode, type JoinIntent, type RecordRef } from '../protocol.js'
+import type { AdminUser } from '../options.js'
+import { AckFailure } from './ack-failure.js'
+
+export interface RecordAccess {
+  resource: BaseResource
+  record: BaseRecord
+  /** The feature's per-resource settings, read back from the edit action it configured. */
+  config: ComponentConfig
+}
+
+function findResource(admin: AdminJS, resourceId: string): BaseResource {
+  try {
+    return admin.findResource(resourceId)
+  } catch {
+    throw new AckFailure(ErrorCode.NotFound, `no resource ${JSON.stringify(resourceId)}`)
+  }
+}
+
+/** The feature's config on a resource, or undefined when the resource does not use the feature. */
+export function featureConfig(resource: BaseResource): ComponentConfig | undefined {
+  const custom = resource.decorate().actions.edit?.custom() as Record<string, unknown> | undefined
+  return custom?.[COMPONENT_CONFIG_KEY] as ComponentConfig | undefined
+}
+
+export async function authorizeRecord(admin: AdminJS, adminUser: AdminUser, ref: RecordRef, intent: JoinIntent): Promise<RecordAccess> {
+  const resource = findResource(admin, ref.resourceId)
+  const config = featureConfig(resource)
+  if (!config) throw new AckFailure(ErrorCode.NotFound, `collaboration is not enabled on resource ${JSON.stringify(ref.resourceId)}`)
+  let record: BaseRecord | null
+  try {
+    record = await resource.findOne(ref.recordId)
+  } catch {
+    // Adapters throw on ids of the wrong shape (e.g. "abc" for a numeric key): no such record.
+    record = null
+  }
+  if (!record) throw new AckFailure(ErrorCode.NotFound, `no record ${JSON.stringify(ref.recordId)} in ${ref.resourceId}`)
+  const action = resource.decorate().actions[intent]
+  const allowed = action ? await action.isAccessible(adminUser as never, record) : false
+  if (!allowed) throw new AckFailure(ErrorCode.Forbidden, `you may not ${intent} this ${ref.resourceId}`)
+  return { resource, record, config }
+}

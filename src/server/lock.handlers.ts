@@ -1,0 +1,124 @@
+/**
+ * The edit lock over Socket.IO: join a record (claiming its lock when editing), claim again when
+ * it frees, take it over from one's own other tab, leave. Every change of holder is broadcast to
+ * the record's room as `lock:state`; freeing is announced so waiting editors claim at once.
+ */
+import { ErrorCode, type JoinReply, type LockStateEvent, type RecordRef } from '../protocol.js'
+import type { Claimant, Lease } from '../store/store.js'
+import { recordKey, recordRoom } from '../store/keys.js'
+import { AckFailure } from './ack-failure.js'
+import { authorizeRecord } from './access.js'
+import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
+import { handle } from './handle.js'
+import { tabIdOf, toLeaseView } from './lease-view.js'
+import { joinRequestSchema, recordRefSchema } from './validation.js'
+
+/**
+ * Sends the record's holder (or null) to everyone on it. Pass the lease when the caller just got it
+ * from the store, to save a round trip; otherwise it is read.
+ */
+export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: Lease | null): Promise<void> {
+  const lease = known !== undefined ? known : await ctx.store.locks.get(recordKey(ref.resourceId, ref.recordId))
+  ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:state', { ...ref, lease: toLeaseView(lease) })
+}
+
+function claimantOf(socket: CollabSocket, token: string): Claimant {
+  const { user } = socket.data
+  return user.avatarUrl
+    ? { token, userId: user.id, userName: user.name, avatarUrl: user.avatarUrl }
+    : { token, userId: user.id, userName: user.name }
+}
+
+function joinedRecord(socket: CollabSocket, ref: RecordRef): JoinedRecord & { key: string } {
+  const key = recordKey(ref.resourceId, ref.recordId)
+  const joined = socket.data.joined.get(key)
+  if (!joined) throw new AckFailure(ErrorCode.NotJoined, 'join the record first')
+  return { ...joined, key }
+}
+
+function joinedEditor(socket: CollabSocket, ref: RecordRef): JoinedRecord & { key: string } {
+  const joined = joinedRecord(socket, ref)
+  if (joined.intent !== 'edit' || !joined.locking) throw new AckFailure(ErrorCode.Forbidden, 'this page does not edit the record')
+  return joined
+}
+
+/** Claims for this tab; on a new grant starts renewing and tells the room. */
+async function claimFor(ctx: ServerContext, socket: CollabSocket, joined: JoinedRecord & { key: string }): Promise<LockStateEvent> {
+  const result = await ctx.store.locks.claim(joined.key, claimantOf(socket, joined.token), ctx.options.lockTtlMs)
+  if (result.granted) {
+    ctx.keeper.track(joined.key, { ref: joined.ref, token: joined.token, socketId: socket.id })
+    if (!result.renewed) await announceLock(ctx, joined.ref, result.lease)
+  }
+  return { ...joined.ref, lease: toLeaseView(result.lease) }
+}
+
+export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): void {
+  const { logger } = ctx
+
+  handle(socket, 'lock:join', joinRequestSchema, async (request): Promise<JoinReply> => {
+    const ref = { resourceId: request.resourceId, recordId: request.recordId }
+    const { config } = await authorizeRecord(ctx.admin, socket.data.adminUser, ref, request.intent)
+    const key = recordKey(ref.resourceId, ref.recordId)
+    const joined: JoinedRecord = { ref, intent: request.intent, token: request.tabToken, tabId: tabIdOf(request.tabToken), locking: config.blockEditing }
+    socket.data.joined.set(key, joined)
+    await socket.join(recordRoom(ref.resourceId, ref.recordId))
+    const reply = { tabId: joined.tabId, user: socket.data.user, locking: joined.locking }
+    if (!joined.locking) return { ...reply, lease: null }
+    if (joined.intent === 'show') return { ...reply, lease: toLeaseView(await ctx.store.locks.get(key)) }
+    const state = await claimFor(ctx, socket, { ...joined, key })
+    return { ...reply, lease: state.lease }
+  }, logger)
+
+  handle(socket, 'lock:claim', recordRefSchema, async (ref) => claimFor(ctx, socket, joinedEditor(socket, ref)), logger)
+
+  handle(socket, 'lock:takeover', recordRefSchema, async (ref): Promise<LockStateEvent> => {
+    const joined = joinedEditor(socket, ref)
+    const result = await ctx.store.locks.transfer(joined.key, { kind: 'same-user' }, claimantOf(socket, joined.token), ctx.options.lockTtlMs)
+    if (!result.transferred) {
+      throw new AckFailure(ErrorCode.LockHeld, `${result.lease?.userName ?? 'someone else'} holds the lock`)
+    }
+    ctx.keeper.track(joined.key, { ref: joined.ref, token: joined.token, socketId: socket.id })
+    await announceLock(ctx, joined.ref, result.lease)
+    return { ...joined.ref, lease: toLeaseView(result.lease) }
+  }, logger)
+
+  handle(socket, 'lock:leave', recordRefSchema, async (ref): Promise<null> => {
+    const joined = joinedRecord(socket, ref)
+    socket.data.joined.delete(joined.key)
+    await socket.leave(recordRoom(ref.resourceId, ref.recordId))
+    ctx.keeper.untrack(joined.key, joined.token)
+    if (joined.locking && (await ctx.store.locks.release(joined.key, joined.token))) await announceLock(ctx, ref, null)
+    return null
+  }, logger)
+
+  socket.on('disconnect', () => {
+    if (ctx.closing) return
+    for (const [key, joined] of socket.data.joined) {
+      if (!ctx.keeper.untrack(key, joined.token)) continue
+      void holdForReconnect(ctx, key, joined).catch((error) => logger.warn('adminjs-collaborator: grace after disconnect failed', error))
+    }
+    socket.data.joined.clear()
+  })
+}
+
+/**
+ * A dropped editor's lease shrinks to the reconnect grace: the same tab coming back within it
+ * renews the lease (same token), otherwise the record frees itself and the room is told.
+ */
+async function holdForReconnect(ctx: ServerContext, key: string, joined: JoinedRecord): Promise<void> {
+  const graceMs = ctx.options.reconnectGraceMs
+  if (graceMs === 0) {
+    if (await ctx.store.locks.release(key, joined.token)) await announceLock(ctx, joined.ref, null)
+    return
+  }
+  if (!(await ctx.store.locks.expireIn(key, joined.token, graceMs))) return
+  const timer = setTimeout(() => {
+    ctx.timers.delete(timer)
+    void ctx.store.locks
+      .get(key)
+      .then((lease) => (lease ? undefined : announceLock(ctx, joined.ref, null)))
+      .catch((error) => ctx.logger.warn('adminjs-collaborator: announcing a freed lock failed', error))
+  }, graceMs + 20)
+  timer.unref()
+  ctx.timers.add(timer)
+}

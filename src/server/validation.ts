@@ -1,0 +1,19 @@
+/**
+ * Schemas of every client-to-server payload. Strict objects: an unknown field is an error, so a
+ * client built for another protocol version fails loudly instead of being half understood.
+ */
+import { z } from 'zod'
+
+/** Ids are strings of any shape (UUIDs, slugs, composite keys), but bounded. */
+const id = z.string().min(1).max(512)
+
+export const recordRefSchema = z.object({ resourceId: id, recordId: id }).strict()
+
+export const joinRequestSchema = z
+  .object({
+    resourceId: id,
+    recordId: id,
+    tabToken: z.string().min(16).max(128).regex(/^[\w-]+$/, 'must be letters, digits, - or _'),
+    intent: z.enum(['edit', 'show']),
+  })
+  .strict()

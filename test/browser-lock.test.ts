@@ -1,0 +1,97 @@
+/**
+ * The edit lock as people see it, in Debian's Chromium against the example admin: alice edits,
+ * bob watches read-only under an overlay naming her, bob's forged save is refused by the server,
+ * and when alice leaves bob becomes the editor in place, with no reload.
+ */
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import type { Browser } from 'playwright-core'
+import { startTestApp, users, type TestApp } from './support/app.js'
+import { launchBrowser, loginInBrowser, waitForRole, type UserSession } from './support/browser.js'
+
+let app: TestApp
+let browser: Browser
+let alice: UserSession
+let bob: UserSession
+let editUrl: string
+let postId: string
+
+/** Screenshots land in test-results/; UPDATE_SCREENSHOTS=1 also refreshes the README's copy. */
+function screenshotPaths(name: string): string[] {
+  mkdirSync('test-results', { recursive: true })
+  const paths = [path.join('test-results', `${name}.png`)]
+  if (process.env.UPDATE_SCREENSHOTS === '1') paths.push(path.join('example', 'screenshots', `${name}.png`))
+  return paths
+}
+
+beforeAll(async () => {
+  app = await startTestApp({ reconnectGraceMs: 500 }, { bundle: 'build' })
+  browser = await launchBrowser()
+  postId = String((await app.postIds())[0])
+  editUrl = `${app.adminUrl}/resources/Post/records/${postId}/edit`
+  alice = await loginInBrowser(browser, app.adminUrl, users.alice)
+  bob = await loginInBrowser(browser, app.adminUrl, users.bob)
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await app?.close()
+})
+
+test('the first on the edit page edits, the second watches read-only, then takes over in place', async () => {
+  await alice.page.goto(editUrl, { waitUntil: 'domcontentloaded' })
+  await waitForRole(alice.page, 'editor')
+  await alice.page.fill('input[name=title]', 'Alice is typing')
+
+  await bob.page.goto(editUrl, { waitUntil: 'domcontentloaded' })
+  await waitForRole(bob.page, 'viewer')
+  const overlay = await bob.page.textContent('[data-testid=collaborator-overlay]')
+  expect(overlay).toContain('This page is being edited by Alice Martin')
+  for (const file of screenshotPaths('viewer-overlay')) await bob.page.screenshot({ path: file })
+
+  // Neither the mouse nor the keyboard reaches the form.
+  const before = await bob.page.inputValue('input[name=title]')
+  expect(await bob.page.isDisabled('input[name=title]')).toBe(true)
+  await bob.page.focus('input[name=title]').catch(() => undefined)
+  await bob.page.keyboard.type('bob sneaks in')
+  await bob.page.locator('input[name=title]').click({ timeout: 1000, force: true }).catch(() => undefined)
+  await bob.page.keyboard.type('and again')
+  expect(await bob.page.inputValue('input[name=title]')).toBe(before)
+
+  // A save bob forges with his session, bypassing the page, is refused and writes nothing.
+  const stored = await app.postById(postId)
+  const forged = await bob.page.request.post(`${app.adminUrl}/api/resources/Post/records/${postId}/edit`, {
+    multipart: { title: 'Forged by Bob' },
+  })
+  const body = (await forged.json()) as { notice?: { type: string; message: string } }
+  expect(body.notice?.type).toBe('error')
+  expect(body.notice?.message).toContain('Alice Martin')
+  expect(await app.postById(postId)).toEqual(stored)
+
+  // Alice leaves; bob's page, never reloaded, becomes the editor with the record's data.
+  await bob.page.evaluate(() => {
+    ;(window as unknown as { notReloaded: boolean }).notReloaded = true
+  })
+  await alice.page.goto(`${app.adminUrl}/resources/Post`, { waitUntil: 'domcontentloaded' })
+  await waitForRole(bob.page, 'editor')
+  expect(await bob.page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true)
+  expect(await bob.page.isDisabled('input[name=title]')).toBe(false)
+  await bob.page.fill('input[name=title]', 'Bob edits now')
+  expect(await bob.page.inputValue('input[name=title]')).toBe('Bob edits now')
+
+  expect(alice.pageErrors).toEqual([])
+  expect(bob.pageErrors).toEqual([])
+}, 60_000)
+
+test("the same user's second tab is a viewer until it takes the lock over", async () => {
+  await bob.page.goto(editUrl, { waitUntil: 'domcontentloaded' })
+  await waitForRole(bob.page, 'editor')
+  const secondTab = await bob.context.newPage()
+  await secondTab.goto(editUrl, { waitUntil: 'domcontentloaded' })
+  await waitForRole(secondTab, 'other-tab')
+  expect(await secondTab.textContent('[data-testid=collaborator-overlay]')).toContain('another tab')
+  await secondTab.click('[data-testid=collaborator-takeover]')
+  await waitForRole(secondTab, 'editor')
+  await waitForRole(bob.page, 'other-tab')
+  await secondTab.close()
+}, 60_000)

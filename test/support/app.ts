@@ -1,0 +1,25 @@
+/**
+ * A real AdminJS app for tests: the example admin (Express, @adminjs/express login, TypeORM on
+ * sql.js), on a port the OS picks, with collaboration options a test may override.
+ */
+import { startExampleApp } from '../../example/app.js'
+import type { CollaborationOptions } from '../../src/index.js'
+import { login } from './clients.js'
+
+export type TestApp = Awaited<ReturnType<typeof startExampleApp>>
+
+export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: { redisUrl?: string; bundle?: 'build' | 'none' } = {}): Promise<TestApp> {
+  return startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true })
+}
+
+export const users = {
+  alice: 'alice@example.com',
+  bob: 'bob@example.com',
+  carol: 'carol@example.com',
+  dave: 'dave@example.com',
+} as const
+
+export async function loginAll(app: TestApp): Promise<Record<keyof typeof users, string>> {
+  const entries = await Promise.all(Object.entries(users).map(async ([name, email]) => [name, await login(app.url, email)] as const))
+  return Object.fromEntries(entries) as Record<keyof typeof users, string>
+}

@@ -1,0 +1,40 @@
+/**
+ * Debian's Chromium driven by playwright-core (never a downloaded browser), one context per user
+ * so that each has its own cookies, logged in through the real AdminJS login form.
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { PASSWORD } from './clients.js'
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  })
+}
+
+export interface UserSession {
+  context: BrowserContext
+  page: Page
+  /** Errors the page threw; a test asserts there were none. */
+  pageErrors: string[]
+}
+
+export async function loginInBrowser(browser: Browser, adminUrl: string, email: string): Promise<UserSession> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const page = await context.newPage()
+  const pageErrors: string[] = []
+  page.on('pageerror', (error) => pageErrors.push(String(error)))
+  // Pages link a Google font; with no network that request may hang, so never wait for 'load'.
+  await page.goto(`${adminUrl}/login`, { waitUntil: 'domcontentloaded' })
+  await page.fill('input[name=email]', email)
+  await page.fill('input[name=password]', PASSWORD)
+  await Promise.all([page.waitForURL((url) => !url.pathname.endsWith('/login'), { waitUntil: 'commit' }), page.click('form button')])
+  return { context, page, pageErrors }
+}
+
+/** Waits until the collaborator wrapper on the page reports the given role. */
+export async function waitForRole(page: Page, role: string, timeout = 10_000): Promise<void> {
+  await page.waitForSelector(`[data-testid=collaborator-status][data-role="${role}"]`, { timeout })
+}
