@@ -51,7 +51,7 @@ console.log(
     `Log in with password "${EXAMPLE_PASSWORD}" as:`,
     ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
     '',
-    'Open a record in two browsers (or a private window) as two editors to see the lock and presence.',
+    'Open a record in two browsers (or a private window) as two editors to see the edit lock.',
     'Ctrl+C stops the server.',
     '',
   ].join('\n'),

@@ -7,14 +7,9 @@ import type { Socket } from 'socket.io'
 import type { z } from 'zod'
 import { ErrorCode, type Ack } from '../protocol.js'
 import { AckFailure } from './ack-failure.js'
+import { StoreUnavailableError } from '../store/store.js'
 
 export type Logger = Pick<Console, 'error' | 'warn' | 'info'>
-
-/** Errors from the store that mean "Redis is not reachable", not a bug of ours. */
-export function isStoreUnavailable(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.name} ${error.message}` : ''
-  return /Connection is closed|Stream isn't writeable|ECONNREFUSED|Command timed out|MaxRetriesPerRequest|enableOfflineQueue|StoreUnavailable/i.test(text)
-}
 
 export function handle<S extends z.ZodTypeAny, T>(
   socket: Socket,
@@ -35,7 +30,7 @@ export function handle<S extends z.ZodTypeAny, T>(
       ack({ ok: true, data: await handler(parsed.data) })
     } catch (error) {
       if (error instanceof AckFailure) return ack({ ok: false, error: error.toAckError() })
-      if (isStoreUnavailable(error)) {
+      if (error instanceof StoreUnavailableError) {
         return ack({ ok: false, error: { code: ErrorCode.StoreUnavailable, message: 'the collaboration store is unreachable; retrying' } })
       }
       logger.error(`adminjs-collaborator: ${event} failed`, error)

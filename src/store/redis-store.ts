@@ -12,7 +12,7 @@ import { configErrors } from '../errors.js'
 import type { RedisConnectionOptions } from '../options.js'
 import { redisKeys } from './keys.js'
 import { lockScripts, replies, type LockScriptName } from './redis-scripts.js'
-import type { Claimant, ClaimResult, Lease, LockStore, Store, TransferCondition, TransferResult } from './store.js'
+import { StoreUnavailableError, type Claimant, type ClaimResult, type Lease, type LockStore, type Store, type TransferCondition, type TransferResult } from './store.js'
 
 export interface RedisStoreOptions {
   /** A `redis://` URL, or an ioredis client: it is duplicated, never used or closed by us. */
@@ -59,8 +59,17 @@ class RedisLockStore implements LockStore {
     this.keys = redisKeys(keyPrefix)
   }
 
+  /** Every failure of a script call is the store being unreachable, in one type for the callers. */
+  private async run(name: LockScriptName, ...keysThenArgs: Array<string | number>): Promise<unknown> {
+    try {
+      return await this.client[name](...keysThenArgs)
+    } catch (error) {
+      throw new StoreUnavailableError(error)
+    }
+  }
+
   async claim(recordKey: string, claimant: Claimant, ttlMs: number): Promise<ClaimResult> {
-    const reply = await this.client.lockClaim(
+    const reply = await this.run('lockClaim',
       this.keys.lock(recordKey), this.keys.fence(),
       claimant.token, claimant.userId, claimant.userName, claimant.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
     )
@@ -68,19 +77,19 @@ class RedisLockStore implements LockStore {
   }
 
   async heartbeat(recordKey: string, token: string, ttlMs: number): Promise<Lease | null> {
-    return replies.lease(await this.client.lockHeartbeat(this.keys.lock(recordKey), token, wholeMs('ttlMs', ttlMs, 1)))
+    return replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), token, wholeMs('ttlMs', ttlMs, 1)))
   }
 
   async release(recordKey: string, token: string): Promise<boolean> {
-    return replies.done(await this.client.lockRelease(this.keys.lock(recordKey), token))
+    return replies.done(await this.run('lockRelease', this.keys.lock(recordKey), token))
   }
 
   async expireIn(recordKey: string, token: string, graceMs: number): Promise<boolean> {
-    return replies.done(await this.client.lockExpireIn(this.keys.lock(recordKey), token, wholeMs('graceMs', graceMs, 0)))
+    return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), token, wholeMs('graceMs', graceMs, 0)))
   }
 
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
-    const reply = await this.client.lockTransfer(
+    const reply = await this.run('lockTransfer',
       this.keys.lock(recordKey), this.keys.fence(),
       condition.kind, condition.kind === 'holder-token' ? condition.token : '',
       to.token, to.userId, to.userName, to.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
@@ -89,7 +98,7 @@ class RedisLockStore implements LockStore {
   }
 
   async get(recordKey: string): Promise<Lease | null> {
-    return replies.lease(await this.client.lockGet(this.keys.lock(recordKey)))
+    return replies.lease(await this.run('lockGet', this.keys.lock(recordKey)))
   }
 }
 

@@ -11,6 +11,17 @@
  * - A lease lives `ttlMs` from its last claim or heartbeat; then the record is free.
  */
 
+/**
+ * The store could not be reached (Redis down, timed out, connection closed). Callers answer with
+ * `store_unavailable` and keep the user's work; it is never a reason to crash or to grant a lock.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`collaboration store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    this.name = 'StoreUnavailableError'
+  }
+}
+
 /** Who asks for a lock. `token` is the tab's secret; `userId` binds it to the logged-in user. */
 export interface Claimant {
   token: string

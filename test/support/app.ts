@@ -5,11 +5,20 @@
 import { startExampleApp } from '../../example/app.js'
 import type { CollaborationOptions } from '../../src/index.js'
 import { login } from './clients.js'
+import { randomUUID } from 'node:crypto'
 
 export type TestApp = Awaited<ReturnType<typeof startExampleApp>>
 
 export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: { redisUrl?: string; bundle?: 'build' | 'none' } = {}): Promise<TestApp> {
   return startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true })
+}
+
+/** Collaboration options for a store kind: Redis is the test run's redis-server, under a fresh prefix. */
+export function storeOptions(kind: 'memory' | 'redis'): Partial<CollaborationOptions> {
+  if (kind === 'memory') return {}
+  const url = process.env.TEST_REDIS_URL
+  if (!url) throw new Error('TEST_REDIS_URL is not set: run the tests through `npm test`')
+  return { redis: url, redisKeyPrefix: `test:${randomUUID()}:` }
 }
 
 export const users = {

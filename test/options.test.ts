@@ -1,0 +1,97 @@
+/**
+ * Options are checked once, at startup, with a message that names the offending key; texts can be
+ * overridden globally and per feature call; the README documents every option and text.
+ */
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import AdminJS, { type Before, type ResourceOptions } from 'adminjs'
+import session from 'express-session'
+import { Collaboration, defaultTexts, optionDocs, CollaboratorConfigError } from '../src/index.js'
+import { COMPONENT_CONFIG_KEY, type ComponentConfig } from '../src/component-config.js'
+
+/** The options a feature gives a resource, as AdminJS would apply them. */
+function applyFeature(collaboration: Collaboration, featureOptions?: Parameters<Collaboration['feature']>[0], previous: ResourceOptions = {}) {
+  const admin = new AdminJS({})
+  return collaboration.feature(featureOptions)(admin, previous)
+}
+
+function configOf(options: ResourceOptions): ComponentConfig {
+  return (options.actions?.edit?.custom as Record<string, ComponentConfig>)[COMPONENT_CONFIG_KEY]!
+}
+
+describe('validation at startup', () => {
+  test.each([
+    [{ lockTTL: 5 }, /option `lockTTL` is not known/],
+    [{ texts: { viewerModeTxt: 'x' } }, /option `texts.viewerModeTxt` is not known/],
+    [{ redisConnection: { retries: 3 } }, /option `redisConnection.retries` is not known/],
+    [{ lockTtlMs: '30s' }, /option `lockTtlMs`: Expected number, received string/],
+    [{ lockTtlMs: -1 }, /option `lockTtlMs`/],
+    [{ enableChat: 'yes' }, /option `enableChat`/],
+    [{ redis: 'localhost:6379' }, /option `redis`/],
+    [{ socketPath: 'no-slash' }, /option `socketPath`/],
+    [{ texts: { viewerModeText: 42 } }, /option `texts.viewerModeText`/],
+    [{ lockTtlMs: 10_000, heartbeatIntervalMs: 6000 }, /heartbeatIntervalMs.*less than half of `lockTtlMs`/],
+  ])('%j is refused', (options, message) => {
+    expect(() => new Collaboration(options as never)).toThrow(CollaboratorConfigError)
+    expect(() => new Collaboration(options as never)).toThrow(message)
+  })
+
+  test('no options means the memory store and the defaults', () => {
+    const collaboration = new Collaboration()
+    expect(collaboration.storeKind).toBe('memory')
+    expect(collaboration.options).toMatchObject({ lockTtlMs: 30_000, heartbeatIntervalMs: 10_000, reconnectGraceMs: 5000, blockEditing: true, enableChat: true, notificationRequestInterval: 15 })
+    expect(collaboration.options.texts).toEqual(defaultTexts)
+  })
+
+  test('a feature call with an unknown key is refused', () => {
+    expect(() => new Collaboration().feature({ textz: {} } as never)).toThrow(/option `feature.textz` is not known/)
+  })
+
+  test('attach needs the shared session store', async () => {
+    const collaboration = new Collaboration()
+    const server = http.createServer()
+    const admin = new AdminJS({})
+    await expect(collaboration.attach(server, { admin, auth: { cookiePassword: 'x'.repeat(32) }, session: {} as never })).rejects.toThrow(/session.store/)
+    await expect(collaboration.attach(server, { admin, auth: { cookiePassword: '' }, session: { store: new session.MemoryStore(), secret: 's' } })).rejects.toThrow(/cookiePassword/)
+    await collaboration.close()
+  })
+})
+
+describe('texts', () => {
+  test('global overrides reach every resource, per-feature overrides only theirs', () => {
+    const collaboration = new Collaboration({ texts: { editorModeText: 'You edit.' } })
+    const plain = configOf(applyFeature(collaboration))
+    const special = configOf(applyFeature(collaboration, { texts: { viewerModeText: '{editorName} has it.' } }))
+    expect(plain.texts.editorModeText).toBe('You edit.')
+    expect(plain.texts.viewerModeText).toBe(defaultTexts.viewerModeText)
+    expect(special.texts.editorModeText).toBe('You edit.')
+    expect(special.texts.viewerModeText).toBe('{editorName} has it.')
+  })
+
+  test("the feature keeps the resource's own edit action custom data and hooks", () => {
+    const before: Before = async (request) => request
+    const options = applyFeature(new Collaboration(), undefined, { actions: { edit: { custom: { mine: 1 }, before } } })
+    expect(options.actions?.edit?.custom).toMatchObject({ mine: 1 })
+    expect(options.actions?.edit?.before).toEqual(expect.arrayContaining([before]))
+    expect((options.actions?.edit?.before as unknown[]).length).toBe(2)
+  })
+
+  test('blockEditing false adds no save guards', () => {
+    const options = applyFeature(new Collaboration(), { blockEditing: false })
+    expect(options.actions?.edit?.before).toBeUndefined()
+    expect(options.actions?.delete).toBeUndefined()
+    expect(configOf(options).blockEditing).toBe(false)
+  })
+})
+
+describe('README', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+
+  test.each(optionDocs.map((doc) => doc.name))('documents the option %s', (name) => {
+    expect(readme).toMatch(new RegExp(`^\\| \`${name}\` \\|`, 'm'))
+  })
+
+  test.each(Object.keys(defaultTexts))('documents the text %s', (key) => {
+    expect(readme).toMatch(new RegExp(`^\\| \`${key}\` \\|`, 'm'))
+  })
+})
