@@ -1,25 +1,47 @@
 /**
- * The edit action of a resource with collaboration: AdminJS's own edit form, wrapped.
+ * The edit action of a resource with collaboration: AdminJS's edit form, with its state owned here.
  * The tab holding the record's lock edits as usual under a slim banner; everyone else sees the
- * same form, unreachable (inert and disabled), under an overlay naming the editor.
+ * same form, unreachable (inert and disabled), under an overlay naming the editor, with a button
+ * to ask them to finish. Above it: who is on the record, requests for the editor, a draft to
+ * restore, and who saved the version the form now shows.
  * Registered by the feature as the `edit` action component under the name 'CollaboratorEdit'.
  */
-import React, { useMemo, type FormEvent } from 'react'
-import { Edit, type ActionProps, type RecordJSON } from 'adminjs'
+import React, { useCallback, useEffect, useMemo, useRef, type FormEvent } from 'react'
+import { Edit, type ActionProps, type RecordJSON, type ResourceJSON } from 'adminjs'
 import { Box, MessageBox } from '@adminjs/design-system'
-import { COMPONENT_CONFIG_KEY, type CollaboratorActionCustom, type ComponentConfig } from '../src/component-config'
+import type { ComponentConfig } from '../src/component-config'
+import { TAB_TOKEN_PARAM, type RecordSavedEvent } from '../src/protocol'
+import AttentionButton from './AttentionButton'
+import AttentionNotices from './AttentionNotices'
 import CollaborationProvider from './CollaborationProvider'
+import { configOf } from './config'
+import DraftNotice from './DraftNotice'
+import EditForm from './EditForm'
 import LockNotices from './LockNotices'
 import LockOverlay, { LockCover } from './LockOverlay'
+import PresenceBar from './PresenceBar'
+import SavedNotice from './SavedNotice'
+import { useAttentionInbox } from './hooks/useAttentionInbox'
+import { useAttentionRequest } from './hooks/useAttentionRequest'
+import { useDraft, type DraftControl } from './hooks/useDraft'
+import { useEditForm } from './hooks/useEditForm'
 import { useEditLock } from './hooks/useEditLock'
+import { useFreshRecord } from './hooks/useFreshRecord'
 import { useInert } from './hooks/useInert'
-import { useRecordRefresh } from './hooks/useRecordRefresh'
-import { useTexts } from './hooks/useTexts'
+import { useLiveUpdates } from './hooks/useLiveUpdates'
+import { usePresence } from './hooks/usePresence'
 import { useTabToken } from './hooks/useTabToken'
-import { TAB_TOKEN_PARAM } from '../src/protocol'
+import { useTexts } from './hooks/useTexts'
 
-function configOf(props: ActionProps): ComponentConfig | undefined {
-  return (props.action.custom as Partial<CollaboratorActionCustom> | undefined)?.[COMPONENT_CONFIG_KEY]
+/**
+ * Params a draft must never hold: password properties, and anything named like a password (a
+ * feature such as @adminjs/passwords adds its field with a custom component, not the type).
+ */
+function privateParams(resource: ResourceJSON): (key: string) => boolean {
+  const paths = Object.values(resource.properties)
+    .filter((property) => property.type === 'password')
+    .map((property) => property.propertyPath)
+  return (key) => /password/i.test(key) || paths.some((path) => key === path || key.startsWith(`${path}.`))
 }
 
 type LockedEditProps = ActionProps & { record: RecordJSON; config: ComponentConfig }
@@ -32,17 +54,61 @@ const columnStyle = { display: 'flex', flexDirection: 'column', flexGrow: 1 } as
 const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const resourceId = props.resource.id
   const recordId = String(props.record.id)
-  const lock = useEditLock({ resourceId, recordId, intent: 'edit', blockEditing: config.blockEditing })
-  const refresh = useRecordRefresh(props.record, resourceId, recordId, lock.gainedAfterWaiting)
+  const ref = { resourceId, recordId }
   const text = useTexts(config.texts, resourceId)
-  const locked = !lock.canEdit
-  // The save carries this tab's token so the server refuses it from the user's other tabs too.
   const tabToken = useTabToken()
-  const record = useMemo(
-    () => (refresh.record && config.blockEditing ? { ...refresh.record, params: { ...refresh.record.params, [TAB_TOKEN_PARAM]: tabToken } } : refresh.record),
-    [refresh.record, config.blockEditing, tabToken],
-  )
-  const formRef = useInert<HTMLDivElement>(locked)
+  const lock = useEditLock({ ...ref, intent: 'edit', blockEditing: config.blockEditing })
+  const presence = usePresence({ ...ref, joined: lock.joined, joinedAtMs: lock.joinedAtMs })
+  const fresh = useFreshRecord(resourceId, recordId, 'edit')
+  const locked = !lock.canEdit
+
+  // The form needs the draft (to forget it once saved) and the draft reads the form.
+  const draftRef = useRef<DraftControl | null>(null)
+  const form = useEditForm(props.record, resourceId, {
+    // Only the submitted params carry the token, so the server can tell this tab from the user's
+    // other tabs; the guard removes it before the database sees the params.
+    submitParams: (): Record<string, string> => (config.blockEditing ? { [TAB_TOKEN_PARAM]: tabToken } : {}),
+    onSaved: () => draftRef.current?.discard(),
+  })
+  const isPrivate = useMemo(() => privateParams(props.resource), [props.resource])
+  const draft = useDraft({ ...ref, userId: lock.me?.id ?? null, editable: lock.canEdit, form, isPrivate })
+  draftRef.current = draft
+  const { storeIfDirty } = draft
+  const { fetchFresh } = fresh
+  const { load } = form
+
+  /** Shows the record as saved now; whatever the user typed goes to the draft first. */
+  const reload = useCallback(async (): Promise<boolean> => {
+    const record = await fetchFresh()
+    if (!record) return false
+    storeIfDirty()
+    load(record)
+    return true
+  }, [fetchFresh, storeIfDirty, load])
+
+  // This tab got the lock after someone else had it (or handed it over): start from saved data.
+  useEffect(() => {
+    if (lock.gainedAfterWaiting > 0) void reload()
+  }, [lock.gainedAfterWaiting, reload])
+
+  const live = useLiveUpdates({
+    ...ref,
+    // The editor's own save answers with the new record; only other tabs need to fetch it.
+    isOwnSave: (event: RecordSavedEvent) => lock.role === 'editor' && event.by.id === lock.me?.id,
+    reload: () => {
+      storeIfDirty()
+      return reload()
+    },
+  })
+
+  const attention = useAttentionRequest(ref)
+  const inbox = useAttentionInbox({
+    ...ref,
+    active: lock.role === 'editor',
+    presentUserIds: lock.joined ? new Set(presence.map(({ user }) => user.id)) : null,
+  })
+
+  const inertRef = useInert<HTMLDivElement>(locked)
 
   // Belt and braces next to `inert` and `disabled`: a locked form never submits.
   const refuseSubmit = (event: FormEvent) => {
@@ -53,17 +119,31 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
 
   const errors = [
     ...(lock.error ? [{ error: lock.error, dismiss: lock.dismissError }] : []),
-    ...(refresh.error ? [{ error: refresh.error, dismiss: refresh.dismissError }] : []),
+    ...(fresh.error ? [{ error: fresh.error, dismiss: fresh.dismissError }] : []),
+    ...(attention.error ? [{ error: attention.error, dismiss: attention.dismissError }] : []),
+    ...(inbox.error ? [{ error: inbox.error, dismiss: inbox.dismissError }] : []),
   ]
+  // Offered once the form is this user's again and holds the latest record, so a restore is laid
+  // over the record they will save, not over one about to be replaced.
+  const offeredDraft = lock.canEdit && !fresh.loading ? draft.draft : null
+  const canAskEditor = lock.role === 'viewer' && lock.lease !== null
 
   return (
     <Box data-testid="collaborator-status" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
+      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} text={text} />
       <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} text={text} />
-      {locked ? <LockOverlay role={lock.role} lease={lock.lease} text={text} onTakeOver={lock.takeOver} /> : null}
+      <AttentionNotices inbox={inbox} text={text} />
+      {offeredDraft ? <DraftNotice draft={offeredDraft} onRestore={draft.restore} onDiscard={draft.discard} text={text} /> : null}
+      {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} text={text} /> : null}
+      {locked ? (
+        <LockOverlay role={lock.role} lease={lock.lease} text={text} onTakeOver={lock.takeOver}>
+          {canAskEditor ? <AttentionButton attention={attention} text={text} /> : null}
+        </LockOverlay>
+      ) : null}
       <Box position="relative" flex flexDirection="column" flexGrow={1}>
-        <div ref={formRef} style={columnStyle} aria-disabled={locked} onSubmitCapture={refuseSubmit}>
+        <div ref={inertRef} style={columnStyle} aria-disabled={locked} onSubmitCapture={refuseSubmit}>
           <fieldset disabled={locked} style={fieldsetStyle}>
-            <Edit {...props} record={record} />
+            <EditForm {...props} form={form} />
           </fieldset>
         </div>
         {locked ? <LockCover /> : null}
@@ -88,7 +168,8 @@ const CollaboratorEdit: React.FC<ActionProps> = (props) => {
   }
   return (
     <CollaborationProvider socketPath={config.socketPath}>
-      <LockedEdit {...props} record={record} config={config} />
+      {/* A new record is a new page: no form state, draft or lock may carry over to it. */}
+      <LockedEdit key={`${props.resource.id}/${String(record.id)}`} {...props} record={record} config={config} />
     </CollaborationProvider>
   )
 }

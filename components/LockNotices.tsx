@@ -11,11 +11,13 @@ export interface LockNoticesProps {
   canEdit: boolean
   errors: ReadonlyArray<{ error: ClientError; dismiss: () => void }>
   text: TextOf
+  /** False on pages that never edit (show), where "editor mode" would mislead. @default true */
+  editorBanner?: boolean
 }
 
-const LockNotices: React.FC<LockNoticesProps> = ({ role, canEdit, errors, text }) => (
+const LockNotices: React.FC<LockNoticesProps> = ({ role, canEdit, errors, text, editorBanner = true }) => (
   <>
-    {role === 'editor' ? (
+    {role === 'editor' && editorBanner ? (
       <Box data-testid="collaborator-banner" mb="lg">
         <MessageBox size="sm" variant="success" message={text('editorModeText')} />
       </Box>

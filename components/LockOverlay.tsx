@@ -1,9 +1,10 @@
 /**
  * What everyone but the editor sees over the form: who edits and since when, and in the same user's
- * other tab a button to move the editing here. The message sticks to the top while the form
+ * other tab a button to move the editing here (and, for other users, whatever the page adds as
+ * children: the attention request). The message sticks to the top while the form
  * scrolls under it; the cover keeps the mouse off the form, which stays visible but unreachable.
  */
-import React from 'react'
+import React, { type ReactNode } from 'react'
 import { Box, Button, MessageBox, Text } from '@adminjs/design-system'
 import type { LeaseView } from '../src/protocol'
 import type { LockRole } from './hooks/useEditLock'
@@ -14,6 +15,8 @@ export interface LockOverlayProps {
   lease: LeaseView | null
   text: TextOf
   onTakeOver: () => void
+  /** Shown under the message, above the cover, so it stays clickable while the form is not. */
+  children?: ReactNode
 }
 
 function since(lease: LeaseView, text: TextOf): string {
@@ -35,7 +38,7 @@ function headline(role: LockRole, lease: LeaseView | null, text: TextOf): string
   }
 }
 
-const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver }) => {
+const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver, children }) => {
   const message = headline(role, lease, text)
   if (message === null) return null
   const showHolder = (role === 'viewer' || role === 'other-tab') && lease
@@ -52,6 +55,7 @@ const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver
             {text('takeOverButtonText')}
           </Button>
         ) : null}
+        {children}
       </MessageBox>
     </Box>
   )

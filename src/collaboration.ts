@@ -14,6 +14,8 @@ import { createSocketServer, type SocketServer } from './server/socket-server.js
 import { MemoryStore } from './store/memory-store.js'
 import { RedisStore } from './store/redis-store.js'
 import type { Store } from './store/store.js'
+import { recordKey } from './store/keys.js'
+import type { RecordRef, UserView } from './protocol.js'
 
 export interface AttachOptions {
   admin: AdminJS
@@ -25,6 +27,9 @@ export interface AttachOptions {
   logger?: Logger
 }
 
+/** How long the last save of a record is remembered, to name its author in a stale-save notice. */
+const SAVE_MEMORY_MS = 24 * 60 * 60_000
+
 function createStore(options: ResolvedOptions): Store {
   if (options.redis === undefined) return new MemoryStore()
   return new RedisStore({ redis: options.redis as never, keyPrefix: options.redisKeyPrefix, connection: options.redisConnection })
@@ -35,6 +40,7 @@ export class Collaboration {
   private readonly store: Store
   private socketServer: SocketServer | undefined
   private closed = false
+  private logger: Logger = console
 
   constructor(options?: CollaborationOptions) {
     this.options = resolveOptions(options)
@@ -52,8 +58,17 @@ export class Collaboration {
       options: this.options,
       feature: resolveFeatureOptions(featureOptions, this.options),
       locks: () => this.store.locks,
+      saves: () => this.store.saves,
       identify: this.options.identify,
+      onSaved: (ref, by, version) => this.announceSave(ref, by, version),
+      logger: this.logger,
     })
+  }
+
+  /** Remembers who saved which version (for stale-save notices) and tells everyone on the record. */
+  private async announceSave(ref: RecordRef, by: UserView, version: string): Promise<void> {
+    this.socketServer?.announceSave(ref, by, version)
+    await this.store.saves.recordSave(recordKey(ref.resourceId, ref.recordId), { userId: by.id, userName: by.name, atMs: Date.now(), version }, SAVE_MEMORY_MS)
   }
 
   /** Starts the socket server on the admin's HTTP server. Call once, after `app.listen()`. */
@@ -62,12 +77,13 @@ export class Collaboration {
     if (this.socketServer) throw configErrors.attachedTwice()
     if (!attach.session?.store) throw configErrors.sessionStoreMissing()
     if (!attach.auth?.cookiePassword) throw configErrors.cookiePasswordMissing()
+    if (attach.logger) this.logger = attach.logger
     this.socketServer = createSocketServer(httpServer, {
       admin: attach.admin,
       store: this.store,
       options: this.options,
       auth: { session: attach.session, cookieName: attach.auth.cookieName, cookiePassword: attach.auth.cookiePassword },
-      logger: attach.logger ?? console,
+      logger: this.logger,
     })
     return this.socketServer
   }

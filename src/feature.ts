@@ -1,7 +1,7 @@
 /**
- * The AdminJS feature: swaps the edit page for the collaborative wrapper, hands it its settings
- * through `action.custom`, and guards edit, delete and bulk delete on the server. No IO of its own:
- * it talks to the lock store through the interface it is given.
+ * The AdminJS feature: swaps the edit and show pages for the collaborative wrappers, hands them
+ * their settings through `action.custom`, guards edit, delete and bulk delete on the server, and
+ * announces saves. No IO of its own: it talks to the store interfaces and callbacks it is given.
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
@@ -10,12 +10,14 @@ import { mergeResourceOptions, type ComponentLoader, type FeatureType, type Reso
 import { COMPONENT_CONFIG_KEY, type ComponentConfig } from './component-config.js'
 import type { AdminUser, ResolvedFeatureOptions, ResolvedOptions } from './options.js'
 import type { UserView } from './protocol.js'
+import { createSaveAnnouncer, type SaveAnnouncerDeps } from './save-announcer.js'
 import { createSaveGuard } from './save-guard.js'
-import type { LockStore } from './store/store.js'
+import type { LockStore, SaveLog } from './store/store.js'
 
 /** Component names are prefixed so they cannot collide with another feature's. */
 export const COMPONENTS = {
   edit: { name: 'CollaboratorEdit', file: 'CollaboratorEdit.tsx' },
+  show: { name: 'CollaboratorShow', file: 'CollaboratorShow.tsx' },
 } as const
 
 /**
@@ -32,18 +34,24 @@ function componentsDir(): string {
   throw new Error('adminjs-collaborator: cannot find its components folder')
 }
 
-function registerComponents(loader: ComponentLoader): { edit: string } {
+function registerComponents(loader: ComponentLoader): Record<keyof typeof COMPONENTS, string> {
   const dir = componentsDir()
   // add() throws on a second registration with a different path, and is a no-op for the same one,
   // so several resources with the feature share one bundled component.
-  return { edit: loader.add(COMPONENTS.edit.name, path.join(dir, COMPONENTS.edit.file)) }
+  return {
+    edit: loader.add(COMPONENTS.edit.name, path.join(dir, COMPONENTS.edit.file)),
+    show: loader.add(COMPONENTS.show.name, path.join(dir, COMPONENTS.show.file)),
+  }
 }
 
 export interface FeatureDeps {
   options: ResolvedOptions
   feature: ResolvedFeatureOptions
   locks: () => LockStore
+  saves: () => SaveLog
   identify: (admin: AdminUser) => UserView
+  onSaved: SaveAnnouncerDeps['onSaved']
+  logger: SaveAnnouncerDeps['logger']
 }
 
 export function buildCollaborationFeature(deps: FeatureDeps): FeatureType {
@@ -54,20 +62,27 @@ export function buildCollaborationFeature(deps: FeatureDeps): FeatureType {
     enableChat: deps.feature.enableChat,
     notificationRequestInterval: deps.options.notificationRequestInterval,
   }
-  const guard = createSaveGuard({ locks: deps.locks, identify: deps.identify, texts: deps.feature.texts })
+  const guard = createSaveGuard({ locks: deps.locks, saves: deps.saves, identify: deps.identify, texts: deps.feature.texts, blockEditing: deps.feature.blockEditing })
+  const announcer = createSaveAnnouncer({ identify: deps.identify, onSaved: deps.onSaved, logger: deps.logger })
 
   return (admin, previous: ResourceOptions = {}) => {
     const components = registerComponents(admin.componentLoader)
-    const guards = deps.feature.blockEditing
+    const lockGuards = deps.feature.blockEditing
     const ours: ResourceOptions = {
       actions: {
         edit: {
           component: components.edit,
           // Keep whatever custom data the resource already gave its edit action.
           custom: { ...(previous.actions?.edit?.custom ?? {}), [COMPONENT_CONFIG_KEY]: config },
-          ...(guards ? { before: [guard.edit] } : {}),
+          // The edit guard also refuses stale saves, so it stays without locking.
+          before: [guard.edit],
+          after: [announcer.edit],
         },
-        ...(guards ? { delete: { before: [guard.remove] }, bulkDelete: { before: [guard.bulkRemove] } } : {}),
+        show: {
+          component: components.show,
+          custom: { ...(previous.actions?.show?.custom ?? {}), [COMPONENT_CONFIG_KEY]: config },
+        },
+        ...(lockGuards ? { delete: { before: [guard.remove] }, bulkDelete: { before: [guard.bulkRemove] } } : {}),
       },
     }
     return mergeResourceOptions(previous, ours)

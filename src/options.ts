@@ -55,6 +55,10 @@ export interface CollaborationOptions {
   heartbeatIntervalMs?: number
   /** After an editor's connection drops, how long the lock waits for that tab to come back. @default 5000 */
   reconnectGraceMs?: number
+  /** Socket.IO ping interval: with pingTimeoutMs, how soon a silently vanished tab is noticed. @default 10000 */
+  pingIntervalMs?: number
+  /** Socket.IO ping timeout. @default 5000 */
+  pingTimeoutMs?: number
   /** Largest accepted event payload, in bytes of JSON. @default 16384 */
   maxEventBytes?: number
   /** Events one socket may send per second (burst: twice that). @default 20 */
@@ -83,6 +87,8 @@ export interface ResolvedOptions {
   lockTtlMs: number
   heartbeatIntervalMs: number
   reconnectGraceMs: number
+  pingIntervalMs: number
+  pingTimeoutMs: number
   maxEventBytes: number
   eventsPerSecond: number
 }
@@ -103,6 +109,8 @@ export const optionDocs: Array<{ name: string; default: string; meaning: string 
   { name: 'lockTtlMs', default: '30000', meaning: 'A lease not renewed for this long frees the record (bound for a crashed server process).' },
   { name: 'heartbeatIntervalMs', default: '10000', meaning: 'How often the server renews its connected editors\' leases; must be under half of `lockTtlMs`.' },
   { name: 'reconnectGraceMs', default: '5000', meaning: "How long a dropped editor's lock waits for that tab to reconnect." },
+  { name: 'pingIntervalMs', default: '10000', meaning: 'Socket.IO ping interval; a silently vanished tab is noticed within `pingIntervalMs + pingTimeoutMs`.' },
+  { name: 'pingTimeoutMs', default: '5000', meaning: 'Socket.IO ping timeout.' },
   { name: 'maxEventBytes', default: '16384', meaning: 'Largest accepted socket event, in bytes of JSON.' },
   { name: 'eventsPerSecond', default: '20', meaning: 'Events one socket may send per second (burst twice that).' },
 ]
@@ -138,6 +146,8 @@ const optionsSchema = z
     lockTtlMs: positiveInt.optional(),
     heartbeatIntervalMs: positiveInt.optional(),
     reconnectGraceMs: z.number().int().nonnegative().optional(),
+    pingIntervalMs: positiveInt.optional(),
+    pingTimeoutMs: positiveInt.optional(),
     maxEventBytes: positiveInt.optional(),
     eventsPerSecond: positiveInt.optional(),
   })
@@ -201,6 +211,8 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     lockTtlMs,
     heartbeatIntervalMs,
     reconnectGraceMs: given.reconnectGraceMs ?? 5000,
+    pingIntervalMs: given.pingIntervalMs ?? 10_000,
+    pingTimeoutMs: given.pingTimeoutMs ?? 5000,
     maxEventBytes: given.maxEventBytes ?? 16_384,
     eventsPerSecond: given.eventsPerSecond ?? 20,
   }

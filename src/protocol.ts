@@ -44,6 +44,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 export interface AckError {
   code: ErrorCode
   message: string
+  /** With `rate_limited`: when the same request will be accepted again. */
+  retryInMs?: number
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: AckError }
@@ -100,6 +102,49 @@ export interface JoinReply {
   /** False when the resource runs with `blockEditing: false`: nobody holds a lock. */
   locking: boolean
   lease: LeaseView | null
+  /** Everyone on the record right now, this tab included, so a late joiner sees them all. */
+  presence: PresenceUser[]
+}
+
+/** One person on a record, however many tabs they have open there. */
+export interface PresenceUser {
+  user: UserView
+  /** How many of their tabs are on the record. */
+  tabs: number
+  /** True when one of their tabs is on the edit page (the lock holder is told apart by the lease). */
+  onEditPage: boolean
+  /** When their first tab arrived (epoch ms, server clock). Users are listed in this order. */
+  sinceMs: number
+}
+
+export interface PresenceStateEvent extends RecordRef {
+  users: PresenceUser[]
+}
+
+/** A viewer asked the editor to finish; sent to the editor's tab only. */
+export interface AttentionRequestedEvent extends RecordRef {
+  from: UserView
+  /** The requesting tab: the editor may hand the lock over to it. */
+  fromTabId: string
+  atMs: number
+}
+
+export interface AttentionReply {
+  /** When this user may ask again on this record. */
+  retryInMs: number
+}
+
+export interface HandOverRequest extends RecordRef {
+  /** A tab that asked for attention on this record (from `attention:requested`). */
+  toTabId: string
+}
+
+/** A save of the record succeeded; only the server sends this, after the database write. */
+export interface RecordSavedEvent extends RecordRef {
+  by: UserView
+  /** The record's version after the save (see `VERSION_PARAM`). */
+  version: string
+  atMs: number
 }
 
 export interface LockStateEvent extends RecordRef {
@@ -115,11 +160,21 @@ export interface ClientToServerEvents {
   'lock:takeover': (record: RecordRef, ack: AckCallback<LockStateEvent>) => void
   /** Leave the record's room, releasing the lock if this tab holds it. */
   'lock:leave': (record: RecordRef, ack: AckCallback<null>) => void
+  /** The holder gives the lock to a tab that asked for attention. */
+  'lock:handover': (request: HandOverRequest, ack: AckCallback<LockStateEvent>) => void
+  /** A viewer asks the editor to finish; refused with `rate_limited` (and retryInMs) too soon after the last. */
+  'attention:request': (record: RecordRef, ack: AckCallback<AttentionReply>) => void
 }
 
 export interface ServerToClientEvents {
   /** The lock of a joined record changed hands (or became free). */
   'lock:state': (state: LockStateEvent) => void
+  /** Who is on a joined record changed. */
+  'presence:state': (state: PresenceStateEvent) => void
+  /** To the editor's tab: a viewer asks them to finish. */
+  'attention:requested': (event: AttentionRequestedEvent) => void
+  /** The record was saved (by anyone, through the admin). */
+  'record:saved': (event: RecordSavedEvent) => void
 }
 
 /**
@@ -128,6 +183,13 @@ export interface ServerToClientEvents {
  * the database adapter sees the params.
  */
 export const TAB_TOKEN_PARAM = '__collaboratorTab'
+
+/**
+ * The record's version as the edit page loaded it: a digest of the record's stored values, added
+ * by the server to the edit action's record params and submitted back with the form. A save whose
+ * version differs from the stored record's current digest is stale and refused.
+ */
+export const VERSION_PARAM = '__collaboratorVersion'
 
 /** The default socket path, below AdminJS's rootPath, used by server and client alike. */
 export function defaultSocketPath(adminRootPath: string): string {

@@ -3,11 +3,9 @@
  * bob watches read-only under an overlay naming her, bob's forged save is refused by the server,
  * and when alice leaves bob becomes the editor in place, with no reload.
  */
-import { mkdirSync } from 'node:fs'
-import path from 'node:path'
 import type { Browser } from 'playwright-core'
 import { startTestApp, users, type TestApp } from './support/app.js'
-import { launchBrowser, loginInBrowser, waitForRole, type UserSession } from './support/browser.js'
+import { launchBrowser, loginInBrowser, screenshotPaths, waitForRole, type UserSession } from './support/browser.js'
 
 let app: TestApp
 let browser: Browser
@@ -16,13 +14,6 @@ let bob: UserSession
 let editUrl: string
 let postId: string
 
-/** Screenshots land in test-results/; UPDATE_SCREENSHOTS=1 also refreshes the README's copy. */
-function screenshotPaths(name: string): string[] {
-  mkdirSync('test-results', { recursive: true })
-  const paths = [path.join('test-results', `${name}.png`)]
-  if (process.env.UPDATE_SCREENSHOTS === '1') paths.push(path.join('example', 'screenshots', `${name}.png`))
-  return paths
-}
 
 beforeAll(async () => {
   app = await startTestApp({ reconnectGraceMs: 500 }, { bundle: 'build' })

@@ -76,10 +76,11 @@ describe('texts', () => {
     expect((options.actions?.edit?.before as unknown[]).length).toBe(2)
   })
 
-  test('blockEditing false adds no save guards', () => {
+  test('blockEditing false adds no lock guards on delete (the edit guard stays for stale saves)', () => {
     const options = applyFeature(new Collaboration(), { blockEditing: false })
-    expect(options.actions?.edit?.before).toBeUndefined()
+    expect(options.actions?.edit?.before).toHaveLength(1)
     expect(options.actions?.delete).toBeUndefined()
+    expect(options.actions?.bulkDelete).toBeUndefined()
     expect(configOf(options).blockEditing).toBe(false)
   })
 })

@@ -4,39 +4,24 @@
  */
 import { ErrorCode, type JoinReply, type LockStateEvent } from '../src/protocol.js'
 import { loginAll, startTestApp, storeOptions, type TestApp } from './support/app.js'
-import { newTabToken, nextEvent, openSocket, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
+import { newTabToken, nextEvent, openSocket, recordEvents, request, unwrap } from './support/clients.js'
+import { RecordTabs } from './support/record-tabs.js'
 
 // The same behaviour with the embedded memory store and with Redis (a real redis-server).
 describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
   const post = { resourceId: 'Post', recordId: '1' }
   let app: TestApp
   let cookies: Awaited<ReturnType<typeof loginAll>>
-  const sockets: TestSocket[] = []
-  const joins: Array<{ socket: TestSocket; ref: typeof post }> = []
-
-  async function tab(cookie: string): Promise<TestSocket> {
-    const socket = await openSocket(app.url, { cookie })
-    sockets.push(socket)
-    return socket
-  }
-
-  async function joinAs(cookie: string, ref = post, intent: 'edit' | 'show' = 'edit', token = newTabToken()) {
-    const socket = await tab(cookie)
-    const reply = unwrap(await request<JoinReply>(socket, 'lock:join', { ...ref, tabToken: token, intent }))
-    joins.push({ socket, ref })
-    return { socket, reply, token }
-  }
+  const tabs = new RecordTabs(() => app.url)
+  const tab = (cookie: string) => tabs.open(cookie)
+  const joinAs = (cookie: string, ref = post, intent: 'edit' | 'show' = 'edit', token = newTabToken()) => tabs.join(cookie, ref, intent, token)
 
   beforeAll(async () => {
     app = await startTestApp({ reconnectGraceMs: 300, ...storeOptions(store) })
     cookies = await loginAll(app)
   })
 
-  afterEach(async () => {
-    // Leave explicitly, so no lease lingers in its reconnect grace into the next test.
-    for (const { socket, ref } of joins.splice(0)) if (socket.connected) await request(socket, 'lock:leave', ref)
-    for (const socket of sockets.splice(0)) socket.close()
-  })
+  afterEach(() => tabs.closeAll())
 
   afterAll(async () => {
     await app?.close()
@@ -59,8 +44,8 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     test('is refused from a foreign origin, accepted from the admin origin', async () => {
       await expect(openSocket(app.url, { cookie: cookies.alice, origin: 'http://evil.example' })).rejects.toThrow()
       const socket = await openSocket(app.url, { cookie: cookies.alice, origin: app.url })
-      sockets.push(socket)
       expect(socket.connected).toBe(true)
+      socket.close()
     })
 
     test('is refused for another protocol version', async () => {

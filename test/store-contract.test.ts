@@ -1,13 +1,14 @@
 /**
- * The lock rules of src/store/store.ts, proven once and run against both stores: MemoryStore, and
- * RedisStore on the real redis-server the jest global setup started (TEST_REDIS_URL).
+ * The rules of src/store/store.ts (locks, presence, attention, saves), proven once and run against
+ * both stores: MemoryStore, and RedisStore on the real redis-server the jest global setup started
+ * (TEST_REDIS_URL). Expiry is awaited by polling with a timeout, never by sleeping a fixed time.
  */
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { recordKey } from '../src/store/keys.js'
 import { MemoryStore } from '../src/store/memory-store.js'
 import { RedisStore } from '../src/store/redis-store.js'
-import type { Claimant, Lease, Store } from '../src/store/store.js'
+import { StoreUnavailableError, type Claimant, type Lease, type PresenceEntry, type SaveInfo, type Store } from '../src/store/store.js'
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.mjs'
 
 const redisUrl = (): string => {
@@ -84,18 +85,27 @@ function expectHeldBy(lease: Lease | null, who: Claimant): Lease {
   return lease!
 }
 
-function lockStoreContract(makeHarness: () => StoreHarness): void {
+/** Record ids users can have; their record keys must all differ, and so must what is stored under them. */
+function oddRecordKeys(): string[] {
+  const uuid = randomUUID()
+  const pairs: Array<[string, string]> = [
+    ['posts', 'a:b'], ['posts:a', 'b'], ['posts', 'a'], ['posts', 'a/b'], ['posts/a', 'b'],
+    ['posts', 'a%3Ab'], ['posts', 'a b'], ['posts', ''], ['posts', 'ünïcødé'], ['posts', '🔒'],
+    ['posts', uuid], ['posts', uuid.toUpperCase()], ['Posts', 'a'], ['posts', 'lock:posts:a'],
+  ]
+  const keys = pairs.map(([resource, id]) => recordKey(resource, id))
+  expect(new Set(keys).size).toBe(keys.length)
+  return keys
+}
+
+/**
+ * Registers the hooks that give each test a fresh namespace; the function returned opens a store
+ * on it, closed after the test (stores opened in one test share their state).
+ */
+function useStores(makeHarness: () => StoreHarness): () => Promise<Store> {
   let harness: StoreHarness
   let namespace: string
   let opened: Store[]
-
-  /** A store on this test's namespace, closed after the test. */
-  const open = async (): Promise<Store> => {
-    const store = harness.open(namespace)
-    opened.push(store)
-    await store.ready()
-    return store
-  }
 
   beforeEach(() => {
     harness = makeHarness()
@@ -106,6 +116,17 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
   afterEach(async () => {
     await Promise.all(opened.map((store) => store.close()))
   })
+
+  return async () => {
+    const store = harness.open(namespace)
+    opened.push(store)
+    await store.ready()
+    return store
+  }
+}
+
+function lockStoreContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
 
   describe('claim', () => {
     test('a free record is granted with a fence, the claimant and a deadline', async () => {
@@ -336,15 +357,8 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
 
   test('record ids with colons, slashes, unicode and UUIDs never share a lease', async () => {
     const { locks } = await open()
-    const uuid = randomUUID()
-    const pairs: Array<[string, string]> = [
-      ['posts', 'a:b'], ['posts:a', 'b'], ['posts', 'a'], ['posts', 'a/b'], ['posts/a', 'b'],
-      ['posts', 'a%3Ab'], ['posts', 'a b'], ['posts', ''], ['posts', 'ünïcødé'], ['posts', '🔒'],
-      ['posts', uuid], ['posts', uuid.toUpperCase()], ['Posts', 'a'], ['posts', 'lock:posts:a'],
-    ]
-    const keys = pairs.map(([resource, id]) => recordKey(resource, id))
-    expect(new Set(keys).size).toBe(keys.length)
-    const holders = pairs.map((_, i) => claimant(`user-${i}`))
+    const keys = oddRecordKeys()
+    const holders = keys.map((_, i) => claimant(`user-${i}`))
     const results = await Promise.all(keys.map((key, i) => locks.claim(key, holders[i]!, LONG)))
     expect(results.every((result) => result.granted && !result.renewed)).toBe(true)
     for (const [i, key] of keys.entries()) expectHeldBy(await locks.get(key), holders[i]!)
@@ -369,10 +383,318 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
   })
 }
 
+
+let entryCount = 0
+/** A connection's presence entry; `sinceMs` defaults to a counter so arrival order is the call order. */
+const entry = (userId: string, extra: Partial<PresenceEntry> = {}): PresenceEntry => ({
+  id: `socket-${randomUUID()}`,
+  userId,
+  userName: `User ${userId}`,
+  tabId: randomUUID(),
+  intent: 'show',
+  sinceMs: 1_700_000_000_000 + ++entryCount,
+  ...extra,
+})
+
+function presenceContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+  const key = recordKey('posts', '1')
+
+  /** Lists until `accept` takes the list; the list it took. */
+  const listUntil = (presence: Store['presence'], what: string, accept: (list: PresenceEntry[]) => boolean) =>
+    eventually(what, async () => {
+      const list = await presence.list(key)
+      return accept(list) ? list : undefined
+    })
+
+  test('join returns everyone present, the joiner included, and list agrees', async () => {
+    const { presence } = await open()
+    const ann = entry('ann', { avatarUrl: 'https://example.com/ann.png', userName: 'Ann Ünïcødé 👋', intent: 'edit' })
+    const bob = entry('bob')
+    expect(await presence.join(key, ann, LONG)).toEqual([ann])
+    expect(await presence.join(key, bob, LONG)).toEqual([ann, bob])
+    expect(await presence.list(key)).toEqual([ann, bob])
+    expect((await presence.list(key))[1]!.avatarUrl).toBeUndefined()
+    expect(await presence.list(recordKey('posts', '2'))).toEqual([])
+  })
+
+  test('a second connection of the same user is a separate entry; leave removes only that one', async () => {
+    const { presence } = await open()
+    const firstTab = entry('ann')
+    const secondTab = entry('ann')
+    const bob = entry('bob')
+    await presence.join(key, firstTab, LONG)
+    await presence.join(key, secondTab, LONG)
+    expect(await presence.join(key, bob, LONG)).toEqual([firstTab, secondTab, bob])
+    expect(await presence.leave(key, firstTab.id)).toEqual([secondTab, bob])
+    expect(await presence.leave(key, 'socket-never-joined')).toEqual([secondTab, bob])
+    expect(await presence.leave(key, firstTab.id)).toEqual([secondTab, bob])
+    expect(await presence.list(key)).toEqual([secondTab, bob])
+    await presence.leave(key, secondTab.id)
+    expect(await presence.leave(key, bob.id)).toEqual([])
+    expect(await presence.list(key)).toEqual([])
+  })
+
+  test('joining again with the same id refreshes the entry instead of adding one', async () => {
+    const { presence } = await open()
+    const ann = entry('ann')
+    await presence.join(key, ann, LONG)
+    const editing = { ...ann, intent: 'edit' as const }
+    expect(await presence.join(key, editing, LONG)).toEqual([editing])
+  })
+
+  test('the list is in arrival order: by sinceMs, then by id', async () => {
+    const { presence } = await open()
+    const third = entry('carol', { sinceMs: 3000 })
+    const first = entry('ann', { sinceMs: 1000 })
+    const tieB = entry('bob', { sinceMs: 2000, id: 'socket-b' })
+    const tieA = entry('dan', { sinceMs: 2000, id: 'socket-a' })
+    for (const one of [third, first, tieB, tieA]) await presence.join(key, one, LONG)
+    expect(await presence.list(key)).toEqual([first, tieA, tieB, third])
+  })
+
+  test('an entry not renewed within its ttl is dropped', async () => {
+    const { presence } = await open()
+    const ann = entry('ann')
+    const bob = entry('bob')
+    await presence.join(key, ann, 150)
+    await presence.join(key, bob, LONG)
+    await listUntil(presence, 'ann to be dropped', (list) => list.length === 1)
+    expect(await presence.list(key)).toEqual([bob])
+    // Only a join brings it back.
+    expect(await presence.join(key, ann, LONG)).toEqual([ann, bob])
+  })
+
+  test('renew keeps entries alive and returns true exactly when it dropped someone', async () => {
+    const { presence } = await open()
+    const ann = entry('ann')
+    const bob = entry('bob')
+    await presence.join(key, ann, 150)
+    await presence.join(key, bob, 300)
+    const answers: boolean[] = []
+    await eventually('a renewal that drops bob', async () => {
+      const dropped = await presence.renew(key, [ann.id], 150)
+      answers.push(dropped)
+      return dropped ? true : undefined
+    })
+    // Renewed every few ms, ann outlived bob and her own first ttl; only the renewal that dropped
+    // bob said so.
+    expect(answers[0]).toBe(false)
+    expect(await presence.list(key)).toEqual([ann])
+    expect(await presence.renew(key, [ann.id], 150)).toBe(false)
+    expect(await presence.renew(key, [], 150)).toBe(false)
+  })
+
+  test('renew never brings back an entry that left or expired', async () => {
+    const { presence } = await open()
+    const ann = entry('ann')
+    const bob = entry('bob')
+    const carol = entry('carol')
+    await presence.join(key, ann, LONG)
+    await presence.join(key, bob, LONG)
+    await presence.join(key, carol, 100)
+    await presence.leave(key, ann.id)
+    await listUntil(presence, 'carol to be dropped', (list) => list.length === 1)
+    expect(await presence.renew(key, [ann.id, bob.id, carol.id, 'socket-never-joined'], LONG)).toBe(false)
+    expect(await presence.list(key)).toEqual([bob])
+    // Not on another record either.
+    expect(await presence.renew(recordKey('posts', '2'), [bob.id], LONG)).toBe(false)
+    expect(await presence.list(recordKey('posts', '2'))).toEqual([])
+  })
+
+  test('record ids with colons, slashes, unicode and UUIDs never share presence', async () => {
+    const { presence } = await open()
+    const keys = oddRecordKeys()
+    const entries = keys.map((_, i) => entry(`user-${i}`))
+    await Promise.all(keys.map((one, i) => presence.join(one, entries[i]!, LONG)))
+    for (const [i, one] of keys.entries()) expect(await presence.list(one)).toEqual([entries[i]])
+  })
+
+  test('entries joined through one store are seen, renewed and removed through another', async () => {
+    const [first, second] = [await open(), await open()]
+    const ann = entry('ann')
+    const bob = entry('bob')
+    await first.presence.join(key, ann, 200)
+    expect(await second.presence.join(key, bob, LONG)).toEqual([ann, bob])
+    expect(await second.presence.renew(key, [ann.id], LONG)).toBe(false)
+    expect(await first.presence.leave(key, bob.id)).toEqual([ann])
+    expect(await second.presence.list(key)).toEqual([ann])
+  })
+}
+
+function attentionContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+  const key = recordKey('posts', '1')
+
+  describe('throttle', () => {
+    test('lets the first request go, then answers the ms left until the interval has passed', async () => {
+      const { attention } = await open()
+      expect(await attention.throttle('ask:ann', 200)).toBe(0)
+      const waits: number[] = []
+      await eventually('the interval to pass', async () => {
+        const left = await attention.throttle('ask:ann', 200)
+        if (left === 0) return true
+        waits.push(left)
+        return undefined
+      })
+      expect(waits.length).toBeGreaterThan(0)
+      for (const left of waits) {
+        expect(left).toBeGreaterThan(0)
+        expect(left).toBeLessThanOrEqual(200)
+      }
+      // That 0 started the next interval.
+      expect(await attention.throttle('ask:ann', 200)).toBeGreaterThan(0)
+    })
+
+    test('keys are independent', async () => {
+      const { attention } = await open()
+      expect(await attention.throttle('ask:ann', LONG)).toBe(0)
+      expect(await attention.throttle('ask:bob', LONG)).toBe(0)
+      expect(await attention.throttle('ask:ann:2', LONG)).toBe(0)
+      expect(await attention.throttle('ask:ann', LONG)).toBeGreaterThan(LONG - 1000)
+    })
+
+    test('of 50 concurrent requests on one key exactly one goes', async () => {
+      const stores = await Promise.all(Array.from({ length: 10 }, () => open()))
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => stores[i % stores.length]!.attention.throttle('ask:race', LONG)))
+      expect(answers.filter((left) => left === 0)).toHaveLength(1)
+      expect(answers.every((left) => left === 0 || (left > 0 && left <= LONG))).toBe(true)
+    })
+  })
+
+  describe('candidates', () => {
+    test('a candidacy is taken once, with the claimant as it was put', async () => {
+      const { attention } = await open()
+      const ann = claimant('ann', { avatarUrl: 'https://example.com/ann.png', userName: 'Ann Ünïcødé' })
+      const bob = claimant('bob')
+      await attention.putCandidate(key, 'tab-ann', ann, LONG)
+      await attention.putCandidate(key, 'tab-bob', bob, LONG)
+      expect(await attention.takeCandidate(key, 'tab-ann')).toEqual(ann)
+      expect(await attention.takeCandidate(key, 'tab-ann')).toBeNull()
+      const taken = await attention.takeCandidate(key, 'tab-bob')
+      expect(taken).toEqual(bob)
+      expect(taken!.avatarUrl).toBeUndefined()
+      expect(await attention.takeCandidate(key, 'tab-never-asked')).toBeNull()
+    })
+
+    test('asking again replaces the candidacy', async () => {
+      const { attention } = await open()
+      const first = claimant('ann')
+      const again = claimant('ann')
+      await attention.putCandidate(key, 'tab-ann', first, LONG)
+      await attention.putCandidate(key, 'tab-ann', again, LONG)
+      expect(await attention.takeCandidate(key, 'tab-ann')).toEqual(again)
+      expect(await attention.takeCandidate(key, 'tab-ann')).toBeNull()
+    })
+
+    test('records and tab ids with colons never share a candidacy', async () => {
+      const { attention } = await open()
+      const places: Array<[string, string]> = [['posts:a:b', 'c'], ['posts:a', 'b:c'], ['posts:a', 'b'], ['posts:b', 'c'], ['posts:a:b', '']]
+      const asking = places.map((_, i) => claimant(`user-${i}`))
+      await Promise.all(places.map(([record, tab], i) => attention.putCandidate(record, tab, asking[i]!, LONG)))
+      for (const [i, [record, tab]] of places.entries()) expect(await attention.takeCandidate(record, tab)).toEqual(asking[i])
+    })
+
+    test('a candidacy ends with its ttl', async () => {
+      const { attention, saves } = await open()
+      await attention.putCandidate(key, 'tab-ann', claimant('ann'), 100)
+      // Taking would consume it, so wait on a save put after it with the same ttl: once that one
+      // has ended, so has the candidacy.
+      await saves.recordSave(key, { userId: 'ann', userName: 'Ann', atMs: 1, version: 'v1' }, 100)
+      await eventually('the marker save to end', async () => ((await saves.lastSave(key)) === null ? true : undefined))
+      expect(await attention.takeCandidate(key, 'tab-ann')).toBeNull()
+    })
+  })
+}
+
+function saveLogContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+  const key = recordKey('posts', '1')
+  const save = (userId: string, version: string): SaveInfo => ({ userId, userName: `User ${userId} ✓`, atMs: Date.now(), version })
+
+  test('the last save recorded is the one read back, per record', async () => {
+    const { saves } = await open()
+    expect(await saves.lastSave(key)).toBeNull()
+    const first = save('ann', '2024-01-01T00:00:00.000Z')
+    await saves.recordSave(key, first, LONG)
+    expect(await saves.lastSave(key)).toEqual(first)
+    const second = save('bob', 'v:2')
+    await saves.recordSave(key, second, LONG)
+    expect(await saves.lastSave(key)).toEqual(second)
+    expect(await saves.lastSave(recordKey('posts', '2'))).toBeNull()
+    expect(await saves.lastSave(recordKey('posts:1', ''))).toBeNull()
+  })
+
+  test('a save is forgotten after its ttl', async () => {
+    const { saves } = await open()
+    await saves.recordSave(key, save('ann', 'v1'), 150)
+    expect(await saves.lastSave(key)).not.toBeNull()
+    await eventually('the save to be forgotten', async () => ((await saves.lastSave(key)) === null ? true : undefined))
+  })
+}
+
 describe.each([
   ['MemoryStore', memoryHarness],
   ['RedisStore', redisHarness],
-])('%s: lock contract', (_name, makeHarness) => lockStoreContract(makeHarness))
+])('%s', (_name, makeHarness) => {
+  describe('lock contract', () => lockStoreContract(makeHarness))
+  describe('presence contract', () => presenceContract(makeHarness))
+  describe('attention contract', () => attentionContract(makeHarness))
+  describe('save log contract', () => saveLogContract(makeHarness))
+})
+
+describe('RedisStore: keys', () => {
+  let namespace: string
+  let store: RedisStore
+  let raw: Redis
+
+  beforeEach(async () => {
+    namespace = `contract:${randomUUID()}:`
+    store = new RedisStore({ redis: redisUrl(), keyPrefix: namespace, connection })
+    raw = new Redis(redisUrl())
+    await store.ready()
+  })
+
+  afterEach(async () => {
+    await store.close()
+    await raw.quit()
+  })
+
+  test("a record's presence keys live as long as its longest entry, then vanish untouched", async () => {
+    const key = recordKey('posts', '1')
+    const presenceKeys = [`${namespace}presence:${key}`, `${namespace}presence-data:${key}`]
+    const ann = entry('ann')
+    await store.presence.join(key, ann, 200)
+    await store.presence.join(key, entry('bob'), 100)
+    for (const name of presenceKeys) {
+      const left = await raw.pttl(name)
+      expect(left).toBeGreaterThan(100)
+      expect(left).toBeLessThanOrEqual(200)
+    }
+    expect(await store.presence.renew(key, [ann.id, 'socket-never-joined'], 400)).toBe(false)
+    for (const name of presenceKeys) expect(await raw.pttl(name)).toBeGreaterThan(200)
+    // Renewing an id that is not there leaves no trace either.
+    expect(await raw.zscore(presenceKeys[0]!, 'socket-never-joined')).toBeNull()
+    await eventually('the keys to vanish', async () => ((await raw.exists(...presenceKeys)) === 0 ? true : undefined))
+  })
+
+  test('intervals, candidacies and saves are keys with their ttl', async () => {
+    const key = recordKey('posts', '1')
+    await store.attention.throttle('ask:ann', 5000)
+    await store.attention.putCandidate(key, 'tab:1', claimant('ann'), 5000)
+    await store.saves.recordSave(key, { userId: 'ann', userName: 'Ann', atMs: 1, version: 'v1' }, 5000)
+    for (const name of [`${namespace}throttle:ask:ann`, `${namespace}candidate:${key}:tab%3A1`, `${namespace}save:${key}`]) {
+      const left = await raw.pttl(name)
+      expect(left).toBeGreaterThan(0)
+      expect(left).toBeLessThanOrEqual(5000)
+    }
+  })
+
+  test('a ttl that is not a whole number of ms is refused before it reaches Redis', async () => {
+    await expect(store.presence.join('posts:1', entry('ann'), 1.5)).rejects.toThrow(RangeError)
+    await expect(store.attention.throttle('ask:ann', 0)).rejects.toThrow(RangeError)
+  })
+})
 
 describe('RedisStore: connection', () => {
   test('fails a claim fast, and ready() with a clear error, when nothing listens on the port', async () => {
@@ -386,6 +708,15 @@ describe('RedisStore: connection', () => {
       const started = Date.now()
       await expect(store.locks.claim('posts:1', claimant('ann'), LONG)).rejects.toThrow()
       expect(Date.now() - started).toBeLessThan(1000)
+      for (const call of [
+        store.presence.join('posts:1', entry('ann'), LONG),
+        store.presence.renew('posts:1', ['socket-1'], LONG),
+        store.attention.throttle('ask:ann', LONG),
+        store.attention.takeCandidate('posts:1', 'tab-1'),
+        store.saves.lastSave('posts:1'),
+      ]) {
+        await expect(call).rejects.toBeInstanceOf(StoreUnavailableError)
+      }
       expect(store.isAvailable()).toBe(false)
       await expect(store.ready()).rejects.toThrow(`127.0.0.1:${port} not reachable within 300 ms`)
     } finally {

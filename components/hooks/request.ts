@@ -21,6 +21,8 @@ export type LocalErrorCode = (typeof LocalErrorCode)[keyof typeof LocalErrorCode
 export interface ClientError {
   code: ErrorCode | LocalErrorCode
   message: string
+  /** With `rate_limited`: when the server will accept the same request again. */
+  retryInMs?: number
 }
 
 export type Reply<T> = { ok: true; data: T } | { ok: false; error: ClientError }

@@ -11,6 +11,9 @@
  *   lease, which schedules the next try.
  * - Leaving the page releases the lock; closing the tab or losing the network does not (the
  *   server keeps it for a short grace time so a reload of this tab gets it back).
+ * - The editor may hand the lock to a tab that asked for attention. That tab learns it from a
+ *   `lock:state` naming it, with a fence it never got from its own requests, and claims once:
+ *   the claim is what makes its server renew the lease (renewal follows the claiming socket).
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { ErrorCode, type JoinIntent, type JoinReply, type LeaseView, type RecordRef, type UserView } from '../../src/protocol'
@@ -61,6 +64,10 @@ export interface EditLock {
   lease: LeaseView | null
   /** Who this tab is, per the server. */
   me: UserView | null
+  /** The server's answer to the current join (null until joined, and while disconnected). */
+  joined: JoinReply | null
+  /** `performance.now()` when that answer arrived, to order it against later broadcasts. */
+  joinedAtMs: number
   /** Grows each time this tab gets the lock after someone else had it: time to reload the record. */
   gainedAfterWaiting: number
   /** The last error from the server or the connection, until dismissed or resolved. */
@@ -112,6 +119,7 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
   const tabToken = useTabToken()
   const { status, refusal } = useConnection()
   const [joined, setJoined] = useState<JoinReply | null>(null)
+  const [joinedAtMs, setJoinedAtMs] = useState(0)
   const [snapshot, setSnapshot] = useState<LeaseSnapshot>(NO_LEASE)
   const [error, setError] = useState<ClientError | null>(null)
   const [lastSettledRole, setLastSettledRole] = useState<LockRole | null>(null)
@@ -129,7 +137,15 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
     let joinRetryTimer: ReturnType<typeof setTimeout> | undefined
     let joinRetryMs = JOIN_RETRY_MIN_MS
     let claimInFlight = false
+    let askInFlight = 0
     let claimsRefused = false
+    // This tab's id on the server, and the fences of leases this tab got by asking for them: a
+    // lease naming this tab with any other fence was handed over to it.
+    let myTabId: string | null = null
+    const ownFences = new Set<number>()
+    const remember = (lease: LeaseView | null) => {
+      if (lease && lease.tabId === myTabId) ownFences.add(lease.fence)
+    }
 
     setJoined(null)
     setSnapshot(NO_LEASE)
@@ -142,7 +158,10 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
     const join = async () => {
       clearTimeout(joinRetryTimer)
       const current = ++generation
-      const reply = await request(socket, 'lock:join', { ...ref, tabToken, intent })
+      askInFlight += 1
+      const reply = await request(socket, 'lock:join', { ...ref, tabToken, intent }).finally(() => {
+        askInFlight -= 1
+      })
       if (!alive || current !== generation) return
       if (!reply.ok) {
         // Not connected: the offline notice says so and the next 'connect' joins again.
@@ -157,16 +176,23 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
       joinRetryMs = JOIN_RETRY_MIN_MS
       claimsRefused = false
       setError(null)
+      myTabId = reply.data.tabId
+      remember(reply.data.lease)
       setJoined(reply.data)
+      setJoinedAtMs(performance.now())
       apply(reply.data.lease, false)
     }
 
     const ask = async (event: 'lock:claim' | 'lock:takeover') => {
       const current = generation
-      const reply = await request(socket, event, ref)
+      askInFlight += 1
+      const reply = await request(socket, event, ref).finally(() => {
+        askInFlight -= 1
+      })
       if (!alive || current !== generation) return
       if (reply.ok) {
         setError(null)
+        remember(reply.data.lease)
         apply(reply.data.lease, true)
         return
       }
@@ -206,7 +232,13 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
       setJoined(null)
     }
     const onLockState = (state: { resourceId: string; recordId: string; lease: LeaseView | null }) => {
-      if (state.resourceId === resourceId && state.recordId === recordId) apply(state.lease, false)
+      if (state.resourceId !== resourceId || state.recordId !== recordId) return
+      const { lease } = state
+      // While a request of ours is out, a lease naming us may be its own grant arriving first.
+      const handedOver = intent === 'edit' && lease !== null && lease.tabId === myTabId && !ownFences.has(lease.fence) && askInFlight === 0
+      remember(lease)
+      apply(lease, false)
+      if (handedOver) claim()
     }
 
     socket.on('connect', onConnect)
@@ -266,6 +298,8 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
     canEdit: canEditIn(role, lastSettledRole, blockEditing),
     lease: snapshot.lease,
     me: joined?.user ?? null,
+    joined,
+    joinedAtMs,
     gainedAfterWaiting,
     error: error ?? shownRefusal,
     dismissError,

@@ -8,12 +8,14 @@ export class AckFailure extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** With `rate_limited`: when the same request will be accepted. */
+    readonly retryInMs?: number,
   ) {
     super(message)
     this.name = 'AckFailure'
   }
 
   toAckError(): AckError {
-    return { code: this.code, message: this.message }
+    return this.retryInMs === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, retryInMs: this.retryInMs }
   }
 }

@@ -4,6 +4,7 @@ import type { ClientToServerEvents, JoinIntent, RecordRef, ServerToClientEvents,
 import type { AdminUser, ResolvedOptions } from '../options.js'
 import type { Store } from '../store/store.js'
 import type { LeaseKeeper } from './lease-keeper.js'
+import type { PresenceKeeper } from './presence-keeper.js'
 import type { Logger } from './handle.js'
 
 /** What this socket has joined, by record key. */
@@ -31,6 +32,7 @@ export interface ServerContext {
   store: Store
   options: ResolvedOptions
   keeper: LeaseKeeper
+  presenceKeeper: PresenceKeeper
   logger: Logger
   /** Timers to clear on close (reconnect grace). */
   timers: Set<NodeJS.Timeout>

@@ -5,12 +5,13 @@
  */
 import { ErrorCode, type JoinReply, type LockStateEvent, type RecordRef } from '../protocol.js'
 import type { Claimant, Lease } from '../store/store.js'
-import { recordKey, recordRoom } from '../store/keys.js'
+import { recordKey, recordRoom, tabRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import { authorizeRecord } from './access.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
 import { handle } from './handle.js'
 import { tabIdOf, toLeaseView } from './lease-view.js'
+import { enterPresence, leavePresence, presenceUsers } from './presence.js'
 import { joinRequestSchema, recordRefSchema } from './validation.js'
 
 /**
@@ -22,21 +23,21 @@ export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: L
   ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:state', { ...ref, lease: toLeaseView(lease) })
 }
 
-function claimantOf(socket: CollabSocket, token: string): Claimant {
+export function claimantOf(socket: CollabSocket, token: string): Claimant {
   const { user } = socket.data
   return user.avatarUrl
     ? { token, userId: user.id, userName: user.name, avatarUrl: user.avatarUrl }
     : { token, userId: user.id, userName: user.name }
 }
 
-function joinedRecord(socket: CollabSocket, ref: RecordRef): JoinedRecord & { key: string } {
+export function joinedRecord(socket: CollabSocket, ref: RecordRef): JoinedRecord & { key: string } {
   const key = recordKey(ref.resourceId, ref.recordId)
   const joined = socket.data.joined.get(key)
   if (!joined) throw new AckFailure(ErrorCode.NotJoined, 'join the record first')
   return { ...joined, key }
 }
 
-function joinedEditor(socket: CollabSocket, ref: RecordRef): JoinedRecord & { key: string } {
+export function joinedEditor(socket: CollabSocket, ref: RecordRef): JoinedRecord & { key: string } {
   const joined = joinedRecord(socket, ref)
   if (joined.intent !== 'edit' || !joined.locking) throw new AckFailure(ErrorCode.Forbidden, 'this page does not edit the record')
   return joined
@@ -61,8 +62,10 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
     const key = recordKey(ref.resourceId, ref.recordId)
     const joined: JoinedRecord = { ref, intent: request.intent, token: request.tabToken, tabId: tabIdOf(request.tabToken), locking: config.blockEditing }
     socket.data.joined.set(key, joined)
-    await socket.join(recordRoom(ref.resourceId, ref.recordId))
-    const reply = { tabId: joined.tabId, user: socket.data.user, locking: joined.locking }
+    // Into the rooms first, then read state: a change made meanwhile is broadcast to this socket too.
+    await socket.join([recordRoom(ref.resourceId, ref.recordId), tabRoom(joined.tabId)])
+    const presence = presenceUsers(await enterPresence(ctx, socket, joined))
+    const reply = { tabId: joined.tabId, user: socket.data.user, locking: joined.locking, presence }
     if (!joined.locking) return { ...reply, lease: null }
     if (joined.intent === 'show') return { ...reply, lease: toLeaseView(await ctx.store.locks.get(key)) }
     const state = await claimFor(ctx, socket, { ...joined, key })
@@ -86,6 +89,7 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
     const joined = joinedRecord(socket, ref)
     socket.data.joined.delete(joined.key)
     await socket.leave(recordRoom(ref.resourceId, ref.recordId))
+    await leavePresence(ctx, socket.id, ref)
     ctx.keeper.untrack(joined.key, joined.token)
     if (joined.locking && (await ctx.store.locks.release(joined.key, joined.token))) await announceLock(ctx, ref, null)
     return null
@@ -94,6 +98,7 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
   socket.on('disconnect', () => {
     if (ctx.closing) return
     for (const [key, joined] of socket.data.joined) {
+      void leavePresence(ctx, socket.id, joined.ref).catch((error) => logger.warn('adminjs-collaborator: leaving presence failed', error))
       if (!ctx.keeper.untrack(key, joined.token)) continue
       void holdForReconnect(ctx, key, joined).catch((error) => logger.warn('adminjs-collaborator: grace after disconnect failed', error))
     }

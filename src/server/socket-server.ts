@@ -5,7 +5,7 @@
 import type { Server as HttpServer } from 'node:http'
 import type AdminJS from 'adminjs'
 import { Server } from 'socket.io'
-import { defaultSocketPath } from '../protocol.js'
+import { defaultSocketPath, type RecordRef, type UserView } from '../protocol.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Store } from '../store/store.js'
 import { isAllowedOrigin, requireAdmin, useAdminSession, type SessionAuth } from './auth.js'
@@ -14,6 +14,10 @@ import { guardEvents } from './event-guard.js'
 import type { Logger } from './handle.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { announceLock, registerLockHandlers } from './lock.handlers.js'
+import { registerAttentionHandlers } from './attention.handlers.js'
+import { announcePresence } from './presence.js'
+import { PresenceKeeper } from './presence-keeper.js'
+import { recordRoom } from '../store/keys.js'
 
 export interface SocketServerDeps {
   admin: AdminJS
@@ -23,11 +27,13 @@ export interface SocketServerDeps {
   logger: Logger
 }
 
-const LOCK_EVENTS = ['lock:join', 'lock:claim', 'lock:takeover', 'lock:leave']
+const KNOWN_EVENTS = new Set(['lock:join', 'lock:claim', 'lock:takeover', 'lock:leave', 'lock:handover', 'attention:request'])
 
 export interface SocketServer {
   io: CollabServer
   path: string
+  /** Tells everyone on the record that it was saved (called by the feature's after hook). */
+  announceSave(ref: RecordRef, by: UserView, version: string): void
   close(): Promise<void>
 }
 
@@ -46,6 +52,9 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       callback(allowed ? null : 'origin not allowed', allowed)
     },
     serveClient: false,
+    // A silently vanished tab is noticed within pingIntervalMs + pingTimeoutMs.
+    pingInterval: options.pingIntervalMs,
+    pingTimeout: options.pingTimeoutMs,
   })
   useAdminSession(io, deps.auth)
   requireAdmin(io, options.identify)
@@ -61,23 +70,33 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     keeper: new LeaseKeeper(store.locks, options.lockTtlMs, options.heartbeatIntervalMs, (_key, held) => {
       void announceLock(ctx, held.ref).catch((error) => logger.warn('adminjs-collaborator: announcing a lost lease failed', error))
     }),
+    presenceKeeper: new PresenceKeeper(store.presence, options.lockTtlMs, options.heartbeatIntervalMs, (key, ref) => {
+      void store.presence
+        .list(key)
+        .then((entries) => announcePresence(ctx, ref, entries))
+        .catch((error) => logger.warn('adminjs-collaborator: announcing presence failed', error))
+    }),
   }
-  const knownEvents = new Set(LOCK_EVENTS)
 
   io.on('connection', (socket) => {
     socket.data.joined = new Map()
-    guardEvents(socket, { knownEvents, maxEventBytes: options.maxEventBytes, eventsPerSecond: options.eventsPerSecond })
+    guardEvents(socket, { knownEvents: KNOWN_EVENTS, maxEventBytes: options.maxEventBytes, eventsPerSecond: options.eventsPerSecond })
     registerLockHandlers(ctx, socket)
+    registerAttentionHandlers(ctx, socket)
   })
 
   return {
     io,
     path,
+    announceSave(ref, by, version) {
+      io.to(recordRoom(ref.resourceId, ref.recordId)).emit('record:saved', { ...ref, by, version, atMs: Date.now() })
+    },
     async close() {
       // Leases of editors on this process stay until their TTL: after a restart or deploy the same
       // tabs reconnect (here or to another process) and renew them with their token.
       ctx.closing = true
       ctx.keeper.close()
+      ctx.presenceKeeper.close()
       for (const timer of ctx.timers) clearTimeout(timer)
       ctx.timers.clear()
       // io.close() also closes the HTTP server it is attached to; the app owns that, so only

@@ -17,3 +17,7 @@ export const joinRequestSchema = z
     intent: z.enum(['edit', 'show']),
   })
   .strict()
+
+export const handOverRequestSchema = z
+  .object({ resourceId: id, recordId: id, toTabId: z.string().min(1).max(64) })
+  .strict()

@@ -2,15 +2,111 @@
  * State in this process's memory: the embedded default, for a single Node process.
  * JavaScript runs one callback at a time, so each method body is atomic as long as it does not
  * await in the middle, which none does.
+ *
+ * Expired entries are dropped when read, and a periodic sweep (see `Sweeper`) drops those nobody
+ * reads again, so memory follows what is live rather than everything ever touched.
  */
-import type { Claimant, ClaimResult, Lease, LockStore, Store, TransferCondition, TransferResult } from './store.js'
+import { byArrival } from './presence-rules.js'
+import type {
+  AttentionStore,
+  Claimant,
+  ClaimResult,
+  Lease,
+  LockStore,
+  PresenceEntry,
+  PresenceStore,
+  SaveInfo,
+  SaveLog,
+  Store,
+  TransferCondition,
+  TransferResult,
+} from './store.js'
+
+export interface MemoryStoreOptions {
+  /**
+   * At most how often expired entries nobody reads again are swept out, in ms.
+   * @default 60000
+   */
+  sweepIntervalMs?: number
+}
+
+/**
+ * Runs every registered sweep from the first operation at least `intervalMs` after the last
+ * sweep. Lazy expiry alone would keep every record ever locked, every tab that ever asked, for the
+ * life of the process; sweeping on every call would make each call cost the whole store. Driven by
+ * operations rather than a timer: nothing to stop on close, and a store nobody calls does not grow.
+ */
+class Sweeper {
+  private readonly sweeps: Array<(nowMs: number) => void> = []
+  private nextMs: number
+
+  constructor(private readonly intervalMs: number) {
+    this.nextMs = Date.now() + intervalMs
+  }
+
+  register(sweep: (nowMs: number) => void): void {
+    this.sweeps.push(sweep)
+  }
+
+  /** Every operation calls this first. */
+  tick(): void {
+    const now = Date.now()
+    if (now < this.nextMs) return
+    this.nextMs = now + this.intervalMs
+    for (const sweep of this.sweeps) sweep(now)
+  }
+}
+
+/** Values that end at a deadline: an expired one reads as absent (and is dropped then, or by a sweep). */
+class ExpiringMap<V> {
+  private readonly slots = new Map<string, { value: V; expiresAtMs: number }>()
+
+  constructor(sweeper: Sweeper) {
+    sweeper.register((now) => {
+      for (const [key, slot] of this.slots) if (slot.expiresAtMs <= now) this.slots.delete(key)
+    })
+  }
+
+  /** The live value and its deadline, or undefined. */
+  slot(key: string): { value: V; expiresAtMs: number } | undefined {
+    const slot = this.slots.get(key)
+    if (slot && slot.expiresAtMs <= Date.now()) {
+      this.slots.delete(key)
+      return undefined
+    }
+    return slot
+  }
+
+  set(key: string, value: V, ttlMs: number): void {
+    this.slots.set(key, { value, expiresAtMs: Date.now() + ttlMs })
+  }
+
+  delete(key: string): void {
+    this.slots.delete(key)
+  }
+
+  get size(): number {
+    return this.slots.size
+  }
+}
 
 class MemoryLockStore implements LockStore {
   private readonly leases = new Map<string, Lease>()
   private fence = 0
 
+  constructor(private readonly sweeper: Sweeper) {
+    sweeper.register((now) => {
+      for (const [recordKey, lease] of this.leases) if (lease.expiresAtMs <= now) this.leases.delete(recordKey)
+    })
+  }
+
+  get size(): number {
+    return this.leases.size
+  }
+
   /** The live lease, dropping an expired one on the way. */
   private live(recordKey: string): Lease | null {
+    this.sweeper.tick()
     const lease = this.leases.get(recordKey)
     if (!lease) return null
     if (lease.expiresAtMs <= Date.now()) {
@@ -74,9 +170,176 @@ class MemoryLockStore implements LockStore {
   }
 }
 
+interface PresenceSlot {
+  entry: PresenceEntry
+  expiresAtMs: number
+}
+
+/** Presence rules: presence-rules.ts. */
+class MemoryPresenceStore implements PresenceStore {
+  /** Entries by entry id, by record; a record without entries has no map. */
+  private readonly records = new Map<string, Map<string, PresenceSlot>>()
+
+  constructor(private readonly sweeper: Sweeper) {
+    // Only records whose entries have ALL expired, as Redis drops a record's keys when its
+    // longest-lived entry ends: a partly expired record is left for its next operation, so that a
+    // `renew` there still reports the change instead of a sweep making it silently.
+    sweeper.register((now) => {
+      for (const [recordKey, entries] of this.records) {
+        if ([...entries.values()].every((slot) => slot.expiresAtMs <= now)) this.records.delete(recordKey)
+      }
+    })
+  }
+
+  /** Entries, plus one for each record's map: an empty map kept would be a leak too. */
+  get size(): number {
+    let size = this.records.size
+    for (const entries of this.records.values()) size += entries.size
+    return size
+  }
+
+  /** The record's live entries, expired ones dropped first (the count says how many). */
+  private live(recordKey: string): { entries: Map<string, PresenceSlot> | undefined; dropped: number } {
+    this.sweeper.tick()
+    const entries = this.records.get(recordKey)
+    if (!entries) return { entries, dropped: 0 }
+    const now = Date.now()
+    let dropped = 0
+    for (const [id, slot] of entries) {
+      if (slot.expiresAtMs > now) continue
+      entries.delete(id)
+      dropped++
+    }
+    if (entries.size > 0) return { entries, dropped }
+    this.records.delete(recordKey)
+    return { entries: undefined, dropped }
+  }
+
+  private static listed(entries: Map<string, PresenceSlot> | undefined): PresenceEntry[] {
+    return entries ? [...entries.values()].map((slot) => ({ ...slot.entry })).sort(byArrival) : []
+  }
+
+  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceEntry[]> {
+    let { entries } = this.live(recordKey)
+    if (!entries) {
+      entries = new Map()
+      this.records.set(recordKey, entries)
+    }
+    entries.set(entry.id, { entry: { ...entry }, expiresAtMs: Date.now() + ttlMs })
+    return MemoryPresenceStore.listed(entries)
+  }
+
+  async leave(recordKey: string, entryId: string): Promise<PresenceEntry[]> {
+    const { entries } = this.live(recordKey)
+    entries?.delete(entryId)
+    if (entries?.size === 0) this.records.delete(recordKey)
+    return MemoryPresenceStore.listed(entries)
+  }
+
+  async renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean> {
+    const { entries, dropped } = this.live(recordKey)
+    const expiresAtMs = Date.now() + ttlMs
+    for (const id of entryIds) {
+      const slot = entries?.get(id)
+      if (slot) slot.expiresAtMs = expiresAtMs
+    }
+    return dropped > 0
+  }
+
+  async list(recordKey: string): Promise<PresenceEntry[]> {
+    return MemoryPresenceStore.listed(this.live(recordKey).entries)
+  }
+}
+
+class MemoryAttentionStore implements AttentionStore {
+  private readonly intervals: ExpiringMap<true>
+  /** Keyed by JSON of [recordKey, tabId]: no pair of strings can produce another pair's key. */
+  private readonly candidates: ExpiringMap<Claimant>
+
+  constructor(private readonly sweeper: Sweeper) {
+    this.intervals = new ExpiringMap(sweeper)
+    this.candidates = new ExpiringMap(sweeper)
+  }
+
+  get size(): number {
+    return this.intervals.size + this.candidates.size
+  }
+
+  async throttle(key: string, intervalMs: number): Promise<number> {
+    this.sweeper.tick()
+    const running = this.intervals.slot(key)
+    if (running) return running.expiresAtMs - Date.now()
+    this.intervals.set(key, true, intervalMs)
+    return 0
+  }
+
+  async putCandidate(recordKey: string, tabId: string, claimant: Claimant, ttlMs: number): Promise<void> {
+    this.sweeper.tick()
+    this.candidates.set(JSON.stringify([recordKey, tabId]), { ...claimant }, ttlMs)
+  }
+
+  async takeCandidate(recordKey: string, tabId: string): Promise<Claimant | null> {
+    this.sweeper.tick()
+    const key = JSON.stringify([recordKey, tabId])
+    const candidate = this.candidates.slot(key)
+    if (!candidate) return null
+    this.candidates.delete(key)
+    return candidate.value
+  }
+}
+
+class MemorySaveLog implements SaveLog {
+  private readonly saves: ExpiringMap<SaveInfo>
+
+  constructor(private readonly sweeper: Sweeper) {
+    this.saves = new ExpiringMap(sweeper)
+  }
+
+  get size(): number {
+    return this.saves.size
+  }
+
+  async recordSave(recordKey: string, save: SaveInfo, ttlMs: number): Promise<void> {
+    this.sweeper.tick()
+    this.saves.set(recordKey, { ...save }, ttlMs)
+  }
+
+  async lastSave(recordKey: string): Promise<SaveInfo | null> {
+    this.sweeper.tick()
+    const save = this.saves.slot(recordKey)
+    return save ? { ...save.value } : null
+  }
+}
+
 export class MemoryStore implements Store {
   readonly kind = 'memory'
-  readonly locks = new MemoryLockStore()
+  readonly locks: LockStore
+  readonly presence: PresenceStore
+  readonly attention: AttentionStore
+  readonly saves: SaveLog
+  private readonly parts: ReadonlyArray<{ readonly size: number }>
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const sweeper = new Sweeper(options.sweepIntervalMs ?? 60_000)
+    const locks = new MemoryLockStore(sweeper)
+    const presence = new MemoryPresenceStore(sweeper)
+    const attention = new MemoryAttentionStore(sweeper)
+    const saves = new MemorySaveLog(sweeper)
+    this.locks = locks
+    this.presence = presence
+    this.attention = attention
+    this.saves = saves
+    this.parts = [locks, presence, attention, saves]
+  }
+
+  /**
+   * How many entries (leases, presence entries and the records holding them, intervals,
+   * candidacies, saves) this store holds, expired ones not yet dropped included: lets tests and
+   * monitoring see that memory stays bounded.
+   */
+  heldEntries(): number {
+    return this.parts.reduce((sum, part) => sum + part.size, 0)
+  }
 
   async ready(): Promise<void> {}
 

@@ -1,5 +1,5 @@
 /**
- * The Lua scripts of the Redis lock store, and the one place their replies become typed results.
+ * The Lua scripts of the Redis store, and the one place their replies become typed results.
  * Each script is one atomic step on Redis (no other command runs in between), which is what makes
  * "check the holder, then write" safe across processes. Headers in lua/*.lua document KEYS, ARGV
  * and replies; the file name carries the key count, as in BullMQ.
@@ -7,37 +7,54 @@
  * The scripts are read once at module load, next to this module (the build copies lua/ to dist).
  */
 import { readFileSync } from 'node:fs'
-import type { ClaimResult, Lease, TransferResult } from './store.js'
+import { byArrival } from './presence-rules.js'
+import type { Claimant, ClaimResult, Lease, PresenceEntry, SaveInfo, TransferResult } from './store.js'
 
 interface ScriptDefinition {
   numberOfKeys: number
   lua: string
 }
 
+const readLua = (path: string) => readFileSync(new URL(`./lua/${path}`, import.meta.url), 'utf8')
+
+/** Redis scripts cannot call one another, so shared helpers are pasted in at `-- @include name`. */
+function withIncludes(lua: string): string {
+  return lua.replace(/^-- @include ([\w-]+)$/gm, (_line, name: string) => readLua(`include/${name}.lua`))
+}
+
 function load(file: string): ScriptDefinition {
   const keys = /-(\d+)\.lua$/.exec(file)
   if (!keys) throw new Error(`Lua script name must end with -<number of keys>.lua: ${file}`)
-  return { numberOfKeys: Number(keys[1]), lua: readFileSync(new URL(`./lua/${file}`, import.meta.url), 'utf8') }
+  return { numberOfKeys: Number(keys[1]), lua: withIncludes(readLua(file)) }
 }
 
 /** Method names ioredis adds to the client; prefixed so they never shadow a Redis command (`get`). */
-export const lockScripts = {
+export const scripts = {
   lockClaim: load('claim-2.lua'),
   lockHeartbeat: load('heartbeat-1.lua'),
   lockRelease: load('release-1.lua'),
   lockExpireIn: load('expireIn-1.lua'),
   lockTransfer: load('transfer-2.lua'),
   lockGet: load('get-1.lua'),
+  presenceJoin: load('joinPresence-2.lua'),
+  presenceLeave: load('leavePresence-2.lua'),
+  presenceRenew: load('renewPresence-2.lua'),
+  presenceList: load('listPresence-2.lua'),
+  attentionThrottle: load('throttle-1.lua'),
+  attentionPutCandidate: load('putCandidate-1.lua'),
+  attentionTakeCandidate: load('takeCandidate-1.lua'),
+  saveRecord: load('recordSave-1.lua'),
+  saveLast: load('lastSave-1.lua'),
 } satisfies Record<string, ScriptDefinition>
 
-export type LockScriptName = keyof typeof lockScripts
+export type ScriptName = keyof typeof scripts
 
 /** Reply codes, as the script headers define them. */
 const ClaimCode = { denied: 0, granted: 1, renewed: 2 } as const
 const Done = 1
 
 function malformed(reply: unknown): Error {
-  return new Error(`adminjs-collaborator: unexpected reply from a Redis lock script: ${JSON.stringify(reply)}`)
+  return new Error(`adminjs-collaborator: unexpected reply from a Redis script: ${JSON.stringify(reply)}`)
 }
 
 function text(value: unknown, reply: unknown): string {
@@ -68,6 +85,52 @@ function parse(reply: unknown): { code: number; lease: Lease | null } {
   return { code, lease }
 }
 
+/** A JSON object one of our scripts stored, with the field checks of `read`. */
+function fromJson<T>(value: unknown, reply: unknown, read: (fields: Record<string, unknown>) => T | undefined): T {
+  if (typeof value !== 'string') throw malformed(reply)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    throw malformed(reply)
+  }
+  const result = typeof parsed === 'object' && parsed !== null ? read(parsed as Record<string, unknown>) : undefined
+  if (result === undefined) throw malformed(reply)
+  return result
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string'
+const optionalString = (value: unknown): value is string | undefined => value === undefined || typeof value === 'string'
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+
+function presenceEntry({ id, userId, userName, avatarUrl, tabId, intent, sinceMs }: Record<string, unknown>): PresenceEntry | undefined {
+  if (!isString(id) || !isString(userId) || !isString(userName) || !optionalString(avatarUrl) || !isString(tabId)) return undefined
+  if ((intent !== 'edit' && intent !== 'show') || !isNumber(sinceMs)) return undefined
+  const entry: PresenceEntry = { id, userId, userName, tabId, intent, sinceMs }
+  if (avatarUrl !== undefined) entry.avatarUrl = avatarUrl
+  return entry
+}
+
+function claimant({ token, userId, userName, avatarUrl }: Record<string, unknown>): Claimant | undefined {
+  if (!isString(token) || !isString(userId) || !isString(userName) || !optionalString(avatarUrl)) return undefined
+  const result: Claimant = { token, userId, userName }
+  if (avatarUrl !== undefined) result.avatarUrl = avatarUrl
+  return result
+}
+
+function saveInfo({ userId, userName, atMs, version }: Record<string, unknown>): SaveInfo | undefined {
+  if (!isString(userId) || !isString(userName) || !isNumber(atMs) || !isString(version)) return undefined
+  return { userId, userName, atMs, version }
+}
+
+/** What the scripts store: only the fields of the type, whatever else the caller's object carries. */
+export const stored = {
+  presenceEntry: ({ id, userId, userName, avatarUrl, tabId, intent, sinceMs }: PresenceEntry): string =>
+    JSON.stringify({ id, userId, userName, avatarUrl, tabId, intent, sinceMs }),
+  claimant: ({ token, userId, userName, avatarUrl }: Claimant): string => JSON.stringify({ token, userId, userName, avatarUrl }),
+  save: ({ userId, userName, atMs, version }: SaveInfo): string => JSON.stringify({ userId, userName, atMs, version }),
+}
+
 export const replies = {
   claim(reply: unknown): ClaimResult {
     const { code, lease } = parse(reply)
@@ -87,9 +150,29 @@ export const replies = {
     if (code === Done && lease) return { transferred: true, lease }
     return { transferred: false, lease }
   },
-  /** release and expireIn: 1 done, 0 not the holder. */
+  /** release and expireIn: 1 done, 0 not the holder; presence renew: 1 dropped someone, 0 not. */
   done(reply: unknown): boolean {
     if (reply !== 0 && reply !== 1) throw malformed(reply)
     return reply === Done
+  },
+  /** Presence join, leave and list: entry JSON in no particular order, returned in arrival order. */
+  presence(reply: unknown): PresenceEntry[] {
+    if (!Array.isArray(reply)) throw malformed(reply)
+    return reply.map((value: unknown) => fromJson(value, reply, presenceEntry)).sort(byArrival)
+  },
+  /** throttle: 0 started, else the ms left. */
+  msLeft(reply: unknown): number {
+    if (typeof reply !== 'number' || !Number.isSafeInteger(reply) || reply < 0) throw malformed(reply)
+    return reply
+  },
+  candidate(reply: unknown): Claimant | null {
+    return reply === null ? null : fromJson(reply, reply, claimant)
+  },
+  save(reply: unknown): SaveInfo | null {
+    return reply === null ? null : fromJson(reply, reply, saveInfo)
+  },
+  /** Scripts that only write answer 1. */
+  written(reply: unknown): void {
+    if (reply !== 1) throw malformed(reply)
   },
 }

@@ -5,14 +5,32 @@
  * could grant a lock its caller has stopped waiting for. So there is no offline queue, no retry
  * of a command, and a command timeout; the connection itself keeps retrying with exponential
  * back-off, and `isAvailable()` / the 'status' event tell the rest of the package how it goes.
+ *
+ * Every deadline is kept on Redis's clock, so processes whose clocks disagree still agree on it:
+ * keys end by PEXPIRE / SET PX, presence entries by scores the scripts compute from TIME. Callers'
+ * clocks only stamp times that are shown (a lease's `sinceMs`) and read back remaining ms (PTTL).
  */
 import { EventEmitter } from 'node:events'
 import { Redis, type RedisOptions } from 'ioredis'
 import { configErrors } from '../errors.js'
 import type { RedisConnectionOptions } from '../options.js'
 import { redisKeys } from './keys.js'
-import { lockScripts, replies, type LockScriptName } from './redis-scripts.js'
-import { StoreUnavailableError, type Claimant, type ClaimResult, type Lease, type LockStore, type Store, type TransferCondition, type TransferResult } from './store.js'
+import { replies, scripts, stored, type ScriptName } from './redis-scripts.js'
+import {
+  StoreUnavailableError,
+  type AttentionStore,
+  type Claimant,
+  type ClaimResult,
+  type Lease,
+  type LockStore,
+  type PresenceEntry,
+  type PresenceStore,
+  type SaveInfo,
+  type SaveLog,
+  type Store,
+  type TransferCondition,
+  type TransferResult,
+} from './store.js'
 
 export interface RedisStoreOptions {
   /** A `redis://` URL, or an ioredis client: it is duplicated, never used or closed by us. */
@@ -22,8 +40,13 @@ export interface RedisStoreOptions {
   connection: Required<RedisConnectionOptions>
 }
 
-/** The client once `defineCommand` has added the lock scripts: keys first, then arguments. */
-type LockClient = Redis & Record<LockScriptName, (...keysThenArgs: Array<string | number>) => Promise<unknown>>
+/** The client once `defineCommand` has added the scripts: keys first, then arguments. */
+type ScriptClient = Redis & Record<ScriptName, (...keysThenArgs: Array<string | number>) => Promise<unknown>>
+
+/** Runs one script; every failure of the call comes out as StoreUnavailableError. */
+type RunScript = (name: ScriptName, ...keysThenArgs: Array<string | number>) => Promise<unknown>
+
+type Keys = ReturnType<typeof redisKeys>
 
 function isRedisClient(value: object): value is Redis {
   return typeof (value as { duplicate?: unknown }).duplicate === 'function'
@@ -50,23 +73,10 @@ function connectionOptions(connection: Required<RedisConnectionOptions>): RedisO
 }
 
 class RedisLockStore implements LockStore {
-  private readonly keys: ReturnType<typeof redisKeys>
-
   constructor(
-    private readonly client: LockClient,
-    keyPrefix: string,
-  ) {
-    this.keys = redisKeys(keyPrefix)
-  }
-
-  /** Every failure of a script call is the store being unreachable, in one type for the callers. */
-  private async run(name: LockScriptName, ...keysThenArgs: Array<string | number>): Promise<unknown> {
-    try {
-      return await this.client[name](...keysThenArgs)
-    } catch (error) {
-      throw new StoreUnavailableError(error)
-    }
-  }
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+  ) {}
 
   async claim(recordKey: string, claimant: Claimant, ttlMs: number): Promise<ClaimResult> {
     const reply = await this.run('lockClaim',
@@ -102,13 +112,85 @@ class RedisLockStore implements LockStore {
   }
 }
 
+/** Presence rules: presence-rules.ts. Each operation is one script on the record's two keys. */
+class RedisPresenceStore implements PresenceStore {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+  ) {}
+
+  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceEntry[]> {
+    const reply = await this.run('presenceJoin',
+      this.keys.presence(recordKey), this.keys.presenceData(recordKey),
+      entry.id, stored.presenceEntry(entry), wholeMs('ttlMs', ttlMs, 1),
+    )
+    return replies.presence(reply)
+  }
+
+  async leave(recordKey: string, entryId: string): Promise<PresenceEntry[]> {
+    return replies.presence(await this.run('presenceLeave', this.keys.presence(recordKey), this.keys.presenceData(recordKey), entryId))
+  }
+
+  async renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean> {
+    const reply = await this.run('presenceRenew',
+      this.keys.presence(recordKey), this.keys.presenceData(recordKey),
+      wholeMs('ttlMs', ttlMs, 1), ...entryIds,
+    )
+    return replies.done(reply)
+  }
+
+  async list(recordKey: string): Promise<PresenceEntry[]> {
+    return replies.presence(await this.run('presenceList', this.keys.presence(recordKey), this.keys.presenceData(recordKey)))
+  }
+}
+
+class RedisAttentionStore implements AttentionStore {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+  ) {}
+
+  async throttle(key: string, intervalMs: number): Promise<number> {
+    return replies.msLeft(await this.run('attentionThrottle', this.keys.throttle(key), wholeMs('intervalMs', intervalMs, 1)))
+  }
+
+  async putCandidate(recordKey: string, tabId: string, claimant: Claimant, ttlMs: number): Promise<void> {
+    const reply = await this.run('attentionPutCandidate',
+      this.keys.candidate(recordKey, tabId), stored.claimant(claimant), wholeMs('ttlMs', ttlMs, 1),
+    )
+    replies.written(reply)
+  }
+
+  async takeCandidate(recordKey: string, tabId: string): Promise<Claimant | null> {
+    return replies.candidate(await this.run('attentionTakeCandidate', this.keys.candidate(recordKey, tabId)))
+  }
+}
+
+class RedisSaveLog implements SaveLog {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+  ) {}
+
+  async recordSave(recordKey: string, save: SaveInfo, ttlMs: number): Promise<void> {
+    replies.written(await this.run('saveRecord', this.keys.save(recordKey), stored.save(save), wholeMs('ttlMs', ttlMs, 1)))
+  }
+
+  async lastSave(recordKey: string): Promise<SaveInfo | null> {
+    return replies.save(await this.run('saveLast', this.keys.save(recordKey)))
+  }
+}
+
 /** `status`: emitted with true when Redis becomes reachable, false when the connection drops. */
 type StatusEvents = { status: [available: boolean] }
 
 export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   readonly kind = 'redis'
   readonly locks: LockStore
-  private readonly client: LockClient
+  readonly presence: PresenceStore
+  readonly attention: AttentionStore
+  readonly saves: SaveLog
+  private readonly client: ScriptClient
   private readonly connectTimeoutMs: number
   private available = false
   private closed = false
@@ -118,16 +200,29 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     super()
     const redisOptions = connectionOptions(options.connection)
     if (typeof options.redis === 'string') {
-      this.client = new Redis(options.redis, redisOptions) as LockClient
+      this.client = new Redis(options.redis, redisOptions) as ScriptClient
     } else if (isRedisClient(options.redis)) {
       // Our own connection: its settings are ours, and the caller's client stays as it was.
-      this.client = options.redis.duplicate(redisOptions) as LockClient
+      this.client = options.redis.duplicate(redisOptions) as ScriptClient
     } else {
       throw configErrors.invalidOption('redis', 'must be a redis:// URL or an ioredis client')
     }
-    for (const [name, script] of Object.entries(lockScripts)) this.client.defineCommand(name, script)
+    for (const [name, script] of Object.entries(scripts)) this.client.defineCommand(name, script)
     this.connectTimeoutMs = options.connection.connectTimeoutMs
-    this.locks = new RedisLockStore(this.client, options.keyPrefix)
+
+    // Every failure of a script call is the store being unreachable, in one type for the callers.
+    const run: RunScript = async (name, ...keysThenArgs) => {
+      try {
+        return await this.client[name](...keysThenArgs)
+      } catch (error) {
+        throw new StoreUnavailableError(error)
+      }
+    }
+    const keys = redisKeys(options.keyPrefix)
+    this.locks = new RedisLockStore(run, keys)
+    this.presence = new RedisPresenceStore(run, keys)
+    this.attention = new RedisAttentionStore(run, keys)
+    this.saves = new RedisSaveLog(run, keys)
 
     // Without an 'error' listener ioredis re-throws connection errors and takes the process down.
     this.client.on('error', (error: Error) => (this.lastError = error))

@@ -72,9 +72,63 @@ export interface LockStore {
   get(recordKey: string): Promise<Lease | null>
 }
 
+/** One connection on a record. Entries expire unless renewed, so a dead process's users vanish. */
+export interface PresenceEntry {
+  /** The connection (Socket.IO socket id): unique across processes. */
+  id: string
+  userId: string
+  userName: string
+  avatarUrl?: string
+  tabId: string
+  intent: 'edit' | 'show'
+  sinceMs: number
+}
+
+export interface PresenceStore {
+  /** Adds (or refreshes) the entry for `ttlMs`; returns everyone present, expired entries dropped. */
+  join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceEntry[]>
+  /** Removes the entry; returns everyone left. */
+  leave(recordKey: string, entryId: string): Promise<PresenceEntry[]>
+  /**
+   * Extends these entries by `ttlMs` (entries not present are not re-added) and drops expired
+   * ones; returns true when that dropped anyone, i.e. the list others see changed.
+   */
+  renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean>
+  /** Everyone present, in arrival order; expired entries dropped. */
+  list(recordKey: string): Promise<PresenceEntry[]>
+}
+
+export interface AttentionStore {
+  /**
+   * A rate limit: starts an interval of `intervalMs` for `key` unless one runs. Returns 0 when
+   * it started (the request may go), otherwise the ms left of the running interval. One atomic step.
+   */
+  throttle(key: string, intervalMs: number): Promise<number>
+  /** Remembers a tab that asked for attention, so the holder can hand the lock over to it. */
+  putCandidate(recordKey: string, tabId: string, claimant: Claimant, ttlMs: number): Promise<void>
+  /** Reads and forgets that tab's candidacy in one step; null when absent or expired. */
+  takeCandidate(recordKey: string, tabId: string): Promise<Claimant | null>
+}
+
+export interface SaveInfo {
+  userId: string
+  userName: string
+  atMs: number
+  version: string
+}
+
+export interface SaveLog {
+  /** Remembers the record's last save through the admin (who and which version), for `ttlMs`. */
+  recordSave(recordKey: string, save: SaveInfo, ttlMs: number): Promise<void>
+  lastSave(recordKey: string): Promise<SaveInfo | null>
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis'
   readonly locks: LockStore
+  readonly presence: PresenceStore
+  readonly attention: AttentionStore
+  readonly saves: SaveLog
   /** Resolves once the store can serve requests (Redis: first connection made). */
   ready(): Promise<void>
   /** Stops timers and connections this store opened. */

@@ -9,8 +9,15 @@ import { randomUUID } from 'node:crypto'
 
 export type TestApp = Awaited<ReturnType<typeof startExampleApp>>
 
-export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: { redisUrl?: string; bundle?: 'build' | 'none' } = {}): Promise<TestApp> {
-  return startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true })
+export interface TestAppExtras {
+  redisUrl?: string
+  bundle?: 'build' | 'none'
+  /** Share logins with another app (as processes behind one load balancer do). */
+  session?: { store: NonNullable<Parameters<typeof startExampleApp>[0]>['session'] extends infer S ? S extends { store?: infer T } ? T : never : never; secret: string; cookieName?: string }
+}
+
+export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: TestAppExtras = {}): Promise<TestApp> {
+  return startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session })
 }
 
 /** Collaboration options for a store kind: Redis is the test run's redis-server, under a fresh prefix. */

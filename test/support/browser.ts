@@ -2,6 +2,8 @@
  * Debian's Chromium driven by playwright-core (never a downloaded browser), one context per user
  * so that each has its own cookies, logged in through the real AdminJS login form.
  */
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { PASSWORD } from './clients.js'
 
@@ -37,4 +39,12 @@ export async function loginInBrowser(browser: Browser, adminUrl: string, email: 
 /** Waits until the collaborator wrapper on the page reports the given role. */
 export async function waitForRole(page: Page, role: string, timeout = 10_000): Promise<void> {
   await page.waitForSelector(`[data-testid=collaborator-status][data-role="${role}"]`, { timeout })
+}
+
+/** Where a screenshot goes: test-results/, and with UPDATE_SCREENSHOTS=1 also the README's copy. */
+export function screenshotPaths(name: string): string[] {
+  mkdirSync('test-results', { recursive: true })
+  const paths = [path.join('test-results', `${name}.png`)]
+  if (process.env.UPDATE_SCREENSHOTS === '1') paths.push(path.join('example', 'screenshots', `${name}.png`))
+  return paths
 }

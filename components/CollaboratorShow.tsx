@@ -1,0 +1,85 @@
+/**
+ * The show action of a resource with collaboration: AdminJS's own Show, with who is on the record
+ * above it (the editor marked) and the record kept current: when anyone saves it, the page fetches
+ * it again and shows it in place, saying who saved. It joins with intent `show`, so it never takes
+ * the lock.
+ * Registered by the feature as the `show` action component under the name 'CollaboratorShow'.
+ */
+import React, { useCallback, useEffect, useState } from 'react'
+import { Show, type ActionProps, type RecordJSON } from 'adminjs'
+import { Box, MessageBox } from '@adminjs/design-system'
+import type { ComponentConfig } from '../src/component-config'
+import CollaborationProvider from './CollaborationProvider'
+import { configOf } from './config'
+import LockNotices from './LockNotices'
+import PresenceBar from './PresenceBar'
+import SavedNotice from './SavedNotice'
+import { useEditLock } from './hooks/useEditLock'
+import { useFreshRecord } from './hooks/useFreshRecord'
+import { useLiveUpdates } from './hooks/useLiveUpdates'
+import { usePresence } from './hooks/usePresence'
+import { useTexts } from './hooks/useTexts'
+
+type LiveShowProps = ActionProps & { record: RecordJSON; config: ComponentConfig }
+
+const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props }) => {
+  const resourceId = props.resource.id
+  const recordId = String(loaded.id)
+  const ref = { resourceId, recordId }
+  const text = useTexts(config.texts, resourceId)
+  const lock = useEditLock({ ...ref, intent: 'show', blockEditing: config.blockEditing })
+  const presence = usePresence({ ...ref, joined: lock.joined, joinedAtMs: lock.joinedAtMs })
+  const fresh = useFreshRecord(resourceId, recordId, 'show')
+  const [record, setRecord] = useState(loaded)
+
+  // AdminJS hands a new record after its own fetches; that one is the newest.
+  useEffect(() => setRecord(loaded), [loaded])
+
+  const { fetchFresh } = fresh
+  const reload = useCallback(async (): Promise<boolean> => {
+    const shown = await fetchFresh()
+    if (shown) setRecord(shown)
+    return shown !== null
+  }, [fetchFresh])
+
+  // Nothing to keep on a show page: every save, this user's other tabs' included, is news here.
+  const live = useLiveUpdates({ ...ref, isOwnSave: () => false, reload })
+
+  const errors = [
+    ...(lock.error ? [{ error: lock.error, dismiss: lock.dismissError }] : []),
+    ...(fresh.error ? [{ error: fresh.error, dismiss: fresh.dismissError }] : []),
+  ]
+
+  return (
+    <Box data-testid="collaborator-show" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
+      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} text={text} />
+      {/* canEdit: nothing here waits for the lock, so going offline is said as a plain notice. */}
+      <LockNotices role={lock.role} canEdit editorBanner={false} errors={errors} text={text} />
+      {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} text={text} /> : null}
+      <Show {...props} record={record} />
+    </Box>
+  )
+}
+
+const CollaboratorShow: React.FC<ActionProps> = (props) => {
+  const config = configOf(props)
+  const { record } = props
+  if (!config || !record) {
+    // A wiring mistake, not a user's: say so and fall back to the plain page.
+    return (
+      <>
+        <Box data-testid="collaborator-error" data-code="not_configured" mb="lg">
+          <MessageBox size="sm" variant="danger" message="adminjs-collaborator: this show action has no collaboration config (action.custom.collaborator) or no record." />
+        </Box>
+        <Show {...props} />
+      </>
+    )
+  }
+  return (
+    <CollaborationProvider socketPath={config.socketPath}>
+      <LiveShow key={`${props.resource.id}/${String(record.id)}`} {...props} record={record} config={config} />
+    </CollaborationProvider>
+  )
+}
+
+export default CollaboratorShow

@@ -1,0 +1,87 @@
+/**
+ * Who is on the record: one avatar per person (however many tabs they have open), the lock holder
+ * ringed as editing. Names show on hover and are read out by screen readers; the ring is a shape,
+ * not only a colour, so it reads without colour vision too.
+ */
+import React from 'react'
+import { Avatar, Box } from '@adminjs/design-system'
+import type { PresenceUser, UserView } from '../src/protocol'
+import type { TextOf } from './hooks/useTexts'
+
+export interface PresenceBarProps {
+  users: PresenceUser[]
+  /** The user holding the lock, if anyone does. */
+  editorUserId: string | null
+  text: TextOf
+}
+
+/** The same person always gets the same colour, on every page and in every browser. */
+export function colourOf(userId: string): string {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < userId.length; i++) {
+    hash ^= userId.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return `hsl(${(hash >>> 0) % 360}, 55%, 40%)`
+}
+
+export function initialsOf(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean)
+  const letters = words.length > 1 ? [words[0], words[words.length - 1]] : words
+  return letters.map((word) => Array.from(word ?? '')[0] ?? '').join('').toUpperCase() || '?'
+}
+
+/**
+ * The design system's Avatar puts `src` inside a CSS `url('…')`, so a URL is only passed when it
+ * parses, uses a scheme an image may come from, and cannot close the quote or the parenthesis.
+ */
+export function cssImageUrl(url: string | undefined): string {
+  if (!url) return ''
+  let parsed: URL
+  try {
+    parsed = new URL(url, window.location.href)
+  } catch {
+    return ''
+  }
+  const imageData = parsed.protocol === 'data:' && /^data:image\//i.test(parsed.href)
+  if (!imageData && !['http:', 'https:', 'blob:'].includes(parsed.protocol)) return ''
+  return parsed.href.replace(/['"()\\\s]/g, (char) => `%${char.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`)
+}
+
+function uniqueByUser(users: PresenceUser[]): PresenceUser[] {
+  const seen = new Set<string>()
+  return users.filter(({ user }) => !seen.has(user.id) && seen.add(user.id))
+}
+
+const PresenceAvatar: React.FC<{ user: UserView; editing: boolean; label: string }> = ({ user, editing, label }) => (
+  <Box
+    data-testid="collaborator-avatar"
+    data-user-id={user.id}
+    data-editing={editing ? 'true' : 'false'}
+    role="img"
+    aria-label={label}
+    title={label}
+    mr="sm"
+    p="2px"
+    border="2px solid"
+    borderColor={editing ? 'success' : 'transparent'}
+    style={{ borderRadius: '50%' }}
+  >
+    {/* Initials underneath: they show while the image loads, or when it cannot. */}
+    <Avatar src={cssImageUrl(user.avatarUrl)} aria-hidden="true" style={{ backgroundColor: colourOf(user.id), fontSize: '14px', fontWeight: 600 }}>
+      {initialsOf(user.name)}
+    </Avatar>
+  </Box>
+)
+
+const PresenceBar: React.FC<PresenceBarProps> = ({ users, editorUserId, text }) => (
+  <Box data-testid="collaborator-presence" flex flexDirection="row" flexWrap="wrap" alignItems="center" justifyContent="flex-end" mb={users.length > 0 ? 'lg' : 0}>
+    {uniqueByUser(users).map(({ user }) => {
+      const editing = user.id === editorUserId
+      const label = `${user.name} (${text(editing ? 'presenceEditingText' : 'presenceViewingText')})`
+      return <PresenceAvatar key={user.id} user={user} editing={editing} label={label} />
+    })}
+  </Box>
+)
+
+export default PresenceBar

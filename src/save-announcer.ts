@@ -1,0 +1,47 @@
+/**
+ * `after` hooks on the edit action: stamp the record the page receives with its version (so the
+ * form submits it back and a stale save can be told), and, after a successful save only, announce
+ * it: who saved which version. Announcing is the server's alone; no client can make others reload.
+ */
+import type { ActionContext, ActionResponse, After } from 'adminjs'
+import type { AdminUser } from './options.js'
+import { VERSION_PARAM, type RecordRef, type UserView } from './protocol.js'
+import { recordVersion } from './record-version.js'
+
+export interface SaveAnnouncerDeps {
+  identify: (admin: AdminUser) => UserView
+  /** Tells everyone on the record (and remembers the save for stale-save notices). */
+  onSaved: (ref: RecordRef, by: UserView, version: string) => Promise<void>
+  logger: Pick<Console, 'warn'>
+}
+
+/** The stored values as a fresh read gives them: the same input the stale check digests. */
+async function storedParams(context: ActionContext): Promise<Record<string, unknown> | null> {
+  const id = context.record?.id()
+  if (id === undefined) return null
+  const fresh = await context.resource.findOne(String(id), context)
+  return fresh?.params ?? null
+}
+
+export function createSaveAnnouncer(deps: SaveAnnouncerDeps) {
+  const edit: After<ActionResponse> = async (response, request, context) => {
+    const record = response.record as { params?: Record<string, unknown> } | undefined
+    if (!record?.params || !context.record) return response
+    if (request.method !== 'post') {
+      record.params[VERSION_PARAM] = recordVersion(context.record.params)
+      return response
+    }
+    // A refused or failed save announces nothing.
+    if ((response.notice as { type?: string } | undefined)?.type !== 'success') return response
+    const params = await storedParams(context)
+    if (!params) return response
+    const version = recordVersion(params)
+    record.params[VERSION_PARAM] = version
+    const ref = { resourceId: context.resource.id(), recordId: String(context.record.id()) }
+    const by = deps.identify((context.currentAdmin ?? {}) as AdminUser)
+    // The save is done; failing to tell others must not turn it into an error for the saver.
+    await deps.onSaved(ref, by, version).catch((error) => deps.logger.warn('adminjs-collaborator: announcing a save failed', error))
+    return response
+  }
+  return { edit }
+}

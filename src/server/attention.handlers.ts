@@ -1,0 +1,53 @@
+/**
+ * Attention requests and hand-over. A viewer asks the editor to finish (at most once per
+ * `notificationRequestInterval` per user and record, enforced in the store so every process
+ * counts the same); the editor's tab alone is told, and may hand the lock to the asking tab.
+ * The hand-over is one atomic transfer from the holder's token: a third claimer racing it is
+ * denied, because the lock is held until the very step that gives it away.
+ */
+import { ErrorCode, type AttentionReply, type LockStateEvent } from '../protocol.js'
+import { tabRoom } from '../store/keys.js'
+import { AckFailure } from './ack-failure.js'
+import type { CollabSocket, ServerContext } from './context.js'
+import { handle } from './handle.js'
+import { tabIdOf, toLeaseView } from './lease-view.js'
+import { announceLock, claimantOf, joinedEditor, joinedRecord } from './lock.handlers.js'
+import { handOverRequestSchema, recordRefSchema } from './validation.js'
+
+/** How long an asking tab stays eligible for a hand-over. */
+const CANDIDATE_TTL_MS = 10 * 60_000
+
+export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSocket): void {
+  const { logger } = ctx
+
+  handle(socket, 'attention:request', recordRefSchema, async (ref): Promise<AttentionReply> => {
+    const joined = joinedRecord(socket, ref)
+    const lease = await ctx.store.locks.get(joined.key)
+    if (!lease) throw new AckFailure(ErrorCode.NotFound, 'nobody is editing this record')
+    if (lease.token === joined.token) throw new AckFailure(ErrorCode.Forbidden, 'you are the editor')
+    const intervalMs = Math.round(ctx.options.notificationRequestInterval * 1000)
+    const retryInMs = intervalMs > 0 ? await ctx.store.attention.throttle(`${joined.key}:${encodeURIComponent(socket.data.user.id)}`, intervalMs) : 0
+    if (retryInMs > 0) {
+      throw new AckFailure(ErrorCode.RateLimited, `you asked less than ${ctx.options.notificationRequestInterval} s ago`, retryInMs)
+    }
+    // Only a tab on the edit page can take the lock, so only it becomes a hand-over candidate.
+    if (joined.intent === 'edit' && joined.locking) {
+      await ctx.store.attention.putCandidate(joined.key, joined.tabId, claimantOf(socket, joined.token), CANDIDATE_TTL_MS)
+    }
+    ctx.io.to(tabRoom(tabIdOf(lease.token))).emit('attention:requested', { ...ref, from: socket.data.user, fromTabId: joined.tabId, atMs: Date.now() })
+    return { retryInMs: intervalMs }
+  }, logger)
+
+  handle(socket, 'lock:handover', handOverRequestSchema, async (request): Promise<LockStateEvent> => {
+    const ref = { resourceId: request.resourceId, recordId: request.recordId }
+    const joined = joinedEditor(socket, ref)
+    const candidate = await ctx.store.attention.takeCandidate(joined.key, request.toTabId)
+    if (!candidate) throw new AckFailure(ErrorCode.NotFound, 'that tab has not asked for the lock, or has left')
+    const result = await ctx.store.locks.transfer(joined.key, { kind: 'holder-token', token: joined.token }, candidate, ctx.options.lockTtlMs)
+    if (!result.transferred) throw new AckFailure(ErrorCode.LockHeld, 'you no longer hold the lock')
+    // The new holder's tab confirms with a claim, which makes its own process renew the lease.
+    ctx.keeper.untrack(joined.key, joined.token)
+    await announceLock(ctx, ref, result.lease)
+    return { ...ref, lease: toLeaseView(result.lease) }
+  }, logger)
+}

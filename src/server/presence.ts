@@ -1,0 +1,56 @@
+/**
+ * Who is on a record. Every joined socket has one presence entry in the store, renewed by its own
+ * process on the keeper's timer; an entry whose process died expires after `lockTtlMs`, and the next
+ * renewal by any process still on that record notices and tells the room. So someone gone
+ * disappears within lockTtlMs + heartbeatIntervalMs at worst, at once when their socket closes.
+ */
+import type { PresenceUser, RecordRef } from '../protocol.js'
+import { recordKey, recordRoom } from '../store/keys.js'
+import type { PresenceEntry } from '../store/store.js'
+import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
+
+/** One line per person, however many tabs: the same user in three tabs appears once. */
+export function presenceUsers(entries: PresenceEntry[]): PresenceUser[] {
+  const byUser = new Map<string, PresenceUser>()
+  for (const entry of entries) {
+    const known = byUser.get(entry.userId)
+    if (known) {
+      known.tabs += 1
+      known.onEditPage ||= entry.intent === 'edit'
+      known.sinceMs = Math.min(known.sinceMs, entry.sinceMs)
+      continue
+    }
+    const user = entry.avatarUrl ? { id: entry.userId, name: entry.userName, avatarUrl: entry.avatarUrl } : { id: entry.userId, name: entry.userName }
+    byUser.set(entry.userId, { user, tabs: 1, onEditPage: entry.intent === 'edit', sinceMs: entry.sinceMs })
+  }
+  return [...byUser.values()].sort((a, b) => a.sinceMs - b.sinceMs)
+}
+
+export function announcePresence(ctx: ServerContext, ref: RecordRef, entries: PresenceEntry[]): void {
+  ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('presence:state', { ...ref, users: presenceUsers(entries) })
+}
+
+/** Adds this socket to the record's presence; returns everyone there (for the join reply). */
+export async function enterPresence(ctx: ServerContext, socket: CollabSocket, joined: JoinedRecord): Promise<PresenceEntry[]> {
+  const { user } = socket.data
+  const entry: PresenceEntry = {
+    id: socket.id,
+    userId: user.id,
+    userName: user.name,
+    ...(user.avatarUrl ? { avatarUrl: user.avatarUrl } : {}),
+    tabId: joined.tabId,
+    intent: joined.intent,
+    sinceMs: Date.now(),
+  }
+  const key = recordKey(joined.ref.resourceId, joined.ref.recordId)
+  const entries = await ctx.store.presence.join(key, entry, ctx.options.lockTtlMs)
+  ctx.presenceKeeper.track(key, joined.ref, socket.id)
+  announcePresence(ctx, joined.ref, entries)
+  return entries
+}
+
+export async function leavePresence(ctx: ServerContext, socketId: string, ref: RecordRef): Promise<void> {
+  const key = recordKey(ref.resourceId, ref.recordId)
+  ctx.presenceKeeper.untrack(key, socketId)
+  announcePresence(ctx, ref, await ctx.store.presence.leave(key, socketId))
+}

@@ -1,0 +1,43 @@
+--[[
+  Shared by the presence scripts: the loader puts this file in place of their `-- @include presence`
+  line (Redis scripts cannot load one another). Expects `ids` (sorted set: entry id -> expiry ms on
+  Redis's clock) and `data` (hash: entry id -> entry JSON) to be defined before the include.
+]]
+
+-- Now, in ms, on Redis's clock: every process judges expiry by the same clock.
+local function presenceNow()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+-- Drops entries that expired by `now`; returns how many.
+local function pruneExpired(now)
+  local expired = redis.call('ZRANGEBYSCORE', ids, '-inf', now)
+  for _, id in ipairs(expired) do
+    redis.call('HDEL', data, id)
+  end
+  redis.call('ZREMRANGEBYSCORE', ids, '-inf', now)
+  return #expired
+end
+
+-- The keys live as long as their longest-lived entry, so an abandoned record leaves nothing behind.
+local function expireKeysWithLastEntry(now)
+  local last = redis.call('ZRANGE', ids, -1, -1, 'WITHSCORES')
+  if last[2] then
+    local keyTtl = tonumber(last[2]) - now
+    redis.call('PEXPIRE', ids, keyTtl)
+    redis.call('PEXPIRE', data, keyTtl)
+  end
+end
+
+-- Everyone present, as entry JSON (the caller sorts by arrival).
+local function presentEntries()
+  local present = {}
+  for _, id in ipairs(redis.call('ZRANGE', ids, 0, -1)) do
+    local entry = redis.call('HGET', data, id)
+    if entry then
+      present[#present + 1] = entry
+    end
+  end
+  return present
+end

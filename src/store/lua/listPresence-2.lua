@@ -1,0 +1,15 @@
+--[[
+  Drops a record's expired presence entries and returns everyone present.
+
+  Expiry is judged on Redis's clock (TIME), as in every presence script.
+
+  KEYS[1] sorted set: entry id -> when it expires (ms, Redis clock)
+  KEYS[2] hash: entry id -> entry JSON
+
+  Returns { entry JSON, ... } of everyone present (the caller sorts by arrival)
+]]
+local ids, data = KEYS[1], KEYS[2]
+-- @include presence
+
+pruneExpired(presenceNow())
+return presentEntries()

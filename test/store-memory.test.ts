@@ -1,0 +1,88 @@
+/**
+ * MemoryStore only: its memory follows what is live. Expired entries are dropped when read, and a
+ * sweep (at most once per `sweepIntervalMs`, run by the next operation) drops those nobody reads
+ * again. The behaviour both stores share is in store-contract.test.ts.
+ */
+import { MemoryStore } from '../src/store/memory-store.js'
+import type { PresenceEntry, Store } from '../src/store/store.js'
+
+const LONG = 60_000
+
+async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/**
+ * Waits until everything written before this call with a ttl of at most `ttlMs` has expired: a
+ * marker save written now with that ttl ends last. Reading the marker is an operation, so it also
+ * gives the sweep its chance to run.
+ */
+async function afterExpiryOf(store: Store, ttlMs: number): Promise<void> {
+  await store.saves.recordSave('marker', { userId: 'm', userName: 'M', atMs: 0, version: 'm' }, ttlMs)
+  await eventually('the marker to expire', async () => (await store.saves.lastSave('marker')) === null)
+}
+
+const entry = (id: string): PresenceEntry => ({ id, userId: id, userName: id, tabId: `tab-${id}`, intent: 'show', sinceMs: 0 })
+
+/** One of everything on each of `records` records, all ending after `ttlMs`. */
+async function fill(store: Store, records: number, ttlMs: number): Promise<void> {
+  for (let i = 0; i < records; i++) {
+    const key = `posts:${i}`
+    const who = { token: `token-${i}`, userId: `user-${i}`, userName: `User ${i}` }
+    await store.locks.claim(key, who, ttlMs)
+    await store.presence.join(key, entry(`socket-${i}`), ttlMs)
+    await store.attention.throttle(`ask:${key}`, ttlMs)
+    await store.attention.putCandidate(key, `tab-${i}`, who, ttlMs)
+    await store.saves.recordSave(key, { userId: who.userId, userName: who.userName, atMs: 0, version: 'v1' }, ttlMs)
+  }
+}
+
+test('a sweep drops expired leases, presence, intervals, candidacies and saves nobody reads again', async () => {
+  const store = new MemoryStore({ sweepIntervalMs: 0 })
+  await fill(store, 20, 50)
+  // Five entries a record, and the record's presence map.
+  expect(store.heldEntries()).toBe(120)
+  await afterExpiryOf(store, 50)
+  expect(store.heldEntries()).toBe(0)
+  await store.close()
+})
+
+test('between sweeps expired entries wait; reading one drops it', async () => {
+  const store = new MemoryStore({ sweepIntervalMs: LONG })
+  await fill(store, 20, 50)
+  await afterExpiryOf(store, 50)
+  expect(store.heldEntries()).toBe(120)
+  expect(await store.locks.get('posts:0')).toBeNull()
+  expect(await store.presence.list('posts:0')).toEqual([])
+  expect(store.heldEntries()).toBe(117)
+  await store.close()
+})
+
+test('a record its last entry leaves, and a candidacy taken, hold nothing', async () => {
+  const store = new MemoryStore()
+  const who = { token: 't', userId: 'ann', userName: 'Ann' }
+  await store.presence.join('posts:1', entry('a'), LONG)
+  await store.presence.join('posts:1', entry('b'), LONG)
+  await store.presence.leave('posts:1', 'a')
+  await store.presence.leave('posts:1', 'b')
+  await store.attention.putCandidate('posts:1', 'tab', who, LONG)
+  await store.attention.takeCandidate('posts:1', 'tab')
+  await store.locks.claim('posts:1', who, LONG)
+  await store.locks.release('posts:1', who.token)
+  expect(store.heldEntries()).toBe(0)
+  await store.close()
+})
+
+test('a sweep leaves a partly expired record to its next renew, which reports the drop', async () => {
+  const store = new MemoryStore({ sweepIntervalMs: 0 })
+  await store.presence.join('posts:1', entry('ann'), LONG)
+  await store.presence.join('posts:1', entry('bob'), 50)
+  await afterExpiryOf(store, 50)
+  expect(await store.presence.renew('posts:1', ['ann'], LONG)).toBe(true)
+  expect(await store.presence.list('posts:1')).toEqual([entry('ann')])
+  await store.close()
+})
