@@ -14,6 +14,7 @@ import { TAB_TOKEN_PARAM, type RecordSavedEvent } from '../src/protocol'
 import AttentionButton from './AttentionButton'
 import AttentionNotices from './AttentionNotices'
 import CollaborationProvider from './CollaborationProvider'
+import CollaboratorChat from './chat/CollaboratorChat'
 import { configOf } from './config'
 import DraftNotice from './DraftNotice'
 import EditForm from './EditForm'
@@ -130,7 +131,11 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
 
   return (
     <Box data-testid="collaborator-status" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
-      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} text={text} />
+      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} text={text}>
+        {config.enableChat ? (
+          <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} text={text} />
+        ) : null}
+      </PresenceBar>
       <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} text={text} />
       <AttentionNotices inbox={inbox} text={text} />
       {offeredDraft ? <DraftNotice draft={offeredDraft} onRestore={draft.restore} onDiscard={draft.discard} text={text} /> : null}

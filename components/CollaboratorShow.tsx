@@ -10,6 +10,7 @@ import { Show, type ActionProps, type RecordJSON } from 'adminjs'
 import { Box, MessageBox } from '@adminjs/design-system'
 import type { ComponentConfig } from '../src/component-config'
 import CollaborationProvider from './CollaborationProvider'
+import CollaboratorChat from './chat/CollaboratorChat'
 import { configOf } from './config'
 import LockNotices from './LockNotices'
 import PresenceBar from './PresenceBar'
@@ -52,7 +53,11 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
 
   return (
     <Box data-testid="collaborator-show" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
-      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} text={text} />
+      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} text={text}>
+        {config.enableChat ? (
+          <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} text={text} />
+        ) : null}
+      </PresenceBar>
       {/* canEdit: nothing here waits for the lock, so going offline is said as a plain notice. */}
       <LockNotices role={lock.role} canEdit editorBanner={false} errors={errors} text={text} />
       {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} text={text} /> : null}

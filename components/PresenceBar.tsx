@@ -3,7 +3,7 @@
  * ringed as editing. Names show on hover and are read out by screen readers; the ring is a shape,
  * not only a colour, so it reads without colour vision too.
  */
-import React from 'react'
+import React, { type ReactNode } from 'react'
 import { Avatar, Box } from '@adminjs/design-system'
 import type { PresenceUser, UserView } from '../src/protocol'
 import type { TextOf } from './hooks/useTexts'
@@ -13,6 +13,8 @@ export interface PresenceBarProps {
   /** The user holding the lock, if anyone does. */
   editorUserId: string | null
   text: TextOf
+  /** Shown at the end of the row, after the avatars (the chat button). */
+  children?: ReactNode
 }
 
 /** The same person always gets the same colour, on every page and in every browser. */
@@ -53,6 +55,18 @@ function uniqueByUser(users: PresenceUser[]): PresenceUser[] {
   return users.filter(({ user }) => !seen.has(user.id) && seen.add(user.id))
 }
 
+/** A person's picture, or their initials on their own colour; decorative, so name them next to it. */
+export const UserAvatar: React.FC<{ user: UserView; sizePx?: number }> = ({ user, sizePx = 36 }) => (
+  // Initials underneath: they show while the image loads, or when it cannot.
+  <Avatar
+    src={cssImageUrl(user.avatarUrl)}
+    aria-hidden="true"
+    style={{ backgroundColor: colourOf(user.id), fontSize: `${Math.round(sizePx * 0.39)}px`, fontWeight: 600, width: `${sizePx}px`, height: `${sizePx}px` }}
+  >
+    {initialsOf(user.name)}
+  </Avatar>
+)
+
 const PresenceAvatar: React.FC<{ user: UserView; editing: boolean; label: string }> = ({ user, editing, label }) => (
   <Box
     data-testid="collaborator-avatar"
@@ -67,20 +81,18 @@ const PresenceAvatar: React.FC<{ user: UserView; editing: boolean; label: string
     borderColor={editing ? 'success' : 'transparent'}
     style={{ borderRadius: '50%' }}
   >
-    {/* Initials underneath: they show while the image loads, or when it cannot. */}
-    <Avatar src={cssImageUrl(user.avatarUrl)} aria-hidden="true" style={{ backgroundColor: colourOf(user.id), fontSize: '14px', fontWeight: 600 }}>
-      {initialsOf(user.name)}
-    </Avatar>
+    <UserAvatar user={user} />
   </Box>
 )
 
-const PresenceBar: React.FC<PresenceBarProps> = ({ users, editorUserId, text }) => (
-  <Box data-testid="collaborator-presence" flex flexDirection="row" flexWrap="wrap" alignItems="center" justifyContent="flex-end" mb={users.length > 0 ? 'lg' : 0}>
+const PresenceBar: React.FC<PresenceBarProps> = ({ users, editorUserId, text, children }) => (
+  <Box data-testid="collaborator-presence" flex flexDirection="row" flexWrap="wrap" alignItems="center" justifyContent="flex-end" mb={users.length > 0 || children ? 'lg' : 0}>
     {uniqueByUser(users).map(({ user }) => {
       const editing = user.id === editorUserId
       const label = `${user.name} (${text(editing ? 'presenceEditingText' : 'presenceViewingText')})`
       return <PresenceAvatar key={user.id} user={user} editing={editing} label={label} />
     })}
+    {children}
   </Box>
 )
 

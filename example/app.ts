@@ -9,11 +9,13 @@ import type { AddressInfo, Socket } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import express from 'express'
 import session from 'express-session'
+import RedisSessionStore from 'connect-redis'
+import { Redis } from 'ioredis'
 import AdminJS, { type ActionContext, type ResourceOptions } from 'adminjs'
 import AdminJSExpress from '@adminjs/express'
 import { Database, Resource } from '@adminjs/typeorm'
 import type { DataSource } from 'typeorm'
-import { Collaboration, type CollaborationOptions } from '../src/index.js'
+import { Collaboration, type CollaborationOptions, type FeatureOptions } from '../src/index.js'
 import { bundleComponentsOnce } from './bundle.js'
 import { createExampleDatabase, exampleQueries, type ExampleQueries } from './data.js'
 import { authenticate } from './users.js'
@@ -28,7 +30,10 @@ export interface ExampleAppOptions {
   port?: number
   /** @default '127.0.0.1' */
   host?: string
-  /** Shared state in Redis; absent keeps it in memory (one process). */
+  /**
+   * Shared state in Redis: the collaboration's, and the login sessions too (connect-redis), so that
+   * several processes behind one load balancer know the same logins. Absent: memory, one process.
+   */
   redisUrl?: string
   /**
    * How the browser gets the custom components. 'watch': rebuild on change (development, keeps a
@@ -39,9 +44,12 @@ export interface ExampleAppOptions {
   bundle?: 'watch' | 'build' | 'none'
   /** Collaboration options on top of the example's (e.g. short lock TTLs in tests). */
   collaboration?: Partial<CollaborationOptions>
+  /** Feature options of the Page resource only (tests turn a switch off for one resource). */
+  pageFeature?: FeatureOptions
   /**
    * Session settings, for tests that put two apps behind one login (one store, one secret, as
-   * several processes behind a load balancer would). Defaults: a new MemoryStore, a random secret.
+   * several processes behind a load balancer would). Defaults: a Redis session store with
+   * `redisUrl`, else a new MemoryStore; a random secret.
    */
   session?: { store?: session.Store; secret?: string; cookieName?: string }
   /** No progress output. @default false */
@@ -86,8 +94,14 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
   let collaboration: Collaboration | undefined
   let closeServer: (() => Promise<void>) | undefined
   let dataSource: DataSource | undefined
+  let sessionRedis: Redis | undefined
   const closeOpened = async () => {
-    const steps = [() => collaboration?.close(), () => closeServer?.(), () => dataSource?.destroy()]
+    const steps = [
+      () => collaboration?.close(),
+      () => closeServer?.(),
+      () => dataSource?.destroy(),
+      async () => void (await sessionRedis?.quit().catch(() => sessionRedis?.disconnect())),
+    ]
     const errors: unknown[] = []
     for (const step of steps) {
       try {
@@ -136,7 +150,7 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
             sort: { sortBy: 'updatedAt', direction: 'desc' },
             actions: writeActions,
           },
-          features: [collaboration.feature()],
+          features: [collaboration.feature(options.pageFeature)],
         },
       ],
     })
@@ -151,7 +165,13 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
 
     const cookieName = options.session?.cookieName ?? 'adminjs-collaborator-example'
     const cookiePassword = options.session?.secret ?? randomBytes(32).toString('hex')
-    const sessionStore = options.session?.store ?? new session.MemoryStore()
+    let sessionStore = options.session?.store
+    if (!sessionStore && options.redisUrl) {
+      sessionRedis = new Redis(options.redisUrl)
+      sessionRedis.on('error', () => undefined) // down: logins fail until it is back, the process stays up
+      sessionStore = new RedisSessionStore({ client: sessionRedis, prefix: 'adminjs-collaborator-example:sess:' })
+    }
+    sessionStore ??= new session.MemoryStore()
     // The socket server must read sessions with these very options: same store instance, same
     // secret and cookie name (@adminjs/express overrides `secret` and `name` with the auth's).
     const sessionOptions: session.SessionOptions = {

@@ -3,8 +3,13 @@
  *
  *   PORT       port to listen on (default 3000; 0 picks a free one)
  *   HOST       interface to bind (default 127.0.0.1; 0.0.0.0 to reach it from other machines)
- *   REDIS_URL  redis://… to share locks and presence between several example processes;
- *              absent keeps them in this process's memory
+ *   REDIS_URL  redis://… to share collaboration state and logins between several example
+ *              processes; absent keeps them in this process's memory
+ *   BUNDLE     watch (default) | build | none: how the admin's components are bundled
+ *   SESSION_SECRET  the login cookie's secret (default: random); processes sharing logins need one
+ *
+ * Started by cluster.ts (with an IPC channel), it reports its port there instead of printing the
+ * banner, and stops when that channel closes.
  */
 import { startExampleApp } from './app.js'
 import { EXAMPLE_PASSWORD, exampleUsers } from './users.js'
@@ -29,33 +34,48 @@ function redactUrl(url: string): string {
   }
 }
 
+function parseBundle(value: string | undefined): 'watch' | 'build' | 'none' {
+  if (value === undefined || value === '') return 'watch'
+  if (value === 'watch' || value === 'build' || value === 'none') return value
+  console.error(`BUNDLE must be watch, build or none, got "${value}".`)
+  process.exit(1)
+}
+
 const redisUrl = process.env.REDIS_URL || undefined
+const sessionSecret = process.env.SESSION_SECRET || undefined
 const app = await startExampleApp({
   port: parsePort(process.env.PORT ?? '3000'),
   host: process.env.HOST || '127.0.0.1',
   redisUrl,
-  bundle: 'watch',
+  bundle: parseBundle(process.env.BUNDLE),
+  ...(sessionSecret ? { session: { secret: sessionSecret } } : {}),
 })
+const worker = typeof process.send === 'function'
 
 const store =
   app.collaboration.storeKind === 'redis' && redisUrl
     ? `Redis at ${redactUrl(redisUrl)} (state shared by every process using it)`
     : 'memory (this process only; set REDIS_URL to share state between processes)'
 const width = Math.max(...exampleUsers.map((user) => user.email.length))
-console.log(
-  [
-    '',
-    `AdminJS collaborator example: ${app.adminUrl}`,
-    `Collaboration store: ${store}`,
-    '',
-    `Log in with password "${EXAMPLE_PASSWORD}" as:`,
-    ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
-    '',
-    'Open a record in two browsers (or a private window) as two editors to see the edit lock.',
-    'Ctrl+C stops the server.',
-    '',
-  ].join('\n'),
-)
+const banner = [
+  '',
+  `AdminJS collaborator example: ${app.adminUrl}`,
+  `Collaboration store: ${store}`,
+  '',
+  `Log in with password "${EXAMPLE_PASSWORD}" as:`,
+  ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
+  '',
+  'Open a record in two browsers (or a private window) as two editors to see the edit lock.',
+  'Ctrl+C stops the server.',
+  '',
+]
+if (worker) {
+  // The cluster prints the banner, with its own address.
+  console.log(`Worker ${process.pid} listening on ${app.url}`)
+  process.send!({ listening: app.port })
+} else {
+  console.log(banner.join('\n'))
+}
 
 let stopping = false
 async function stop(signal: NodeJS.Signals): Promise<void> {
@@ -82,3 +102,5 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
 }
 process.on('SIGINT', (signal) => void stop(signal))
 process.on('SIGTERM', (signal) => void stop(signal))
+// The cluster that started this worker is gone: do not linger without it.
+if (worker) process.on('disconnect', () => void stop('SIGTERM'))

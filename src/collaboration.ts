@@ -6,6 +6,7 @@ import type { Server as HttpServer } from 'node:http'
 import type AdminJS from 'adminjs'
 import type { FeatureType } from 'adminjs'
 import type { SessionOptions } from 'express-session'
+import { createAdapter } from '@socket.io/redis-streams-adapter'
 import { configErrors } from './errors.js'
 import { buildCollaborationFeature } from './feature.js'
 import { resolveFeatureOptions, resolveOptions, type CollaborationOptions, type FeatureOptions, type ResolvedOptions } from './options.js'
@@ -14,7 +15,7 @@ import { createSocketServer, type SocketServer } from './server/socket-server.js
 import { MemoryStore } from './store/memory-store.js'
 import { RedisStore } from './store/redis-store.js'
 import type { Store } from './store/store.js'
-import { recordKey } from './store/keys.js'
+import { recordKey, redisKeys } from './store/keys.js'
 import type { RecordRef, UserView } from './protocol.js'
 
 export interface AttachOptions {
@@ -32,7 +33,30 @@ const SAVE_MEMORY_MS = 24 * 60 * 60_000
 
 function createStore(options: ResolvedOptions): Store {
   if (options.redis === undefined) return new MemoryStore()
-  return new RedisStore({ redis: options.redis as never, keyPrefix: options.redisKeyPrefix, connection: options.redisConnection })
+  return new RedisStore({
+    redis: options.redis as never,
+    keyPrefix: options.redisKeyPrefix,
+    connection: options.redisConnection,
+    // Leases lost with a restarted Redis end by themselves after lockTtlMs at the latest.
+    restartQuietMs: options.lockTtlMs,
+  })
+}
+
+/**
+ * Socket.IO's adapter for several processes sharing one Redis, so a user on one process sees what
+ * happens on the others. The streams adapter rather than the pub/sub one (@socket.io/redis-adapter):
+ * broadcasts are appended to a Redis stream that every process reads on from the last entry it got,
+ * so a connection that drops for a moment (killed, timed out, failed over) picks up where it stopped
+ * and nothing is lost; a pub/sub subscriber misses whatever is published while it reconnects. Its
+ * publisher queues while reconnecting (RedisStore.duplicateClient). Version 0.3 takes ioredis clients.
+ */
+function clusterAdapter(store: RedisStore, keyPrefix: string) {
+  const keys = redisKeys(keyPrefix)
+  return createAdapter(store.duplicateClient(), {
+    streamName: keys.socketIoStream(),
+    channelPrefix: keys.socketIoChannel(),
+    sessionKeyPrefix: keys.socketIoSession(),
+  })
 }
 
 export class Collaboration {
@@ -41,6 +65,7 @@ export class Collaboration {
   private socketServer: SocketServer | undefined
   private closed = false
   private logger: Logger = console
+  private stopStatus: (() => void) | undefined
 
   constructor(options?: CollaborationOptions) {
     this.options = resolveOptions(options)
@@ -50,6 +75,15 @@ export class Collaboration {
   /** 'memory' (one process) or 'redis' (shared by every process using the same Redis). */
   get storeKind(): Store['kind'] {
     return this.store.kind
+  }
+
+  /**
+   * Resolves once the store can serve requests (Redis: connected and checked), rejects if it cannot
+   * within `redisConnection.connectTimeoutMs` (it keeps retrying). Until then events that need the
+   * store are answered `store_unavailable`; awaiting this before taking traffic avoids that.
+   */
+  ready(): Promise<void> {
+    return this.store.ready()
   }
 
   /** Add to a resource's `features`. Options here override texts and switches for that resource. */
@@ -78,20 +112,30 @@ export class Collaboration {
     if (!attach.session?.store) throw configErrors.sessionStoreMissing()
     if (!attach.auth?.cookiePassword) throw configErrors.cookiePasswordMissing()
     if (attach.logger) this.logger = attach.logger
-    this.socketServer = createSocketServer(httpServer, {
+    const redis = this.store instanceof RedisStore ? this.store : undefined
+    const socketServer = createSocketServer(httpServer, {
       admin: attach.admin,
       store: this.store,
       options: this.options,
       auth: { session: attach.session, cookieName: attach.auth.cookieName, cookiePassword: attach.auth.cookiePassword },
       logger: this.logger,
+      ...(redis ? { adapter: clusterAdapter(redis, this.options.redisKeyPrefix), storeAvailable: redis.isAvailable() } : {}),
     })
-    return this.socketServer
+    this.socketServer = socketServer
+    if (redis) {
+      const onStatus = (available: boolean) => socketServer.storeStatus(available)
+      redis.on('status', onStatus)
+      this.stopStatus = () => redis.off('status', onStatus)
+    }
+    return socketServer
   }
 
   /** Stops the socket server and the store's connections. Safe to call more than once. */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.stopStatus?.()
+    // The socket server first: its adapter's readers stop before the store ends their connections.
     await this.socketServer?.close()
     await this.store.close()
   }

@@ -12,6 +12,8 @@ export interface ComponentConfig {
   texts: CollaborationTexts
   blockEditing: boolean
   enableChat: boolean
+  /** Longest chat message, so the input can say so before the server refuses. */
+  chatMaxLength: number
   /** Seconds between attention requests, to show when the button works again. */
   notificationRequestInterval: number
 }

@@ -16,6 +16,10 @@ export const configErrors = {
     new CollaboratorConfigError(
       `option \`heartbeatIntervalMs\` (${heartbeatIntervalMs}) must be less than half of \`lockTtlMs\` (${lockTtlMs}), or a lease can expire between two renewals`,
     ),
+  chatLongerThanEvents: (chatMaxLength: number, maxEventBytes: number) =>
+    new CollaboratorConfigError(
+      `option \`chatMaxLength\` (${chatMaxLength}) needs \`maxEventBytes\` of at least ${chatMaxLength * 4 + 1024} (4 bytes a character plus the event around it), not ${maxEventBytes}`,
+    ),
   sessionStoreMissing: () =>
     new CollaboratorConfigError(
       'attach() needs `session.store`: the same express-session store instance you gave @adminjs/express. Without it each middleware keeps its own memory store and no socket can see the login.',

@@ -59,7 +59,9 @@ export function buildCollaborationFeature(deps: FeatureDeps): FeatureType {
     socketPath: deps.options.socketPath,
     texts: deps.feature.texts,
     blockEditing: deps.feature.blockEditing,
-    enableChat: deps.feature.enableChat,
+    // A resource cannot offer chat when the server has no chat handlers at all.
+    enableChat: deps.feature.enableChat && deps.options.enableChat,
+    chatMaxLength: deps.options.chatMaxLength,
     notificationRequestInterval: deps.options.notificationRequestInterval,
   }
   const guard = createSaveGuard({ locks: deps.locks, saves: deps.saves, identify: deps.identify, texts: deps.feature.texts, blockEditing: deps.feature.blockEditing })

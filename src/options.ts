@@ -47,6 +47,14 @@ export interface CollaborationOptions {
   notificationRequestInterval?: number
   /** Offer the chat drawer. @default true */
   enableChat?: boolean
+  /** Longest chat message, in characters. @default 2000 */
+  chatMaxLength?: number
+  /** Chat messages one user may send per minute (on any record). @default 30 */
+  chatMessagesPerMinute?: number
+  /** Messages kept per conversation. @default 100 */
+  chatHistoryLimit?: number
+  /** How long a conversation's history is kept after its last message. @default 604800000 (7 days) */
+  chatHistoryTtlMs?: number
   /** Lock the edit page for all but one editor; false shows presence without locking. @default true */
   blockEditing?: boolean
   /** A lease not renewed for this long frees the record (the bound for a crashed process). @default 30000 */
@@ -83,6 +91,10 @@ export interface ResolvedOptions {
   identify: (admin: AdminUser) => UserView
   notificationRequestInterval: number
   enableChat: boolean
+  chatMaxLength: number
+  chatMessagesPerMinute: number
+  chatHistoryLimit: number
+  chatHistoryTtlMs: number
   blockEditing: boolean
   lockTtlMs: number
   heartbeatIntervalMs: number
@@ -105,6 +117,10 @@ export const optionDocs: Array<{ name: string; default: string; meaning: string 
   { name: 'identify', default: 'id or email; title, name or email', meaning: 'Function deriving `{ id, name, avatarUrl }` from the logged-in admin.' },
   { name: 'notificationRequestInterval', default: '15', meaning: 'Seconds between two attention requests of one viewer on one record.' },
   { name: 'enableChat', default: 'true', meaning: 'Offer the chat drawer.' },
+  { name: 'chatMaxLength', default: '2000', meaning: 'Longest chat message, in characters.' },
+  { name: 'chatMessagesPerMinute', default: '30', meaning: 'Chat messages one user may send per minute.' },
+  { name: 'chatHistoryLimit', default: '100', meaning: 'Messages kept per conversation.' },
+  { name: 'chatHistoryTtlMs', default: '604800000 (7 days)', meaning: "How long a conversation's history is kept after its last message." },
   { name: 'blockEditing', default: 'true', meaning: 'Lock the edit page to one editor; false shows presence only.' },
   { name: 'lockTtlMs', default: '30000', meaning: 'A lease not renewed for this long frees the record (bound for a crashed server process).' },
   { name: 'heartbeatIntervalMs', default: '10000', meaning: 'How often the server renews its connected editors\' leases; must be under half of `lockTtlMs`.' },
@@ -142,6 +158,10 @@ const optionsSchema = z
     identify: z.function().optional(),
     notificationRequestInterval: z.number().nonnegative().optional(),
     enableChat: z.boolean().optional(),
+    chatMaxLength: positiveInt.optional(),
+    chatMessagesPerMinute: positiveInt.optional(),
+    chatHistoryLimit: positiveInt.optional(),
+    chatHistoryTtlMs: positiveInt.optional(),
     blockEditing: z.boolean().optional(),
     lockTtlMs: positiveInt.optional(),
     heartbeatIntervalMs: positiveInt.optional(),
@@ -189,6 +209,11 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
   const lockTtlMs = given.lockTtlMs ?? 30_000
   const heartbeatIntervalMs = given.heartbeatIntervalMs ?? Math.min(10_000, Math.floor(lockTtlMs / 3))
   if (heartbeatIntervalMs * 2 > lockTtlMs) throw configErrors.heartbeatTooSlow(heartbeatIntervalMs, lockTtlMs)
+  const chatMaxLength = given.chatMaxLength ?? 2000
+  const maxEventBytes = given.maxEventBytes ?? 16_384
+  // A character takes up to 4 bytes of UTF-8 and the event has a few hundred bytes around the text:
+  // below this, a long message would be refused as too large an event instead of as too long.
+  if (chatMaxLength * 4 + 1024 > maxEventBytes) throw configErrors.chatLongerThanEvents(chatMaxLength, maxEventBytes)
   const avatarField = given.avatarField ?? 'avatarUrl'
   return {
     redis: given.redis,
@@ -207,13 +232,17 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     identify: given.identify ?? defaultIdentify(avatarField),
     notificationRequestInterval: given.notificationRequestInterval ?? 15,
     enableChat: given.enableChat ?? true,
+    chatMaxLength,
+    chatMessagesPerMinute: given.chatMessagesPerMinute ?? 30,
+    chatHistoryLimit: given.chatHistoryLimit ?? 100,
+    chatHistoryTtlMs: given.chatHistoryTtlMs ?? 7 * 24 * 60 * 60_000,
     blockEditing: given.blockEditing ?? true,
     lockTtlMs,
     heartbeatIntervalMs,
     reconnectGraceMs: given.reconnectGraceMs ?? 5000,
     pingIntervalMs: given.pingIntervalMs ?? 10_000,
     pingTimeoutMs: given.pingTimeoutMs ?? 5000,
-    maxEventBytes: given.maxEventBytes ?? 16_384,
+    maxEventBytes,
     eventsPerSecond: given.eventsPerSecond ?? 20,
   }
 }

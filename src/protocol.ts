@@ -36,6 +36,10 @@ export const ErrorCode = {
   VersionMismatch: 'version_mismatch',
   /** The browser page's origin is not the admin's. */
   BadOrigin: 'bad_origin',
+  /** A chat message that is empty or only white space. */
+  MessageEmpty: 'message_empty',
+  /** A chat message longer than the configured limit. */
+  MessageTooLong: 'message_too_long',
   /** Anything else; the server logged it. */
   Internal: 'internal',
 } as const
@@ -151,6 +155,41 @@ export interface LockStateEvent extends RecordRef {
   lease: LeaseView | null
 }
 
+/**
+ * A chat message on a record. `to` is null for the conversation with everyone on the record, or the
+ * user id of the one recipient of a one-to-one message (only sender and recipient ever see it).
+ */
+export interface ChatMessage extends RecordRef {
+  id: string
+  from: UserView
+  to: string | null
+  text: string
+  atMs: number
+}
+
+export interface ChatSendRequest extends RecordRef {
+  /** null: everyone on the record; a user id: that person only (they must be on the record now). */
+  to: string | null
+  text: string
+}
+
+export interface ChatHistoryRequest extends RecordRef {
+  /** null: the record's conversation; a user id: this user's one-to-one conversation with them. */
+  with: string | null
+}
+
+/**
+ * The server's own state, sent to each of its sockets when it changes, and once on connecting
+ * while it is not the default (all well).
+ */
+export interface ServerStatusEvent {
+  /**
+   * False while the collaboration store (Redis) cannot be reached from this server: locks cannot
+   * be checked or taken, and nobody else's changes arrive. The page should say it is offline.
+   */
+  storeAvailable: boolean
+}
+
 export interface ClientToServerEvents {
   /** Enter a record's room; with intent `edit` also claim its lock. */
   'lock:join': (request: JoinRequest, ack: AckCallback<JoinReply>) => void
@@ -164,6 +203,10 @@ export interface ClientToServerEvents {
   'lock:handover': (request: HandOverRequest, ack: AckCallback<LockStateEvent>) => void
   /** A viewer asks the editor to finish; refused with `rate_limited` (and retryInMs) too soon after the last. */
   'attention:request': (record: RecordRef, ack: AckCallback<AttentionReply>) => void
+  /** Sends a chat message; the ack carries the stored message (with its id and server time). */
+  'chat:send': (request: ChatSendRequest, ack: AckCallback<ChatMessage>) => void
+  /** The recent messages of one conversation, oldest first. */
+  'chat:history': (request: ChatHistoryRequest, ack: AckCallback<ChatMessage[]>) => void
 }
 
 export interface ServerToClientEvents {
@@ -175,6 +218,10 @@ export interface ServerToClientEvents {
   'attention:requested': (event: AttentionRequestedEvent) => void
   /** The record was saved (by anyone, through the admin). */
   'record:saved': (event: RecordSavedEvent) => void
+  /** A new chat message in a conversation this tab's user is part of. */
+  'chat:message': (message: ChatMessage) => void
+  /** The server's store went away or came back (see `ServerStatusEvent`). */
+  'server:status': (status: ServerStatusEvent) => void
 }
 
 /**

@@ -31,6 +31,7 @@ describe('validation at startup', () => {
     [{ socketPath: 'no-slash' }, /option `socketPath`/],
     [{ texts: { viewerModeText: 42 } }, /option `texts.viewerModeText`/],
     [{ lockTtlMs: 10_000, heartbeatIntervalMs: 6000 }, /heartbeatIntervalMs.*less than half of `lockTtlMs`/],
+    [{ chatMaxLength: 5000 }, /`chatMaxLength` \(5000\) needs `maxEventBytes` of at least 21024/],
   ])('%j is refused', (options, message) => {
     expect(() => new Collaboration(options as never)).toThrow(CollaboratorConfigError)
     expect(() => new Collaboration(options as never)).toThrow(message)

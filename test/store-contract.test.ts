@@ -1,11 +1,12 @@
 /**
- * The rules of src/store/store.ts (locks, presence, attention, saves), proven once and run against
+ * The rules of src/store/store.ts (locks, presence, attention, saves, chat, rate limits), proven once and run against
  * both stores: MemoryStore, and RedisStore on the real redis-server the jest global setup started
  * (TEST_REDIS_URL). Expiry is awaited by polling with a timeout, never by sleeping a fixed time.
  */
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { recordKey } from '../src/store/keys.js'
+import type { ChatMessage } from '../src/protocol.js'
+import { conversationKey, recordKey } from '../src/store/keys.js'
 import { MemoryStore } from '../src/store/memory-store.js'
 import { RedisStore } from '../src/store/redis-store.js'
 import { StoreUnavailableError, type Claimant, type Lease, type PresenceEntry, type SaveInfo, type Store } from '../src/store/store.js'
@@ -633,6 +634,128 @@ function saveLogContract(makeHarness: () => StoreHarness): void {
   })
 }
 
+let messageCount = 0
+/** A chat message on posts/1; `atMs` grows with every call, so order is visible. */
+const message = (from: string, text: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({
+  id: randomUUID(),
+  resourceId: 'posts',
+  recordId: '1',
+  from: { id: from, name: `User ${from}` },
+  to: null,
+  text,
+  atMs: 1_700_000_000_000 + ++messageCount,
+  ...extra,
+})
+
+function chatContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+  const everyone = conversationKey(recordKey('posts', '1'))
+
+  test('history is oldest first, each message as it was appended', async () => {
+    const { chat } = await open()
+    expect(await chat.history(everyone, 100)).toEqual([])
+    const sent = [
+      message('ann', 'hello', { from: { id: 'ann', name: 'Ann Ünïcødé 🔒', avatarUrl: 'https://example.com/ann.png' } }),
+      message('bob', '<b>markup</b> & "quotes" stay text\nover two lines'),
+      message('ann', 'to bob only', { to: 'bob' }),
+    ]
+    for (const one of sent) await chat.append(everyone, one, 100, LONG)
+    const history = await chat.history(everyone, 100)
+    expect(history).toEqual(sent)
+    expect(history[1]!.from.avatarUrl).toBeUndefined()
+  })
+
+  test('keeps only the newest `keep` messages; history gives the newest `limit`, oldest first', async () => {
+    const { chat } = await open()
+    const sent = Array.from({ length: 8 }, (_, i) => message('ann', `message ${i}`))
+    for (const one of sent) await chat.append(everyone, one, 5, LONG)
+    expect(await chat.history(everyone, 100)).toEqual(sent.slice(3))
+    expect(await chat.history(everyone, 2)).toEqual(sent.slice(6))
+  })
+
+  test('a conversation ends ttlMs after its last message; every message renews it', async () => {
+    const { chat } = await open()
+    const renewed = conversationKey(recordKey('posts', '2'))
+    const first = message('ann', 'first')
+    const second = message('bob', 'second')
+    await chat.append(renewed, first, 100, 150)
+    await chat.append(everyone, message('ann', 'alone'), 100, 150)
+    await chat.append(renewed, second, 100, LONG)
+    await eventually('the conversation to end', async () => ((await chat.history(everyone, 100)).length === 0 ? true : undefined))
+    // Its first ttl ended before that one did: only the second message kept it.
+    expect(await chat.history(renewed, 100)).toEqual([first, second])
+  })
+
+  test('conversations never share messages, whatever the ids look like', async () => {
+    const { chat } = await open()
+    const record = recordKey('posts', 'a:b')
+    const keys = [
+      conversationKey(record),
+      conversationKey(recordKey('posts:a', 'b')),
+      conversationKey(record, ['ann', 'bob']),
+      conversationKey(record, ['ann', 'carol']),
+      conversationKey(record, ['a:b', 'c']),
+      conversationKey(record, ['a', 'b:c']),
+      conversationKey(recordKey('posts', 'a'), ['b', 'ann']),
+    ]
+    expect(new Set(keys).size).toBe(keys.length)
+    // Both people name the same one-to-one conversation.
+    expect(conversationKey(record, ['bob', 'ann'])).toBe(keys[2])
+    const sent = keys.map((_, i) => message(`user-${i}`, `in conversation ${i}`))
+    await Promise.all(keys.map((key, i) => chat.append(key, sent[i]!, 100, LONG)))
+    for (const [i, key] of keys.entries()) expect(await chat.history(key, 100)).toEqual([sent[i]])
+  })
+
+  test('messages appended through one store are read through another', async () => {
+    const [first, second] = [await open(), await open()]
+    const sent = [message('ann', 'one'), message('bob', 'two')]
+    await first.chat.append(everyone, sent[0]!, 100, LONG)
+    await second.chat.append(everyone, sent[1]!, 100, LONG)
+    expect(await first.chat.history(everyone, 100)).toEqual(sent)
+  })
+}
+
+function rateLimitContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+
+  test('counts `limit` events a window, then answers the ms left without counting; a new window starts afresh', async () => {
+    const { limits } = await open()
+    for (let i = 0; i < 3; i++) expect(await limits.hit('chat:ann', 3, 200)).toBe(0)
+    const waits: number[] = []
+    await eventually('the window to end', async () => {
+      const left = await limits.hit('chat:ann', 3, 200)
+      if (left === 0) return true
+      waits.push(left)
+      return undefined
+    })
+    expect(waits.length).toBeGreaterThan(0)
+    for (const left of waits) {
+      expect(left).toBeGreaterThan(0)
+      expect(left).toBeLessThanOrEqual(200)
+    }
+    // Refused events did not count, and did not push the window out: that 0 was the first of a
+    // new window, which takes two more.
+    expect(await limits.hit('chat:ann', 3, 200)).toBe(0)
+    expect(await limits.hit('chat:ann', 3, 200)).toBe(0)
+    expect(await limits.hit('chat:ann', 3, 200)).toBeGreaterThan(0)
+  })
+
+  test('keys are independent', async () => {
+    const { limits } = await open()
+    expect(await limits.hit('chat:ann', 1, LONG)).toBe(0)
+    expect(await limits.hit('chat:bob', 1, LONG)).toBe(0)
+    expect(await limits.hit('chat:ann:2', 1, LONG)).toBe(0)
+    expect(await limits.hit('chat:ann', 1, LONG)).toBeGreaterThan(LONG - 1000)
+  })
+
+  test('of 50 concurrent hits on one key exactly `limit` pass; the rest learn when to retry', async () => {
+    const stores = await Promise.all(Array.from({ length: 10 }, () => open()))
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => stores[i % stores.length]!.limits.hit('chat:race', 7, LONG)))
+    expect(answers.filter((left) => left === 0)).toHaveLength(7)
+    expect(answers.filter((left) => left > 0 && left <= LONG)).toHaveLength(43)
+  })
+}
+
 describe.each([
   ['MemoryStore', memoryHarness],
   ['RedisStore', redisHarness],
@@ -641,6 +764,8 @@ describe.each([
   describe('presence contract', () => presenceContract(makeHarness))
   describe('attention contract', () => attentionContract(makeHarness))
   describe('save log contract', () => saveLogContract(makeHarness))
+  describe('chat contract', () => chatContract(makeHarness))
+  describe('rate limit contract', () => rateLimitContract(makeHarness))
 })
 
 describe('RedisStore: keys', () => {
@@ -690,9 +815,26 @@ describe('RedisStore: keys', () => {
     }
   })
 
+  test('a conversation is one list trimmed to `keep`, a rate window one counter, each with its ttl', async () => {
+    const conversation = conversationKey(recordKey('posts', '1'), ['ann', 'bob'])
+    for (let i = 0; i < 4; i++) await store.chat.append(conversation, message('ann', `m${i}`), 3, 5000)
+    await store.limits.hit('chat:ann', 3, 5000)
+    await store.limits.hit('chat:ann', 3, 5000)
+    const listName = `${namespace}chat:${conversation}`
+    expect(await raw.llen(listName)).toBe(3)
+    expect(await raw.get(`${namespace}limit:chat:ann`)).toBe('2')
+    for (const name of [listName, `${namespace}limit:chat:ann`]) {
+      const left = await raw.pttl(name)
+      expect(left).toBeGreaterThan(0)
+      expect(left).toBeLessThanOrEqual(5000)
+    }
+  })
+
   test('a ttl that is not a whole number of ms is refused before it reaches Redis', async () => {
     await expect(store.presence.join('posts:1', entry('ann'), 1.5)).rejects.toThrow(RangeError)
     await expect(store.attention.throttle('ask:ann', 0)).rejects.toThrow(RangeError)
+    await expect(store.chat.append('posts:1:all', message('ann', 'hi'), 0, LONG)).rejects.toThrow(RangeError)
+    await expect(store.limits.hit('chat:ann', 1, 0.5)).rejects.toThrow(RangeError)
   })
 })
 
@@ -714,6 +856,9 @@ describe('RedisStore: connection', () => {
         store.attention.throttle('ask:ann', LONG),
         store.attention.takeCandidate('posts:1', 'tab-1'),
         store.saves.lastSave('posts:1'),
+        store.chat.append('posts:1:all', message('ann', 'hi'), 100, LONG),
+        store.chat.history('posts:1:all', 100),
+        store.limits.hit('chat:ann', 30, LONG),
       ]) {
         await expect(call).rejects.toBeInstanceOf(StoreUnavailableError)
       }

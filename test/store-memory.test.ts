@@ -86,3 +86,16 @@ test('a sweep leaves a partly expired record to its next renew, which reports th
   expect(await store.presence.list('posts:1')).toEqual([entry('ann')])
   await store.close()
 })
+
+test('a sweep drops expired conversations and rate-limit windows nobody reads again', async () => {
+  const store = new MemoryStore({ sweepIntervalMs: 0 })
+  for (let i = 0; i < 20; i++) {
+    const message = { id: `m${i}`, resourceId: 'posts', recordId: String(i), from: { id: 'ann', name: 'Ann' }, to: null, text: 'hi', atMs: 0 }
+    await store.chat.append(`posts:${i}:all`, message, 100, 50)
+    await store.limits.hit(`chat:user-${i}`, 30, 50)
+  }
+  expect(store.heldEntries()).toBe(40)
+  await afterExpiryOf(store, 50)
+  expect(store.heldEntries()).toBe(0)
+  await store.close()
+})

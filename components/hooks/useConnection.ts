@@ -1,4 +1,8 @@
-/** Whether the page's socket is connected, and why not when the server refused it. */
+/**
+ * Whether the page's socket is connected, and why not when the server refused it. A server that
+ * cannot reach its store (Redis) says so with `server:status`: the page is offline then too, since
+ * locks cannot be checked and nobody's changes arrive.
+ */
 import { useEffect, useState } from 'react'
 import { useCollaborationSocket } from './collaboration-context'
 import type { ClientError } from './request'
@@ -16,12 +20,16 @@ export function useConnection(): Connection {
   const socket = useCollaborationSocket()
   const [status, setStatus] = useState<ConnectionStatus>(socket.connected ? 'online' : 'connecting')
   const [refusal, setRefusal] = useState<ClientError | null>(null)
+  const [storeAvailable, setStoreAvailable] = useState(true)
 
   useEffect(() => {
     const onConnect = () => {
       setStatus('online')
       setRefusal(null)
+      // A server whose store is down says so right after connecting.
+      setStoreAvailable(true)
     }
+    const onServerStatus = (server: { storeAvailable: boolean }) => setStoreAvailable(server.storeAvailable)
     const onDisconnect = () => setStatus('offline')
     const onConnectError = (error: Error & { data?: { code?: ErrorCode } }) => {
       setStatus('offline')
@@ -35,12 +43,14 @@ export function useConnection(): Connection {
     socket.on('connect', onConnect)
     socket.on('disconnect', onDisconnect)
     socket.on('connect_error', onConnectError)
+    socket.on('server:status', onServerStatus)
     return () => {
       socket.off('connect', onConnect)
       socket.off('disconnect', onDisconnect)
       socket.off('connect_error', onConnectError)
+      socket.off('server:status', onServerStatus)
     }
   }, [socket])
 
-  return { status, refusal }
+  return { status: status === 'online' && !storeAvailable ? 'offline' : status, refusal }
 }

@@ -14,6 +14,8 @@ export interface JoinedRecord {
   token: string
   tabId: string
   locking: boolean
+  /** The resource offers chat (its feature's `enableChat`), as read when joining. */
+  chat: boolean
 }
 
 export interface SocketData {

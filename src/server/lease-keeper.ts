@@ -5,26 +5,39 @@
  * once a minute), which would take the lock from an editor who only switched tabs. A connected
  * socket is itself proof of life: Socket.IO's ping/pong notices a dead tab, and its disconnect
  * starts the reconnect grace. If this process dies, nothing renews and leases end after lockTtlMs.
+ *
+ * A renewal that finds the lease gone (it expired while the store was away, or Redis came back
+ * without its data) first re-asserts it for the same tab: a claim with the holder's own token and
+ * user, marked as a re-assertion so that Redis's restart-quiet period lets it through. Only when
+ * that is denied (someone else holds the record now) is the lease lost, and the room told.
  */
 import type { RecordRef } from '../protocol.js'
-import type { LockStore } from '../store/store.js'
+import type { Claimant, Lease, LockStore } from '../store/store.js'
 
 export interface HeldLease {
   ref: RecordRef
-  token: string
+  /** The holder tab's claimant (its token and user), kept to re-assert the lease with. */
+  claimant: Claimant
   socketId: string
 }
+
+/**
+ * The lock of a kept record changed without anyone asking here: re-granted to the same tab with a
+ * new fence, or lost (`lease`: the new holder's, or null). Either way the room should hear it.
+ */
+export type LeaseChanged = (recordKey: string, held: HeldLease, lease: Lease | null) => void
 
 export class LeaseKeeper {
   private readonly held = new Map<string, HeldLease>()
   private readonly timer: NodeJS.Timeout
+  private renewing: Promise<void> | undefined
+  private renewAgain = false
 
   constructor(
     private readonly locks: LockStore,
     private readonly ttlMs: number,
     intervalMs: number,
-    /** Called when a renewal finds the lease gone (expired while the store was away, or taken). */
-    private readonly onLost: (recordKey: string, held: HeldLease) => void,
+    private readonly onChanged: LeaseChanged,
   ) {
     this.timer = setInterval(() => void this.renewAll(), intervalMs)
     this.timer.unref()
@@ -37,26 +50,52 @@ export class LeaseKeeper {
   /** Stops renewing, but only the given tab's lease: another local tab may hold it by now. */
   untrack(recordKey: string, token: string): HeldLease | undefined {
     const held = this.held.get(recordKey)
-    if (!held || held.token !== token) return undefined
+    if (!held || held.claimant.token !== token) return undefined
     this.held.delete(recordKey)
     return held
   }
 
   isHeldBy(recordKey: string, token: string): boolean {
-    return this.held.get(recordKey)?.token === token
+    return this.held.get(recordKey)?.claimant.token === token
+  }
+
+  /** Renews every lease now (the store just came back), not at the next tick. */
+  renewNow(): void {
+    void this.renewAll()
   }
 
   private async renewAll(): Promise<void> {
-    await Promise.all(
-      [...this.held].map(async ([recordKey, held]) => {
-        try {
-          const lease = await this.locks.heartbeat(recordKey, held.token, this.ttlMs)
-          if (!lease && this.untrack(recordKey, held.token)) this.onLost(recordKey, held)
-        } catch {
-          // The store is unreachable: keep the lease on the list and try again next tick.
-        }
-      }),
-    )
+    // One pass at a time; a request made during one runs again right after it.
+    if (this.renewing) {
+      this.renewAgain = true
+      return this.renewing
+    }
+    this.renewing = Promise.all([...this.held].map(([recordKey, held]) => this.renew(recordKey, held))).then(() => undefined)
+    await this.renewing
+    this.renewing = undefined
+    if (this.renewAgain) {
+      this.renewAgain = false
+      await this.renewAll()
+    }
+  }
+
+  private async renew(recordKey: string, held: HeldLease): Promise<void> {
+    try {
+      if (await this.locks.heartbeat(recordKey, held.claimant.token, this.ttlMs)) return
+      // Checked right before the claim is sent: a tab that left meanwhile released (or shortened)
+      // its lease in a command sent after this one, so it cannot be left holding a lock it gave up.
+      if (this.held.get(recordKey) !== held) return
+      const result = await this.locks.claim(recordKey, held.claimant, this.ttlMs, { reassert: true })
+      if (result.granted) {
+        if (!result.renewed && this.held.get(recordKey) === held) this.onChanged(recordKey, held, result.lease)
+        return
+      }
+      if (this.held.get(recordKey) !== held) return
+      this.held.delete(recordKey)
+      this.onChanged(recordKey, held, result.lease)
+    } catch {
+      // The store is unreachable: keep the lease on the list and try again next tick.
+    }
   }
 
   close(): void {

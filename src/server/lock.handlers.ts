@@ -4,8 +4,8 @@
  * the record's room as `lock:state`; freeing is announced so waiting editors claim at once.
  */
 import { ErrorCode, type JoinReply, type LockStateEvent, type RecordRef } from '../protocol.js'
-import type { Claimant, Lease } from '../store/store.js'
-import { recordKey, recordRoom, tabRoom } from '../store/keys.js'
+import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease } from '../store/store.js'
+import { recordKey, recordRoom, recordUserRoom, tabRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import { authorizeRecord } from './access.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
@@ -45,9 +45,18 @@ export function joinedEditor(socket: CollabSocket, ref: RecordRef): JoinedRecord
 
 /** Claims for this tab; on a new grant starts renewing and tells the room. */
 async function claimFor(ctx: ServerContext, socket: CollabSocket, joined: JoinedRecord & { key: string }): Promise<LockStateEvent> {
-  const result = await ctx.store.locks.claim(joined.key, claimantOf(socket, joined.token), ctx.options.lockTtlMs)
+  const claimant = claimantOf(socket, joined.token)
+  let result: ClaimResult
+  try {
+    result = await ctx.store.locks.claim(joined.key, claimant, ctx.options.lockTtlMs)
+  } catch (error) {
+    // Redis came back without its data moments ago: the record looks free, but its holder from
+    // before may still re-assert it. Free, then, and the tab asks again shortly.
+    if (error instanceof StoreRecoveringError) return { ...joined.ref, lease: null }
+    throw error
+  }
   if (result.granted) {
-    ctx.keeper.track(joined.key, { ref: joined.ref, token: joined.token, socketId: socket.id })
+    ctx.keeper.track(joined.key, { ref: joined.ref, claimant, socketId: socket.id })
     if (!result.renewed) await announceLock(ctx, joined.ref, result.lease)
   }
   return { ...joined.ref, lease: toLeaseView(result.lease) }
@@ -60,10 +69,10 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
     const ref = { resourceId: request.resourceId, recordId: request.recordId }
     const { config } = await authorizeRecord(ctx.admin, socket.data.adminUser, ref, request.intent)
     const key = recordKey(ref.resourceId, ref.recordId)
-    const joined: JoinedRecord = { ref, intent: request.intent, token: request.tabToken, tabId: tabIdOf(request.tabToken), locking: config.blockEditing }
+    const joined: JoinedRecord = { ref, intent: request.intent, token: request.tabToken, tabId: tabIdOf(request.tabToken), locking: config.blockEditing, chat: config.enableChat }
     socket.data.joined.set(key, joined)
     // Into the rooms first, then read state: a change made meanwhile is broadcast to this socket too.
-    await socket.join([recordRoom(ref.resourceId, ref.recordId), tabRoom(joined.tabId)])
+    await socket.join([recordRoom(ref.resourceId, ref.recordId), tabRoom(joined.tabId), recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id)])
     const presence = presenceUsers(await enterPresence(ctx, socket, joined))
     const reply = { tabId: joined.tabId, user: socket.data.user, locking: joined.locking, presence }
     if (!joined.locking) return { ...reply, lease: null }
@@ -78,9 +87,11 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
     const joined = joinedEditor(socket, ref)
     const result = await ctx.store.locks.transfer(joined.key, { kind: 'same-user' }, claimantOf(socket, joined.token), ctx.options.lockTtlMs)
     if (!result.transferred) {
-      throw new AckFailure(ErrorCode.LockHeld, `${result.lease?.userName ?? 'someone else'} holds the lock`)
+      // Refused with nobody holding it: Redis came back without its data and holders re-assert first.
+      if (!result.lease) throw new AckFailure(ErrorCode.StoreUnavailable, 'the collaboration store restarted moments ago; try again shortly')
+      throw new AckFailure(ErrorCode.LockHeld, `${result.lease.userName} holds the lock`)
     }
-    ctx.keeper.track(joined.key, { ref: joined.ref, token: joined.token, socketId: socket.id })
+    ctx.keeper.track(joined.key, { ref: joined.ref, claimant: claimantOf(socket, joined.token), socketId: socket.id })
     await announceLock(ctx, joined.ref, result.lease)
     return { ...joined.ref, lease: toLeaseView(result.lease) }
   }, logger)
@@ -89,6 +100,7 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
     const joined = joinedRecord(socket, ref)
     socket.data.joined.delete(joined.key)
     await socket.leave(recordRoom(ref.resourceId, ref.recordId))
+    await socket.leave(recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id))
     await leavePresence(ctx, socket.id, ref)
     ctx.keeper.untrack(joined.key, joined.token)
     if (joined.locking && (await ctx.store.locks.release(joined.key, joined.token))) await announceLock(ctx, ref, null)

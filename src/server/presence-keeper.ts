@@ -1,44 +1,64 @@
 /**
  * Renews the presence entries of this process's sockets, one store call per record per tick, and
  * tells a record's room when the renewal found entries of others expired (their process died).
+ * It keeps the entries themselves, so that when the store comes back (possibly without its data,
+ * after a Redis restart) they are written again as they were, arrival times included.
  */
 import type { RecordRef } from '../protocol.js'
-import type { PresenceStore } from '../store/store.js'
+import type { PresenceEntry, PresenceStore } from '../store/store.js'
 
 export class PresenceKeeper {
-  private readonly records = new Map<string, { ref: RecordRef; socketIds: Set<string> }>()
+  private readonly records = new Map<string, { ref: RecordRef; entries: Map<string, PresenceEntry> }>()
   private readonly timer: NodeJS.Timeout
 
   constructor(
     private readonly presence: PresenceStore,
     private readonly ttlMs: number,
     intervalMs: number,
-    private readonly onExpired: (recordKey: string, ref: RecordRef) => void,
+    /** The record's list changed in a way its room has not heard of yet. */
+    private readonly onChanged: (recordKey: string, ref: RecordRef) => void,
   ) {
     this.timer = setInterval(() => void this.renewAll(), intervalMs)
     this.timer.unref()
   }
 
-  track(recordKey: string, ref: RecordRef, socketId: string): void {
-    const record = this.records.get(recordKey) ?? { ref, socketIds: new Set<string>() }
-    record.socketIds.add(socketId)
+  track(recordKey: string, ref: RecordRef, entry: PresenceEntry): void {
+    const record = this.records.get(recordKey) ?? { ref, entries: new Map<string, PresenceEntry>() }
+    record.entries.set(entry.id, entry)
     this.records.set(recordKey, record)
   }
 
   untrack(recordKey: string, socketId: string): void {
     const record = this.records.get(recordKey)
     if (!record) return
-    record.socketIds.delete(socketId)
-    if (record.socketIds.size === 0) this.records.delete(recordKey)
+    record.entries.delete(socketId)
+    if (record.entries.size === 0) this.records.delete(recordKey)
   }
 
   private async renewAll(): Promise<void> {
     await Promise.all(
-      [...this.records].map(async ([recordKey, { ref, socketIds }]) => {
+      [...this.records].map(async ([recordKey, { ref, entries }]) => {
         try {
-          if (await this.presence.renew(recordKey, [...socketIds], this.ttlMs)) this.onExpired(recordKey, ref)
+          if (await this.presence.renew(recordKey, [...entries.keys()], this.ttlMs)) this.onChanged(recordKey, ref)
         } catch {
           // The store is unreachable: try again next tick; entries outlive a few missed renewals.
+        }
+      }),
+    )
+  }
+
+  /** Writes every entry again (the store just came back, perhaps empty) and tells each room. */
+  async rejoinAll(): Promise<void> {
+    await Promise.all(
+      [...this.records].map(async ([recordKey, { ref, entries }]) => {
+        try {
+          for (const entry of [...entries.values()]) {
+            // Checked right before sending: a socket that left meanwhile sends its leave after this.
+            if (entries.get(entry.id) === entry) await this.presence.join(recordKey, entry, this.ttlMs)
+          }
+          this.onChanged(recordKey, ref)
+        } catch {
+          // Down again: the next recovery writes them; until then renewals keep what is there.
         }
       }),
     )

@@ -44,7 +44,7 @@ export async function enterPresence(ctx: ServerContext, socket: CollabSocket, jo
   }
   const key = recordKey(joined.ref.resourceId, joined.ref.recordId)
   const entries = await ctx.store.presence.join(key, entry, ctx.options.lockTtlMs)
-  ctx.presenceKeeper.track(key, joined.ref, socket.id)
+  ctx.presenceKeeper.track(key, joined.ref, entry)
   announcePresence(ctx, joined.ref, entries)
   return entries
 }

@@ -21,3 +21,18 @@ export const joinRequestSchema = z
 export const handOverRequestSchema = z
   .object({ resourceId: id, recordId: id, toTabId: z.string().min(1).max(64) })
   .strict()
+
+/** A user id as the server derived it from some admin's session (see `identify`). */
+const userId = z.string().min(1).max(512)
+
+/**
+ * The text's limits (empty, `chatMaxLength`) are the handler's to check, so that each refusal
+ * gets its own code; `maxEventBytes` already bounds what reaches this schema.
+ */
+export const chatSendSchema = z
+  .object({ resourceId: id, recordId: id, to: userId.nullable(), text: z.string() })
+  .strict()
+
+export const chatHistorySchema = z
+  .object({ resourceId: id, recordId: id, with: userId.nullable() })
+  .strict()

@@ -16,12 +16,38 @@ export function tabRoom(tabId: string): string {
   return `tab:${tabId}`
 }
 
+/**
+ * The Socket.IO room of one user's sockets on one record: a one-to-one chat message goes to the
+ * rooms of its two people on that record, and nowhere else.
+ */
+export function recordUserRoom(resourceId: string, recordId: string, userId: string): string {
+  return `user:${recordKey(resourceId, recordId)}:${encodeURIComponent(userId)}`
+}
+
+/**
+ * A chat conversation on a record: with everyone (no `between`), or of two users. The pair is
+ * sorted, so both people name the same conversation, and encoded, so no pair can name another.
+ */
+export function conversationKey(recordKey: string, between?: [string, string]): string {
+  if (!between) return `${recordKey}:all`
+  return `${recordKey}:dm:${between.map(encodeURIComponent).sort().join(':')}`
+}
+
 /** Redis key names below the configured prefix. */
 export function redisKeys(prefix: string) {
   return {
     lock: (key: string) => `${prefix}lock:${key}`,
     /** One counter for all fences, so fences grow across every record and never restart per record. */
     fence: () => `${prefix}fence`,
+    /**
+     * Exists (for one lease TTL) after Redis came back without its data: no new grants of free
+     * records meanwhile, so holders from before the restart re-assert theirs first.
+     */
+    restartQuiet: () => `${prefix}restart-quiet`,
+    /** Socket.IO's Redis streams adapter: its stream, pub/sub channel prefix and session keys. */
+    socketIoStream: () => `${prefix}socket.io`,
+    socketIoChannel: () => `${prefix}socket.io`,
+    socketIoSession: () => `${prefix}socket.io-session:`,
     /** Sorted set of the record's presence entry ids, scored by when each expires (Redis clock, ms). */
     presence: (key: string) => `${prefix}presence:${key}`,
     /** Hash of the record's presence entries as JSON, by entry id; kept in step with `presence`. */
@@ -33,5 +59,9 @@ export function redisKeys(prefix: string) {
      */
     candidate: (key: string, tabId: string) => `${prefix}candidate:${key}:${encodeURIComponent(tabId)}`,
     save: (key: string) => `${prefix}save:${key}`,
+    /** List of a conversation's messages as JSON, oldest first (key from `conversationKey`). */
+    chat: (key: string) => `${prefix}chat:${key}`,
+    /** A fixed-window counter of a rate limit. */
+    limit: (key: string) => `${prefix}limit:${key}`,
   }
 }

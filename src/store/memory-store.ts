@@ -6,15 +6,18 @@
  * Expired entries are dropped when read, and a periodic sweep (see `Sweeper`) drops those nobody
  * reads again, so memory follows what is live rather than everything ever touched.
  */
+import type { ChatMessage } from '../protocol.js'
 import { byArrival } from './presence-rules.js'
 import type {
   AttentionStore,
+  ChatStore,
   Claimant,
   ClaimResult,
   Lease,
   LockStore,
   PresenceEntry,
   PresenceStore,
+  RateLimiter,
   SaveInfo,
   SaveLog,
   Store,
@@ -311,12 +314,70 @@ class MemorySaveLog implements SaveLog {
   }
 }
 
+/** A copy that shares no object with the caller's, as a message read back from Redis would. */
+const copyMessage = (message: ChatMessage): ChatMessage => ({ ...message, from: { ...message.from } })
+
+class MemoryChatStore implements ChatStore {
+  /** Each conversation's newest messages, oldest first; the whole list ends `ttlMs` after the last append. */
+  private readonly conversations: ExpiringMap<ChatMessage[]>
+
+  constructor(private readonly sweeper: Sweeper) {
+    this.conversations = new ExpiringMap(sweeper)
+  }
+
+  get size(): number {
+    return this.conversations.size
+  }
+
+  async append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number): Promise<void> {
+    this.sweeper.tick()
+    const messages = this.conversations.slot(conversationKey)?.value ?? []
+    messages.push(copyMessage(message))
+    if (messages.length > keep) messages.splice(0, messages.length - keep)
+    this.conversations.set(conversationKey, messages, ttlMs)
+  }
+
+  async history(conversationKey: string, limit: number): Promise<ChatMessage[]> {
+    this.sweeper.tick()
+    const messages = this.conversations.slot(conversationKey)?.value ?? []
+    return messages.slice(-limit).map(copyMessage)
+  }
+}
+
+class MemoryRateLimiter implements RateLimiter {
+  /** Events counted in each key's running window; the window ends with the slot. */
+  private readonly windows: ExpiringMap<{ count: number }>
+
+  constructor(private readonly sweeper: Sweeper) {
+    this.windows = new ExpiringMap(sweeper)
+  }
+
+  get size(): number {
+    return this.windows.size
+  }
+
+  async hit(key: string, limit: number, windowMs: number): Promise<number> {
+    this.sweeper.tick()
+    const window = this.windows.slot(key)
+    if (!window) {
+      this.windows.set(key, { count: 1 }, windowMs)
+      return 0
+    }
+    // A live slot ends after now, so the wait is at least 1 ms.
+    if (window.value.count >= limit) return window.expiresAtMs - Date.now()
+    window.value.count += 1
+    return 0
+  }
+}
+
 export class MemoryStore implements Store {
   readonly kind = 'memory'
   readonly locks: LockStore
   readonly presence: PresenceStore
   readonly attention: AttentionStore
   readonly saves: SaveLog
+  readonly chat: ChatStore
+  readonly limits: RateLimiter
   private readonly parts: ReadonlyArray<{ readonly size: number }>
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -325,17 +386,21 @@ export class MemoryStore implements Store {
     const presence = new MemoryPresenceStore(sweeper)
     const attention = new MemoryAttentionStore(sweeper)
     const saves = new MemorySaveLog(sweeper)
+    const chat = new MemoryChatStore(sweeper)
+    const limits = new MemoryRateLimiter(sweeper)
     this.locks = locks
     this.presence = presence
     this.attention = attention
     this.saves = saves
-    this.parts = [locks, presence, attention, saves]
+    this.chat = chat
+    this.limits = limits
+    this.parts = [locks, presence, attention, saves, chat, limits]
   }
 
   /**
    * How many entries (leases, presence entries and the records holding them, intervals,
-   * candidacies, saves) this store holds, expired ones not yet dropped included: lets tests and
-   * monitoring see that memory stays bounded.
+   * candidacies, saves, chat conversations, rate-limit windows) this store holds, expired ones
+   * not yet dropped included: lets tests and monitoring see that memory stays bounded.
    */
   heldEntries(): number {
     return this.parts.reduce((sum, part) => sum + part.size, 0)

@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { byArrival } from './presence-rules.js'
-import type { Claimant, ClaimResult, Lease, PresenceEntry, SaveInfo, TransferResult } from './store.js'
+import type { ChatMessage, UserView } from '../protocol.js'
+import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease, type PresenceEntry, type SaveInfo, type TransferResult } from './store.js'
 
 interface ScriptDefinition {
   numberOfKeys: number
@@ -30,11 +31,11 @@ function load(file: string): ScriptDefinition {
 
 /** Method names ioredis adds to the client; prefixed so they never shadow a Redis command (`get`). */
 export const scripts = {
-  lockClaim: load('claim-2.lua'),
+  lockClaim: load('claim-3.lua'),
   lockHeartbeat: load('heartbeat-1.lua'),
   lockRelease: load('release-1.lua'),
   lockExpireIn: load('expireIn-1.lua'),
-  lockTransfer: load('transfer-2.lua'),
+  lockTransfer: load('transfer-3.lua'),
   lockGet: load('get-1.lua'),
   presenceJoin: load('joinPresence-2.lua'),
   presenceLeave: load('leavePresence-2.lua'),
@@ -45,12 +46,15 @@ export const scripts = {
   attentionTakeCandidate: load('takeCandidate-1.lua'),
   saveRecord: load('recordSave-1.lua'),
   saveLast: load('lastSave-1.lua'),
+  chatAppend: load('appendChat-1.lua'),
+  chatHistory: load('chatHistory-1.lua'),
+  limitHit: load('hitLimit-1.lua'),
 } satisfies Record<string, ScriptDefinition>
 
 export type ScriptName = keyof typeof scripts
 
 /** Reply codes, as the script headers define them. */
-const ClaimCode = { denied: 0, granted: 1, renewed: 2 } as const
+const ClaimCode = { denied: 0, granted: 1, renewed: 2, quiet: 3 } as const
 const Done = 1
 
 function malformed(reply: unknown): Error {
@@ -123,16 +127,36 @@ function saveInfo({ userId, userName, atMs, version }: Record<string, unknown>):
   return { userId, userName, atMs, version }
 }
 
+function userView(value: unknown): UserView | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const { id, name, avatarUrl } = value as Record<string, unknown>
+  if (!isString(id) || !isString(name) || !optionalString(avatarUrl)) return undefined
+  return avatarUrl === undefined ? { id, name } : { id, name, avatarUrl }
+}
+
+function chatMessage({ id, resourceId, recordId, from, to, text, atMs }: Record<string, unknown>): ChatMessage | undefined {
+  const sender = userView(from)
+  if (!isString(id) || !isString(resourceId) || !isString(recordId) || !sender || !isString(text) || !isNumber(atMs)) return undefined
+  if (to !== null && !isString(to)) return undefined
+  return { id, resourceId, recordId, from: sender, to, text, atMs }
+}
+
 /** What the scripts store: only the fields of the type, whatever else the caller's object carries. */
 export const stored = {
   presenceEntry: ({ id, userId, userName, avatarUrl, tabId, intent, sinceMs }: PresenceEntry): string =>
     JSON.stringify({ id, userId, userName, avatarUrl, tabId, intent, sinceMs }),
   claimant: ({ token, userId, userName, avatarUrl }: Claimant): string => JSON.stringify({ token, userId, userName, avatarUrl }),
   save: ({ userId, userName, atMs, version }: SaveInfo): string => JSON.stringify({ userId, userName, atMs, version }),
+  chatMessage: ({ id, resourceId, recordId, from, to, text, atMs }: ChatMessage): string =>
+    JSON.stringify({ id, resourceId, recordId, from: { id: from.id, name: from.name, avatarUrl: from.avatarUrl }, to, text, atMs }),
 }
 
 export const replies = {
   claim(reply: unknown): ClaimResult {
+    if (Array.isArray(reply) && reply[0] === ClaimCode.quiet) {
+      if (typeof reply[1] !== 'number') throw malformed(reply)
+      throw new StoreRecoveringError(reply[1])
+    }
     const { code, lease } = parse(reply)
     if (!lease) throw malformed(reply)
     if (code === ClaimCode.granted) return { granted: true, renewed: false, lease }
@@ -160,7 +184,7 @@ export const replies = {
     if (!Array.isArray(reply)) throw malformed(reply)
     return reply.map((value: unknown) => fromJson(value, reply, presenceEntry)).sort(byArrival)
   },
-  /** throttle: 0 started, else the ms left. */
+  /** throttle: 0 started, else the ms left; limit hit: 0 counted, else the ms left of the window. */
   msLeft(reply: unknown): number {
     if (typeof reply !== 'number' || !Number.isSafeInteger(reply) || reply < 0) throw malformed(reply)
     return reply
@@ -170,6 +194,11 @@ export const replies = {
   },
   save(reply: unknown): SaveInfo | null {
     return reply === null ? null : fromJson(reply, reply, saveInfo)
+  },
+  /** Chat history: message JSON, oldest first, kept in that order. */
+  chatHistory(reply: unknown): ChatMessage[] {
+    if (!Array.isArray(reply)) throw malformed(reply)
+    return reply.map((value: unknown) => fromJson(value, reply, chatMessage))
   },
   /** Scripts that only write answer 1. */
   written(reply: unknown): void {

@@ -11,20 +11,24 @@
  * clocks only stamp times that are shown (a lease's `sinceMs`) and read back remaining ms (PTTL).
  */
 import { EventEmitter } from 'node:events'
-import { Redis, type RedisOptions } from 'ioredis'
+import { Redis, ReplyError, type RedisOptions } from 'ioredis'
 import { configErrors } from '../errors.js'
+import type { ChatMessage } from '../protocol.js'
 import type { RedisConnectionOptions } from '../options.js'
 import { redisKeys } from './keys.js'
 import { replies, scripts, stored, type ScriptName } from './redis-scripts.js'
 import {
   StoreUnavailableError,
   type AttentionStore,
+  type ChatStore,
   type Claimant,
+  type ClaimOptions,
   type ClaimResult,
   type Lease,
   type LockStore,
   type PresenceEntry,
   type PresenceStore,
+  type RateLimiter,
   type SaveInfo,
   type SaveLog,
   type Store,
@@ -38,6 +42,13 @@ export interface RedisStoreOptions {
   /** Prefix of every key this store writes. */
   keyPrefix: string
   connection: Required<RedisConnectionOptions>
+  /**
+   * After reconnecting to another Redis server than before (its run_id changed: restarted, failed
+   * over), possibly without the leases it held, new grants of free records wait this long so the
+   * holders from before re-assert theirs first. Give it the lock TTL (Collaboration does).
+   * @default 0 (no quiet period)
+   */
+  restartQuietMs?: number
 }
 
 /** The client once `defineCommand` has added the scripts: keys first, then arguments. */
@@ -52,7 +63,10 @@ function isRedisClient(value: object): value is Redis {
   return typeof (value as { duplicate?: unknown }).duplicate === 'function'
 }
 
-/** Lua's PEXPIRE wants whole milliseconds; a fraction or a negative would be a Redis error mid-script. */
+/**
+ * Lua's PEXPIRE wants whole milliseconds (and LTRIM / LRANGE whole counts, which go through here
+ * too); a fraction or a negative would be a Redis error mid-script, or a wrong range.
+ */
 function wholeMs(name: string, value: number, min: number): number {
   if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`)
   return value
@@ -72,16 +86,33 @@ function connectionOptions(connection: Required<RedisConnectionOptions>): RedisO
   }
 }
 
+/**
+ * Connections for Socket.IO's adapter, which must not lose a broadcast to a short disconnection:
+ * unlike the store's commands (which fail fast, so a lock is never granted late), a broadcast made
+ * while the connection is re-established waits in the offline queue and goes out after it, and a
+ * command in flight when the connection dropped is sent again. Only an outage of over a minute
+ * (maxRetriesPerRequest reconnection attempts at the capped back-off) drops what waits. No command
+ * timeout: the adapter's readers block in XREAD for seconds by design. (Queueing also keeps those
+ * readers from spinning: they retry a failed XREAD at once, which without a queue fails at once.)
+ */
+const broadcastOptions: Partial<RedisOptions> = {
+  enableOfflineQueue: true,
+  maxRetriesPerRequest: 20,
+  autoResendUnfulfilledCommands: true,
+  commandTimeout: undefined,
+}
+
 class RedisLockStore implements LockStore {
   constructor(
     private readonly run: RunScript,
     private readonly keys: Keys,
   ) {}
 
-  async claim(recordKey: string, claimant: Claimant, ttlMs: number): Promise<ClaimResult> {
+  async claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult> {
     const reply = await this.run('lockClaim',
-      this.keys.lock(recordKey), this.keys.fence(),
+      this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(),
       claimant.token, claimant.userId, claimant.userName, claimant.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
+      options?.reassert ? '1' : '0',
     )
     return replies.claim(reply)
   }
@@ -100,7 +131,7 @@ class RedisLockStore implements LockStore {
 
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
     const reply = await this.run('lockTransfer',
-      this.keys.lock(recordKey), this.keys.fence(),
+      this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(),
       condition.kind, condition.kind === 'holder-token' ? condition.token : '',
       to.token, to.userId, to.userName, to.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
     )
@@ -181,7 +212,40 @@ class RedisSaveLog implements SaveLog {
   }
 }
 
-/** `status`: emitted with true when Redis becomes reachable, false when the connection drops. */
+/** Each conversation is one list, appended and trimmed by one script. */
+class RedisChatStore implements ChatStore {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+  ) {}
+
+  async append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number): Promise<void> {
+    const reply = await this.run('chatAppend',
+      this.keys.chat(conversationKey), stored.chatMessage(message), wholeMs('keep', keep, 1), wholeMs('ttlMs', ttlMs, 1),
+    )
+    replies.written(reply)
+  }
+
+  async history(conversationKey: string, limit: number): Promise<ChatMessage[]> {
+    return replies.chatHistory(await this.run('chatHistory', this.keys.chat(conversationKey), wholeMs('limit', limit, 1)))
+  }
+}
+
+class RedisRateLimiter implements RateLimiter {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+  ) {}
+
+  async hit(key: string, limit: number, windowMs: number): Promise<number> {
+    return replies.msLeft(await this.run('limitHit', this.keys.limit(key), wholeMs('limit', limit, 1), wholeMs('windowMs', windowMs, 1)))
+  }
+}
+
+/**
+ * `status`: emitted with true when Redis becomes reachable (connected, and checked for a restart),
+ * false when the connection drops.
+ */
 type StatusEvents = { status: [available: boolean] }
 
 export class RedisStore extends EventEmitter<StatusEvents> implements Store {
@@ -190,11 +254,21 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   readonly presence: PresenceStore
   readonly attention: AttentionStore
   readonly saves: SaveLog
+  readonly chat: ChatStore
+  readonly limits: RateLimiter
   private readonly client: ScriptClient
+  private readonly keys: Keys
   private readonly connectTimeoutMs: number
+  private readonly restartQuietMs: number
+  /** Connections handed out by `duplicateClient()` (and their own duplicates), ended by `close()`. */
+  private readonly extraClients = new Set<Redis>()
   private available = false
   private closed = false
   private lastError: Error | undefined
+  /** The run_id of the Redis server last connected to: another one means a restart or failover. */
+  private runId: string | undefined
+  /** Counts connections, so a server check that outlived its connection changes nothing. */
+  private connection = 0
 
   constructor(options: RedisStoreOptions) {
     super()
@@ -209,9 +283,12 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     }
     for (const [name, script] of Object.entries(scripts)) this.client.defineCommand(name, script)
     this.connectTimeoutMs = options.connection.connectTimeoutMs
+    this.restartQuietMs = options.restartQuietMs ?? 0
 
     // Every failure of a script call is the store being unreachable, in one type for the callers.
     const run: RunScript = async (name, ...keysThenArgs) => {
+      // Also between connecting and the server check: a restart must be noticed before any grant.
+      if (!this.available) throw new StoreUnavailableError(this.lastError ?? new Error(`Redis at ${this.where()} is not connected`))
       try {
         return await this.client[name](...keysThenArgs)
       } catch (error) {
@@ -219,15 +296,69 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
       }
     }
     const keys = redisKeys(options.keyPrefix)
+    this.keys = keys
     this.locks = new RedisLockStore(run, keys)
     this.presence = new RedisPresenceStore(run, keys)
     this.attention = new RedisAttentionStore(run, keys)
     this.saves = new RedisSaveLog(run, keys)
+    this.chat = new RedisChatStore(run, keys)
+    this.limits = new RedisRateLimiter(run, keys)
 
     // Without an 'error' listener ioredis re-throws connection errors and takes the process down.
     this.client.on('error', (error: Error) => (this.lastError = error))
-    this.client.on('ready', () => this.setAvailable(true))
-    this.client.on('close', () => this.setAvailable(false))
+    this.client.on('ready', () => void this.checkServer())
+    this.client.on('close', () => {
+      this.connection += 1
+      this.setAvailable(false)
+    })
+  }
+
+  /**
+   * Runs on every (re)connection, before the store counts as available. A Redis with another run_id
+   * than before is another server (restarted, failed over) that may have lost every lease while
+   * their holders still edit, so new grants of free records wait `restartQuietMs` (the restart-quiet
+   * key; NX: the first process to notice starts the period, the others do not extend it).
+   */
+  private async checkServer(): Promise<void> {
+    const connection = this.connection
+    try {
+      const runId = /^run_id:(\w+)/m.exec(await this.client.info('server'))?.[1]
+      if (runId && this.runId && runId !== this.runId && this.restartQuietMs > 0) {
+        await this.client.set(this.keys.restartQuiet(), runId, 'PX', this.restartQuietMs, 'NX')
+      }
+      if (runId) this.runId = runId
+    } catch (error) {
+      if (connection !== this.connection || this.closed) return // the next connection checks again
+      // A server that refuses INFO (ACL) cannot tell restarts apart: work without the quiet period.
+      if (!(error instanceof ReplyError)) {
+        // Timed out on a live connection: ask again rather than stay unavailable on it.
+        setTimeout(() => void (connection === this.connection && this.checkServer()), 500).unref()
+        return
+      }
+      this.lastError = error as Error
+    }
+    if (connection === this.connection && !this.closed && this.client.status === 'ready') this.setAvailable(true)
+  }
+
+  /**
+   * A new connection to the same Redis, for Socket.IO's adapter: its publisher, from which the
+   * adapter duplicates its readers. Unlike the store's own connection it queues commands while
+   * reconnecting (`broadcastOptions`). `close()` ends it and everything duplicated from it, so close
+   * the adapter (the socket server) first: its readers must stop polling before their client ends.
+   */
+  duplicateClient(): Redis {
+    if (this.closed) throw new Error('adminjs-collaborator: the Redis store was closed')
+    return this.adopt(this.client.duplicate(broadcastOptions))
+  }
+
+  private adopt(client: Redis): Redis {
+    // Outages show on the store's own connection ('status'); unheard, ioredis would throw them.
+    client.on('error', () => undefined)
+    const duplicate = client.duplicate.bind(client)
+    client.duplicate = (override?: Partial<RedisOptions>) => this.adopt(duplicate(override))
+    this.extraClients.add(client)
+    client.once('end', () => this.extraClients.delete(client))
+    return client
   }
 
   /** True while commands can reach Redis. */
@@ -248,22 +379,24 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
 
   async ready(): Promise<void> {
     if (this.closed) throw new Error('adminjs-collaborator: the Redis store was closed')
-    if (this.client.status === 'ready') return
+    if (this.available) return
     await new Promise<void>((resolve, reject) => {
       const done = (error?: Error) => {
         clearTimeout(timer)
-        this.client.off('ready', onReady)
+        this.off('status', onStatus)
         this.client.off('end', onEnd)
         if (error) reject(error)
         else resolve()
       }
-      const onReady = () => done()
+      const onStatus = (available: boolean) => {
+        if (available) done()
+      }
       const onEnd = () => done(new Error('adminjs-collaborator: the Redis store was closed before it connected'))
       const timer = setTimeout(() => {
         const cause = this.lastError ? `: ${this.lastError.message}` : ''
         done(new Error(`adminjs-collaborator: Redis at ${this.where()} not reachable within ${this.connectTimeoutMs} ms${cause} (still retrying in the background)`))
       }, this.connectTimeoutMs)
-      this.client.on('ready', onReady)
+      this.on('status', onStatus)
       this.client.on('end', onEnd)
     })
   }
@@ -271,6 +404,9 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.connection += 1
+    for (const client of this.extraClients) client.disconnect()
+    this.extraClients.clear()
     if (this.client.status === 'ready') {
       // QUIT lets replies in flight arrive; a dead socket is simply dropped.
       await this.client.quit().catch(() => this.client.disconnect())

@@ -9,7 +9,11 @@
  * - Every grant (claim of a free record, or transfer) takes a new fence number from one counter
  *   shared by all records, so fences strictly increase across the whole store.
  * - A lease lives `ttlMs` from its last claim or heartbeat; then the record is free.
+ * - A store that lost its data (Redis restarted empty) grants no free record to a new claimant for
+ *   one lease TTL; holders from before may re-assert theirs (`ClaimOptions.reassert`) meanwhile.
  */
+
+import type { ChatMessage } from '../protocol.js'
 
 /**
  * The store could not be reached (Redis down, timed out, connection closed). Callers answer with
@@ -19,6 +23,18 @@ export class StoreUnavailableError extends Error {
   constructor(cause: unknown) {
     super(`collaboration store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
     this.name = 'StoreUnavailableError'
+  }
+}
+
+/**
+ * The store lost its data (Redis came back empty) less than one lease TTL ago, so a free record may
+ * still be edited by a holder from before who has not re-asserted yet: no new grant until then.
+ * A kind of unavailability: callers that do not look closer answer `store_unavailable`.
+ */
+export class StoreRecoveringError extends StoreUnavailableError {
+  constructor(readonly retryInMs: number) {
+    super(new Error(`the store restarted without its data; new locks are granted again within ${retryInMs} ms`))
+    this.name = 'StoreRecoveringError'
   }
 }
 
@@ -45,6 +61,16 @@ export type ClaimResult =
   /** Denied: `lease` is the current holder's. */
   | { granted: false; lease: Lease }
 
+export interface ClaimOptions {
+  /**
+   * The server re-asserts a lease it held for this very claimant (same token and user) and found
+   * gone. A store whose data was lost (Redis restarted empty) refuses new grants of free records for
+   * one lease TTL (`StoreRecoveringError`), so that holders from before come back first; a
+   * re-assertion passes. Only the server's lease keeper sets this, never a request from a browser.
+   */
+  reassert?: boolean
+}
+
 /** Which holder a transfer may take the lock from. */
 export type TransferCondition =
   /** The lock is free, or held by another tab of this same user (a "take over in this tab"). */
@@ -55,8 +81,11 @@ export type TransferCondition =
 export type TransferResult = { transferred: true; lease: Lease } | { transferred: false; lease: Lease | null }
 
 export interface LockStore {
-  /** Grants a free record, renews the claimant's own lease, or reports the current holder. */
-  claim(recordKey: string, claimant: Claimant, ttlMs: number): Promise<ClaimResult>
+  /**
+   * Grants a free record, renews the claimant's own lease, or reports the current holder. Throws
+   * `StoreRecoveringError` instead of granting a free record in the restart-quiet period.
+   */
+  claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult>
   /** Extends the lease if `token` still holds it; null when it does not (lost or expired). */
   heartbeat(recordKey: string, token: string, ttlMs: number): Promise<Lease | null>
   /** Frees the record if `token` holds it; false (and nothing changes) otherwise. */
@@ -123,12 +152,29 @@ export interface SaveLog {
   lastSave(recordKey: string): Promise<SaveInfo | null>
 }
 
+export interface RateLimiter {
+  /**
+   * Counts one event for `key` in a fixed window of `windowMs`: 0 when it is within `limit`,
+   * otherwise the ms until the window ends (and the event does not count). One atomic step.
+   */
+  hit(key: string, limit: number, windowMs: number): Promise<number>
+}
+
+export interface ChatStore {
+  /** Appends to a conversation, keeps its newest `keep` messages, and lets it expire `ttlMs` after the last. */
+  append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number): Promise<void>
+  /** The newest `limit` messages, oldest first. */
+  history(conversationKey: string, limit: number): Promise<ChatMessage[]>
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis'
   readonly locks: LockStore
   readonly presence: PresenceStore
   readonly attention: AttentionStore
   readonly saves: SaveLog
+  readonly chat: ChatStore
+  readonly limits: RateLimiter
   /** Resolves once the store can serve requests (Redis: first connection made). */
   ready(): Promise<void>
   /** Stops timers and connections this store opened. */

@@ -3,7 +3,7 @@
  * sql.js), on a port the OS picks, with collaboration options a test may override.
  */
 import { startExampleApp } from '../../example/app.js'
-import type { CollaborationOptions } from '../../src/index.js'
+import type { CollaborationOptions, FeatureOptions } from '../../src/index.js'
 import { login } from './clients.js'
 import { randomUUID } from 'node:crypto'
 
@@ -14,10 +14,18 @@ export interface TestAppExtras {
   bundle?: 'build' | 'none'
   /** Share logins with another app (as processes behind one load balancer do). */
   session?: { store: NonNullable<Parameters<typeof startExampleApp>[0]>['session'] extends infer S ? S extends { store?: infer T } ? T : never : never; secret: string; cookieName?: string }
+  /** Feature options of the Page resource only. */
+  pageFeature?: FeatureOptions
 }
 
 export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: TestAppExtras = {}): Promise<TestApp> {
-  return startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session })
+  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature })
+  // A test's first event must not race the store's first connection (it would get store_unavailable).
+  await app.collaboration.ready().catch(async (error: unknown) => {
+    await app.close()
+    throw error
+  })
+  return app
 }
 
 /** Collaboration options for a store kind: Redis is the test run's redis-server, under a fresh prefix. */

@@ -3,8 +3,12 @@
     'same-user'     the record is free, or held by any tab of the same user (take over in this tab)
     'holder-token'  the record is held by exactly the given token (a hand-over the holder agreed to)
 
+  A free record is not given to anyone while the restart-quiet key exists (see claim-3.lua): a
+  'same-user' transfer of a free record is a new grant like any claim.
+
   KEYS[1] lease hash of the record
   KEYS[2] fence counter shared by every record
+  KEYS[3] restart-quiet key
 
   ARGV[1] condition ('same-user' | 'holder-token')   ARGV[2] holder token (for 'holder-token', else '')
   ARGV[3] token      ARGV[4] userId     ARGV[5] userName   ARGV[6] avatarUrl ('' when none)
@@ -21,7 +25,7 @@ local held = holder[1] ~= false
 
 local allowed
 if ARGV[1] == 'same-user' then
-  allowed = (not held) or holder[2] == ARGV[4]
+  allowed = (held and holder[2] == ARGV[4]) or ((not held) and redis.call('EXISTS', KEYS[3]) == 0)
 else
   allowed = held and holder[1] == ARGV[2]
 end
@@ -34,7 +38,7 @@ if not allowed then
     unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
 end
 
--- Same fence seeding as claim-2.lua.
+-- Same fence seeding as claim-3.lua.
 if redis.call('EXISTS', KEYS[2]) == 0 then
   redis.call('SET', KEYS[2], ARGV[8])
 end

@@ -2,16 +2,23 @@
   Claims the edit lock of one record: grants it when free, renews it for the claimant that holds it
   (same token AND same user id: a token alone is not enough), or reports the holder.
 
+  While the restart-quiet key exists (Redis came back without its data, so leases from before are
+  gone but their holders may still be editing), a free record is granted only to a re-assertion:
+  the server renewing a lease it held for this very claimant.
+
   KEYS[1] lease hash of the record (token, userId, userName, avatarUrl, fence, sinceMs)
   KEYS[2] fence counter shared by every record
+  KEYS[3] restart-quiet key
 
   ARGV[1] token      ARGV[2] userId     ARGV[3] userName   ARGV[4] avatarUrl ('' when none)
   ARGV[5] ttlMs      ARGV[6] nowMs (the caller's clock: becomes sinceMs of a new lease)
+  ARGV[7] reassert ('1' for the server re-asserting its own claimant's lease, else '0')
 
   Returns { code, pttl, token, userId, userName, avatarUrl, fence, sinceMs } of the lease after the call
     code  1 granted (new lease, new fence)
           2 renewed (the claimant's own lease, same fence, ttl restarted)
           0 denied  (the fields are the holder's)
+  or { 3, pttl of the restart-quiet key } denied: the record is free, but in the restart-quiet period
 ]]
 local lease = KEYS[1]
 
@@ -24,6 +31,13 @@ if redis.call('EXISTS', lease) == 1 then
   end
   return { code, redis.call('PTTL', lease),
     unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
+end
+
+if ARGV[7] ~= '1' then
+  local quietMs = redis.call('PTTL', KEYS[3])
+  if quietMs > 0 then
+    return { 3, quietMs }
+  end
 end
 
 -- A missing counter (first use, or Redis restarted without persistence) starts at the clock, so a

@@ -1,0 +1,79 @@
+/**
+ * Chat on a record: one conversation with everyone on it, and one per pair of people there.
+ * Only a socket joined to the record (which AdminJS allowed to view or edit it) reads or writes its
+ * conversations. A one-to-one message is sent to the two people's rooms on that record and nowhere
+ * else, and its history is only ever read as the requester's own conversation with someone, so a
+ * third person can neither receive nor read it. Every refusal (empty, too long, too fast, unknown
+ * recipient) happens before anything is stored or sent.
+ *
+ * Text is stored and sent exactly as typed: showing it as text, never as markup, is the client's job.
+ */
+import { randomUUID } from 'node:crypto'
+import { ErrorCode, type ChatMessage, type RecordRef } from '../protocol.js'
+import { conversationKey, recordRoom, recordUserRoom } from '../store/keys.js'
+import { AckFailure } from './ack-failure.js'
+import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
+import { handle } from './handle.js'
+import { joinedRecord } from './lock.handlers.js'
+import { chatHistorySchema, chatSendSchema } from './validation.js'
+
+/** The rate limit counts messages per user over this window, on every record together. */
+const RATE_WINDOW_MS = 60_000
+
+/** The joined record, if its resource offers chat. */
+function joinedChat(socket: CollabSocket, ref: RecordRef): JoinedRecord & { key: string } {
+  const joined = joinedRecord(socket, ref)
+  if (!joined.chat) throw new AckFailure(ErrorCode.Forbidden, `chat is disabled on resource ${JSON.stringify(ref.resourceId)}`)
+  return joined
+}
+
+/** The conversation this socket's user has with `other`, or the record's when `other` is null. */
+function conversationOf(socket: CollabSocket, key: string, other: string | null): string {
+  return other === null ? conversationKey(key) : conversationKey(key, [socket.data.user.id, other])
+}
+
+/** Refuses text that is blank or too long; counts characters as code points, so an emoji is one. */
+function checkText(text: string, maxLength: number): void {
+  if (text.trim().length === 0) throw new AckFailure(ErrorCode.MessageEmpty, 'the message is empty')
+  const length = Array.from(text).length
+  if (length > maxLength) throw new AckFailure(ErrorCode.MessageTooLong, `the message has ${length} characters; at most ${maxLength} are allowed`)
+}
+
+export function registerChatHandlers(ctx: ServerContext, socket: CollabSocket): void {
+  const { logger, options } = ctx
+
+  handle(socket, 'chat:send', chatSendSchema, async (request): Promise<ChatMessage> => {
+    const ref = { resourceId: request.resourceId, recordId: request.recordId }
+    const joined = joinedChat(socket, ref)
+    const { user } = socket.data
+    checkText(request.text, options.chatMaxLength)
+    if (request.to !== null) {
+      // Only to someone on the record now: they passed AdminJS's check for it when they joined.
+      const present = request.to !== user.id && (await ctx.store.presence.list(joined.key)).some((entry) => entry.userId === request.to)
+      if (!present) throw new AckFailure(ErrorCode.NotFound, 'that person is not on this record')
+    }
+    // Last, so a message refused for another reason does not use up the sender's allowance.
+    const retryInMs = await ctx.store.limits.hit(`chat:${encodeURIComponent(user.id)}`, options.chatMessagesPerMinute, RATE_WINDOW_MS)
+    if (retryInMs > 0) throw new AckFailure(ErrorCode.RateLimited, `at most ${options.chatMessagesPerMinute} messages a minute`, retryInMs)
+
+    // Only the fields of a UserView, whatever else a custom `identify` returned.
+    const from = user.avatarUrl ? { id: user.id, name: user.name, avatarUrl: user.avatarUrl } : { id: user.id, name: user.name }
+    const message: ChatMessage = { ...ref, id: randomUUID(), from, to: request.to, text: request.text, atMs: Date.now() }
+    // Stored first: whoever is told of the message finds it in the history too.
+    await ctx.store.chat.append(conversationOf(socket, joined.key, request.to), message, options.chatHistoryLimit, options.chatHistoryTtlMs)
+    // The sender's own tabs are told too (the sending tab also has the ack; clients dedupe by id).
+    const rooms =
+      request.to === null
+        ? recordRoom(ref.resourceId, ref.recordId)
+        : [recordUserRoom(ref.resourceId, ref.recordId, user.id), recordUserRoom(ref.resourceId, ref.recordId, request.to)]
+    ctx.io.to(rooms).emit('chat:message', message)
+    return message
+  }, logger)
+
+  handle(socket, 'chat:history', chatHistorySchema, async (request): Promise<ChatMessage[]> => {
+    const ref = { resourceId: request.resourceId, recordId: request.recordId }
+    const joined = joinedChat(socket, ref)
+    // Always this user's own conversation: nobody can name a pair they are not part of.
+    return ctx.store.chat.history(conversationOf(socket, joined.key, request.with), options.chatHistoryLimit)
+  }, logger)
+}
