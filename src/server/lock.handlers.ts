@@ -4,7 +4,7 @@
  * the record's room as `lock:state`; freeing is announced so waiting editors claim at once.
  */
 import { ErrorCode, type JoinReply, type LockStateEvent, type RecordRef } from '../protocol.js'
-import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease } from '../store/store.js'
+import { StoreRecoveringError, StoreUnavailableError, type Claimant, type ClaimResult, type Lease } from '../store/store.js'
 import { recordKey, recordRoom, recordUserRoom, tabRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import { authorizeRecord } from './access.js'
@@ -53,6 +53,7 @@ async function claimFor(ctx: ServerContext, socket: CollabSocket, joined: Joined
     // Redis came back without its data moments ago: the record looks free, but its holder from
     // before may still re-assert it. Free, then, and the tab asks again shortly.
     if (error instanceof StoreRecoveringError) return { ...joined.ref, lease: null }
+    if (error instanceof StoreUnavailableError) undoLateGrant(ctx, joined.key, claimant.token)
     throw error
   }
   if (result.granted) {
@@ -119,6 +120,21 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
 }
 
 /**
+ * A claim that timed out may still have run in Redis, granting a lease its tab was told it did not
+ * get. Nobody would renew it, yet it would block the record for lockTtlMs. So once Redis answers
+ * again, release it, unless the tab has claimed (and this process tracks) it meanwhile.
+ */
+function undoLateGrant(ctx: ServerContext, key: string, token: string): void {
+  const timer = setTimeout(() => {
+    ctx.timers.delete(timer)
+    if (ctx.closing || ctx.keeper.isHeldBy(key, token)) return
+    void ctx.store.locks.release(key, token).catch(() => undefined) // still away: the TTL ends it
+  }, ctx.options.redisConnection.commandTimeoutMs)
+  timer.unref()
+  ctx.timers.add(timer)
+}
+
+/**
  * A dropped editor's lease shrinks to the reconnect grace: the same tab coming back within it
  * renews the lease (same token), otherwise the record frees itself and the room is told.
  */
@@ -129,6 +145,8 @@ async function holdForReconnect(ctx: ServerContext, key: string, joined: JoinedR
     return
   }
   if (!(await ctx.store.locks.expireIn(key, joined.token, graceMs))) return
+  // Shutting down meanwhile: the timers were cleared already, so do not arm a new one.
+  if (ctx.closing) return
   const timer = setTimeout(() => {
     ctx.timers.delete(timer)
     void ctx.store.locks

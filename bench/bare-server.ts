@@ -1,0 +1,86 @@
+/**
+ * The baseline: a bare Socket.IO server with nothing of ours, in its own child process like the
+ * collaboration server. Same transport (WebSocket only), same ping settings as the bench gives the
+ * collaboration server. Events: `echo` acknowledges its payload; `echo-redis` does so after one
+ * trivial Lua script on the bench's Redis (the floor of any operation that needs one round trip
+ * to Redis); `join` puts the socket in a room; `room-emit` sends `{ event, payload }` to everyone
+ * in a room, then acknowledges.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Redis } from 'ioredis'
+import { Server } from 'socket.io'
+import { writeHeapSnapshot } from 'node:v8'
+import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
+import { BARE_PATH } from './lib/paths.js'
+
+interface StartArgs {
+  pingIntervalMs: number
+  pingTimeoutMs: number
+  redisUrl?: string
+}
+
+let io: Server | undefined
+let redis: (Redis & { benchNoop(key: string, value: string): Promise<unknown> }) | undefined
+
+async function start(args: StartArgs): Promise<{ url: string }> {
+  await stop()
+  if (args.redisUrl) {
+    const client = new Redis(args.redisUrl) as NonNullable<typeof redis>
+    client.defineCommand('benchNoop', { numberOfKeys: 1, lua: "return redis.call('EXISTS', KEYS[1]) + #ARGV[1]" })
+    redis = client
+  }
+  const httpServer = http.createServer()
+  io = new Server(httpServer, { path: BARE_PATH, transports: ['websocket'], serveClient: false, pingInterval: args.pingIntervalMs, pingTimeout: args.pingTimeoutMs })
+  const server = io
+  server.on('connection', (socket) => {
+    socket.on('echo', (payload: unknown, ack?: (reply: unknown) => void) => ack?.({ ok: true, data: payload }))
+    socket.on('echo-redis', async (payload: unknown, ack?: (reply: unknown) => void) => {
+      try {
+        await redis?.benchNoop('bench:bare:noop', JSON.stringify(payload))
+        ack?.({ ok: true, data: payload })
+      } catch (error) {
+        ack?.({ ok: false, error: { code: 'internal', message: String(error) } })
+      }
+    })
+    socket.on('join', async (room: string, ack?: (reply: unknown) => void) => {
+      await socket.join(room)
+      ack?.({ ok: true, data: null })
+    })
+    socket.on('room-emit', (request: { room: string; event: string; payload: unknown }, ack?: (reply: unknown) => void) => {
+      server.to(request.room).emit(request.event, request.payload)
+      ack?.({ ok: true, data: null })
+    })
+  })
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` }
+}
+
+async function stop(): Promise<null> {
+  if (io) {
+    io.disconnectSockets(true)
+    await io.close() // closes the HTTP server too
+  }
+  io = undefined
+  redis?.disconnect()
+  redis = undefined
+  return null
+}
+
+serveRequests({
+  start: (args: StartArgs) => start(args),
+  heap: async () => sampleHeap(io?.engine.clientsCount ?? 0),
+  /** Diagnostics: a V8 heap snapshot at `path`, after a forced collection. */
+  snapshot: async (args: { path: string }) => {
+    await sampleHeap(0)
+    return writeHeapSnapshot(args.path)
+  },
+  stats: async () => ({ clients: io?.engine.clientsCount ?? 0, rooms: io?.of('/').adapter.rooms.size ?? 0 }),
+  load: async (args: { reset?: boolean }) => sampleLoad(args.reset ?? false),
+  stop,
+  exit: async () => {
+    await stop().catch(() => undefined)
+    setImmediate(() => process.exit(0))
+    return null
+  },
+})

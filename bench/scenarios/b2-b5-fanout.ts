@@ -1,0 +1,144 @@
+/**
+ * B2: how fast a change of the lock reaches everyone on the record. One holder and N viewers on one
+ * post; each round the holder leaves (every viewer must get `lock:state` with no lease) and joins
+ * again (every viewer must get the new lease). Baseline: a bare room emit of a payload of the same
+ * shape to as many sockets, rounds interleaved with ours.
+ *
+ * B5: chat fan-out on the same record: `chat:send` by the holder until every viewer has the
+ * `chat:message`, at N and then at the bigger count, against a bare room emit of the same message.
+ */
+import { existsSync } from 'node:fs'
+import { randomUUID } from 'node:crypto'
+import type { Socket } from 'socket.io-client'
+import type { ChatMessage, LockStateEvent } from '../../src/protocol.js'
+import { addRow, notAvailable, progress, startCollab, type Bench } from '../lib/bench.js'
+import { anyCookie, ask, closeAll, connectBare, connectCollab, connectMany, Fanout, joinPost, joinRoom, ref, type FanoutResult } from '../lib/clients.js'
+import { round, sleep, summarize } from '../lib/stats.js'
+
+interface Series {
+  latencies: number[]
+  last: number[]
+  missed: number
+}
+
+const series = (): Series => ({ latencies: [], last: [], missed: 0 })
+
+function add(target: Series, result: FanoutResult): void {
+  target.latencies.push(...result.latencies)
+  if (!Number.isNaN(result.lastMs)) target.last.push(result.lastMs)
+  target.missed += result.missed
+}
+
+export const CHAT_HANDLERS = new URL('../../src/server/chat.handlers.ts', import.meta.url)
+
+export async function fanout(bench: Bench): Promise<void> {
+  const scale = bench.quick ? { viewers: 20, big: 50, rounds: 5, messages: 5 } : { viewers: 100, big: 1_000, rounds: 50, messages: 50 }
+  const app = await startCollab(bench, bench.collab, { posts: 5 })
+  const recordId = app.postIds[0]!
+  const record = ref(recordId)
+
+  progress(`B2/B5: a holder and ${scale.viewers} viewers on one record`)
+  const holder = await connectCollab(app.url, app.cookies.alice)
+  const held = await joinPost(holder, recordId, 'edit')
+  if (held.lease?.tabId !== held.tabId) throw new Error('B2: the holder did not get the lock')
+  const viewers = await connectMany(scale.viewers, 20, (i) => connectCollab(app.url, anyCookie(app.cookies, i)), async (socket) => {
+    await joinPost(socket, recordId, 'show')
+  })
+  const bareSender = await connectBare(bench.bareUrl)
+  const bareViewers = await connectMany(scale.viewers, 50, () => connectBare(bench.bareUrl), async (socket) => joinRoom(socket, 'fan'))
+  await sleep(300) // presence broadcasts of the joins settle
+
+  const lockFan = new Fanout(viewers, 'lock:state')
+  const bareLockFan = new Fanout(bareViewers, 'lock:state')
+  const released = series()
+  const granted = series()
+  const bare = series()
+  const timeoutMs = 5_000
+  for (let r = 0; r < scale.rounds; r++) {
+    add(released, await lockFan.measure(() => ask(holder, 'lock:leave', record), (p) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease === null, timeoutMs))
+    add(granted, await lockFan.measure(() => joinPost(holder, recordId, 'edit'), (p) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease !== null, timeoutMs))
+    // The same shape as our release announcement, marked with the round.
+    const payload = { ...record, lease: null, round: r }
+    add(bare, await bareLockFan.measure(() => ask(bareSender, 'room-emit', { room: 'fan', event: 'lock:state', payload }), (p) => (p as { round?: number }).round === r, timeoutMs))
+    await sleep(20)
+  }
+  lockFan.dispose()
+  bareLockFan.dispose()
+  const rel = summarize(released.latencies)
+  const gra = summarize(granted.latencies)
+  const bas = summarize(bare.latencies)
+  const name = `lock:state to ${scale.viewers} viewers`
+  addRow(bench, { id: 'B2', name, metric: 'release p50', value: rel.p50, unit: 'ms', baseline: bas.p50, target: '', met: null })
+  addRow(bench, { id: 'B2', name, metric: 'release p99', value: rel.p99, unit: 'ms', baseline: bas.p99, target: '< 50 ms', met: rel.p99 < 50 && released.missed === 0 })
+  addRow(bench, { id: 'B2', name, metric: 'grant p50', value: gra.p50, unit: 'ms', baseline: bas.p50, target: '', met: null })
+  addRow(bench, { id: 'B2', name, metric: 'grant p99', value: gra.p99, unit: 'ms', baseline: bas.p99, target: '< 50 ms', met: gra.p99 < 50 && granted.missed === 0 })
+  addRow(bench, { id: 'B2', name, metric: 'missed deliveries', value: released.missed + granted.missed, unit: '', baseline: bare.missed, target: '0', met: released.missed + granted.missed === 0 })
+  bench.details.B2 = { scale, release: rel, grant: gra, bare: bas, releaseLast: summarize(released.last), grantLast: summarize(granted.last), bareLast: summarize(bare.last) }
+
+  // B5: chat, when the server has it.
+  const chatFile = existsSync(CHAT_HANDLERS)
+  const probe = chatFile ? await ask<ChatMessage>(holder, 'chat:send', { ...record, to: null, text: 'probe' }) : undefined
+  if (!probe?.reply.ok) {
+    const why = !chatFile ? 'src/server/chat.handlers.ts does not exist yet' : `chat:send answered ${probe?.reply.ok === false ? `${probe.reply.error.code}: ${probe.reply.error.message}` : '?'}`
+    for (const n of [scale.viewers, scale.big]) notAvailable(bench, 'B5', `chat to ${n} viewers`, 'chat:message p50', '<= 1.2x bare', why)
+  } else {
+    const template = probe.reply.data
+    await sleep(100)
+    const chatRun = async (n: number, messages: number) => {
+      const chatFan = new Fanout(viewers, 'chat:message')
+      const bareChatFan = new Fanout(bareViewers, 'chat:message')
+      const ours = series()
+      const theirs = series()
+      for (let m = 0; m < messages; m++) {
+        const text = `bench message ${m} ${randomUUID()}`
+        add(ours, await chatFan.measure(async () => {
+          const sent = await ask<ChatMessage>(holder, 'chat:send', { ...record, to: null, text })
+          if (!sent.reply.ok) throw new Error(`chat:send: ${sent.reply.error.code}: ${sent.reply.error.message}`)
+        }, (p) => (p as ChatMessage).text === text, timeoutMs * 2))
+        const payload: ChatMessage = { ...template, id: randomUUID(), text, atMs: Date.now() }
+        add(theirs, await bareChatFan.measure(() => ask(bareSender, 'room-emit', { room: 'fan', event: 'chat:message', payload }), (p) => (p as ChatMessage).text === text, timeoutMs * 2))
+        await sleep(20)
+      }
+      chatFan.dispose()
+      bareChatFan.dispose()
+      const o = summarize(ours.latencies)
+      const t = summarize(theirs.latencies)
+      const chatName = `chat to ${n} viewers`
+      addRow(bench, { id: 'B5', name: chatName, metric: 'chat:message p50', value: o.p50, unit: 'ms', baseline: t.p50, target: '<= 1.2x bare', met: o.p50 / t.p50 <= 1.2 && ours.missed === 0 })
+      addRow(bench, { id: 'B5', name: chatName, metric: 'chat:message p99', value: o.p99, unit: 'ms', baseline: t.p99, target: '<= 1.2x bare', met: o.p99 / t.p99 <= 1.2 && ours.missed === 0 })
+      const lastO = summarize(ours.last)
+      const lastT = summarize(theirs.last)
+      addRow(bench, { id: 'B5', name: chatName, metric: 'last viewer, median msg', value: lastO.p50, unit: 'ms', baseline: lastT.p50, target: '', met: null, ...(ours.missed ? { note: `${ours.missed} deliveries missed` } : {}) })
+      ;(bench.details.B5 ??= {} as Record<string, unknown>)
+      ;(bench.details.B5 as Record<string, unknown>)[String(n)] = { ours: o, bare: t, lastOurs: lastO, lastBare: lastT, missed: ours.missed }
+    }
+    progress(`B5: chat fan-out to ${scale.viewers} viewers`)
+    await chatRun(scale.viewers, scale.messages)
+
+    const more = scale.big - scale.viewers
+    progress(`B5: joining ${more} more viewers to the same record`)
+    const started = performance.now()
+    const joinTimes: number[] = []
+    const extra = await connectMany(more, 20, (i) => connectCollab(app.url, anyCookie(app.cookies, i + 1)), async (socket) => {
+      joinTimes.push((await joinPost(socket, recordId, 'show', undefined, 30_000)).ms)
+    })
+    const joinSeconds = (performance.now() - started) / 1000
+    const joins = summarize(joinTimes)
+    addRow(bench, {
+      id: 'B5', name: `setup: ${more} more viewers on 1 record`, metric: 'lock:join show p99', value: joins.p99, unit: 'ms', baseline: null, target: '', met: null,
+      note: `${more} joins took ${round(joinSeconds, 1)} s in all (20 at a time); every join sends presence:state to everyone already there and reads every presence entry`,
+    })
+    const extraBare = await connectMany(more, 50, () => connectBare(bench.bareUrl), async (socket) => joinRoom(socket, 'fan'))
+    viewers.push(...extra)
+    bareViewers.push(...extraBare)
+    await sleep(500)
+    progress(`B5: chat fan-out to ${scale.big} viewers`)
+    await chatRun(scale.big, scale.messages)
+    bench.details.B5setup = { joins, joinSeconds }
+  }
+  // The server goes first, so our disconnects do not start reconnect graces in a closing server.
+  await bench.collab.request('stop')
+  closeAll([holder, bareSender])
+  closeAll(viewers as Socket[])
+  closeAll(bareViewers)
+}

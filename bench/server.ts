@@ -1,0 +1,89 @@
+/**
+ * The collaboration server under test, in a child process of the bench (see lib/child.ts): the
+ * example admin (AdminJS, login, TypeORM on sql.js) started by `startExampleApp`, with extra posts
+ * so that scenarios can spread clients over many records. `start` replaces the running app with a
+ * fresh one (new database, session store and socket server), so one process serves every scenario.
+ */
+import { startExampleApp, type ExampleApp } from '../example/app.js'
+import type { CollaborationOptions } from '../src/index.js'
+import { writeHeapSnapshot } from 'node:v8'
+import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
+
+export interface StartArgs {
+  redisUrl?: string
+  collaboration: Partial<CollaborationOptions>
+  /** Posts to add to the example's three, so that there are enough records to spread clients over. */
+  extraPosts: number
+}
+
+export interface Started {
+  url: string
+  postIds: string[]
+  /** Collaboration options the installed server refused as unknown (dropped, and said so). */
+  droppedOptions: string[]
+}
+
+let app: ExampleApp | undefined
+
+/** The socket server is private to the Collaboration object; the bench only reads counters from it. */
+function engineClients(): number {
+  const server = (app?.collaboration as unknown as { socketServer?: { io: { engine: { clientsCount: number } } } } | undefined)?.socketServer
+  return server?.io.engine.clientsCount ?? 0
+}
+
+function rooms(): number {
+  const server = (app?.collaboration as unknown as { socketServer?: { io: { of(name: string): { adapter: { rooms: Map<string, unknown> } } } } } | undefined)?.socketServer
+  return server?.io.of('/').adapter.rooms.size ?? 0
+}
+
+async function seed(target: ExampleApp, count: number): Promise<void> {
+  const at = new Date().toISOString().replace('T', ' ').replace('Z', '')
+  for (let done = 0; done < count; done += 500) {
+    const rows = Array.from({ length: Math.min(500, count - done) }, (_, i) => `('bench post ${done + i}', '', 'draft', '${at}')`)
+    await target.dataSource.query(`INSERT INTO post (title, body, status, updatedAt) VALUES ${rows.join(',')}`)
+  }
+}
+
+async function start(args: StartArgs): Promise<Started> {
+  if (app) await app.close()
+  app = undefined
+  const collaboration = { ...args.collaboration }
+  const droppedOptions: string[] = []
+  // Other options may not exist yet in the server being measured (e.g. chat limits): drop those, say so.
+  for (;;) {
+    try {
+      app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: 'none', quiet: true, redisUrl: args.redisUrl, collaboration })
+      break
+    } catch (error) {
+      const unknown = /option `([^`]+)` is not known/.exec(error instanceof Error ? error.message : '')?.[1]
+      if (!unknown || !(unknown in collaboration)) throw error
+      delete (collaboration as Record<string, unknown>)[unknown]
+      droppedOptions.push(unknown)
+    }
+  }
+  await seed(app, args.extraPosts)
+  const postIds = (await app.postIds()).map(String)
+  return { url: app.url, postIds, droppedOptions }
+}
+
+serveRequests({
+  start: (args: StartArgs) => start(args),
+  heap: async () => sampleHeap(engineClients()),
+  /** Diagnostics: a V8 heap snapshot at `path`, after a forced collection. */
+  snapshot: async (args: { path: string }) => {
+    await sampleHeap(0)
+    return writeHeapSnapshot(args.path)
+  },
+  stats: async () => ({ clients: engineClients(), rooms: rooms() }),
+  load: async (args: { reset?: boolean }) => sampleLoad(args.reset ?? false),
+  stop: async () => {
+    await app?.close()
+    app = undefined
+    return null
+  },
+  exit: async () => {
+    await app?.close().catch(() => undefined)
+    setImmediate(() => process.exit(0))
+    return null
+  },
+})
