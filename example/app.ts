@@ -201,6 +201,9 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
       auth: { cookieName, cookiePassword },
       session: sessionOptions,
     })
+    // Serve pages only once the store answers, so a first join does not meet store_unavailable.
+    // A Redis that is not up yet is no reason to fail: the pages say "offline" until it is.
+    await collaboration.ready().catch((error: unknown) => log(`Collaboration store not ready yet (${error instanceof Error ? error.message : String(error)}); pages show "offline" until it is.`))
     await listen(server, port, host)
 
     const actualPort = (server.address() as AddressInfo).port

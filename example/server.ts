@@ -7,10 +7,13 @@
  *              processes; absent keeps them in this process's memory
  *   BUNDLE     watch (default) | build | none: how the admin's components are bundled
  *   SESSION_SECRET  the login cookie's secret (default: random); processes sharing logins need one
+ *   COLLABORATION_OPTIONS  JSON of collaboration options over the example's, e.g.
+ *              '{"lockTtlMs":3000,"heartbeatIntervalMs":500}' (the fault tests shorten timings so)
  *
  * Started by cluster.ts (with an IPC channel), it reports its port there instead of printing the
  * banner, and stops when that channel closes.
  */
+import type { CollaborationOptions } from '../src/index.js'
 import { startExampleApp } from './app.js'
 import { EXAMPLE_PASSWORD, exampleUsers } from './users.js'
 
@@ -41,6 +44,18 @@ function parseBundle(value: string | undefined): 'watch' | 'build' | 'none' {
   process.exit(1)
 }
 
+function parseCollaborationOptions(value: string | undefined): Partial<CollaborationOptions> {
+  if (value === undefined || value === '') return {}
+  try {
+    const parsed: unknown = JSON.parse(value)
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Partial<CollaborationOptions>
+  } catch {
+    // reported below
+  }
+  console.error(`COLLABORATION_OPTIONS must be a JSON object of collaboration options, got "${value}".`)
+  process.exit(1)
+}
+
 const redisUrl = process.env.REDIS_URL || undefined
 const sessionSecret = process.env.SESSION_SECRET || undefined
 const app = await startExampleApp({
@@ -48,6 +63,7 @@ const app = await startExampleApp({
   host: process.env.HOST || '127.0.0.1',
   redisUrl,
   bundle: parseBundle(process.env.BUNDLE),
+  collaboration: parseCollaborationOptions(process.env.COLLABORATION_OPTIONS),
   ...(sessionSecret ? { session: { secret: sessionSecret } } : {}),
 })
 const worker = typeof process.send === 'function'

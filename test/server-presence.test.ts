@@ -86,3 +86,28 @@ test("users of a server process that died vanish once their entries expire", asy
     await survivor.close()
   }
 })
+
+test('a tab that reconnects to another process after its own died is counted once', async () => {
+  const shared = { store: new session.MemoryStore(), secret: 'presence-reconnect-test-secret' }
+  const options = storeOptions('redis')
+  const survivor = await startTestApp(options, { session: shared })
+  const doomed = await startTestApp(options, { session: shared })
+  const sockets: TestSocket[] = []
+  try {
+    const cookies = await loginAll(survivor)
+    const tabToken = newTabToken()
+    const first = await openSocket(doomed.url, { cookie: cookies.alice })
+    sockets.push(first)
+    unwrap(await request<JoinReply>(first, 'lock:join', { ...post, tabToken, intent: 'show' }))
+    // The process dies without a goodbye: its entry for alice's tab stays in Redis.
+    await doomed.close()
+    const again = await openSocket(survivor.url, { cookie: cookies.alice })
+    sockets.push(again)
+    const reply = unwrap(await request<JoinReply>(again, 'lock:join', { ...post, tabToken, intent: 'show' }))
+    expect(reply.presence).toEqual([expect.objectContaining({ user: expect.objectContaining({ name: 'Alice Martin' }), tabs: 1 })])
+  } finally {
+    for (const socket of sockets) socket.close()
+    await doomed.close()
+    await survivor.close()
+  }
+})

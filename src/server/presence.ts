@@ -43,7 +43,12 @@ export async function enterPresence(ctx: ServerContext, socket: CollabSocket, jo
     sinceMs: Date.now(),
   }
   const key = recordKey(joined.ref.resourceId, joined.ref.recordId)
-  const entries = await ctx.store.presence.join(key, entry, ctx.options.lockTtlMs)
+  let entries = await ctx.store.presence.join(key, entry, ctx.options.lockTtlMs)
+  // A tab has one socket. An older entry of this very tab is its previous connection, left behind
+  // by a server process that died: drop it now rather than count the tab twice until it expires.
+  for (const stale of entries.filter((other) => other.tabId === entry.tabId && other.id !== entry.id)) {
+    entries = await ctx.store.presence.leave(key, stale.id)
+  }
   ctx.presenceKeeper.track(key, joined.ref, entry)
   announcePresence(ctx, joined.ref, entries)
   return entries
