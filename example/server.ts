@@ -81,7 +81,7 @@ const banner = [
   `Log in with password "${EXAMPLE_PASSWORD}" as:`,
   ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
   '',
-  'Open a record in two browsers (or a private window) as two editors to see the edit lock.',
+  'Open a record in two browsers (or a private window) as two users to see the edit lock, presence and chat.',
   'Ctrl+C stops the server.',
   '',
 ]
