@@ -21,6 +21,7 @@
   or { 3, pttl of the restart-quiet key } denied: the record is free, but in the restart-quiet period
 ]]
 local lease = KEYS[1]
+-- @include lease
 
 if redis.call('EXISTS', lease) == 1 then
   local holder = redis.call('HMGET', lease, 'token', 'userId')
@@ -29,8 +30,7 @@ if redis.call('EXISTS', lease) == 1 then
     redis.call('PEXPIRE', lease, ARGV[5])
     code = 2
   end
-  return { code, redis.call('PTTL', lease),
-    unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
+  return leaseReply(code)
 end
 
 if ARGV[7] ~= '1' then
@@ -40,17 +40,5 @@ if ARGV[7] ~= '1' then
   end
 end
 
--- A missing counter (first use, or Redis restarted without persistence) starts at the clock, so a
--- fence granted after a restart is still above every fence handed out before it.
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  redis.call('SET', KEYS[2], ARGV[6])
-end
-local fence = redis.call('INCR', KEYS[2])
-
-redis.call('HSET', lease, 'token', ARGV[1], 'userId', ARGV[2], 'userName', ARGV[3], 'fence', fence, 'sinceMs', ARGV[6])
-if ARGV[4] ~= '' then
-  redis.call('HSET', lease, 'avatarUrl', ARGV[4])
-end
-redis.call('PEXPIRE', lease, ARGV[5])
-return { 1, redis.call('PTTL', lease),
-  unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
+grantLease(KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+return leaseReply(1)

@@ -6,9 +6,10 @@
 
   Returns { 1, pttl, token, userId, userName, avatarUrl, fence, sinceMs } when held
           { 0 } when the record is free
-]]
-if redis.call('EXISTS', KEYS[1]) == 0 then
+]]local lease = KEYS[1]
+-- @include lease
+
+if redis.call('EXISTS', lease) == 0 then
   return { 0 }
 end
-return { 1, redis.call('PTTL', KEYS[1]),
-  unpack(redis.call('HMGET', KEYS[1], 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
+return leaseReply(1)

@@ -10,10 +10,10 @@
           { 0 } when `token` does not hold the lease
 ]]
 local lease = KEYS[1]
+-- @include lease
 
 if redis.call('HGET', lease, 'token') ~= ARGV[1] then
   return { 0 }
 end
 redis.call('PEXPIRE', lease, ARGV[2])
-return { 1, redis.call('PTTL', lease),
-  unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
+return leaseReply(1)

@@ -20,6 +20,7 @@
   or { 0 } refused and the record is free
 ]]
 local lease = KEYS[1]
+-- @include lease
 local holder = redis.call('HMGET', lease, 'token', 'userId')
 local held = holder[1] ~= false
 
@@ -34,22 +35,8 @@ if not allowed then
   if not held then
     return { 0 }
   end
-  return { 0, redis.call('PTTL', lease),
-    unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
+  return leaseReply(0)
 end
 
--- Same fence seeding as claim-3.lua.
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  redis.call('SET', KEYS[2], ARGV[8])
-end
-local fence = redis.call('INCR', KEYS[2])
-
--- DEL first: the previous holder's avatarUrl must not survive into the new lease.
-redis.call('DEL', lease)
-redis.call('HSET', lease, 'token', ARGV[3], 'userId', ARGV[4], 'userName', ARGV[5], 'fence', fence, 'sinceMs', ARGV[8])
-if ARGV[6] ~= '' then
-  redis.call('HSET', lease, 'avatarUrl', ARGV[6])
-end
-redis.call('PEXPIRE', lease, ARGV[7])
-return { 1, redis.call('PTTL', lease),
-  unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
+grantLease(KEYS[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+return leaseReply(1)
