@@ -4,9 +4,9 @@
  * the conversation survives a reload; a tab in the background counts unread messages in its title;
  * refusals are shown with the typed text kept; and a resource with `enableChat: false` has no chat.
  */
-import type { Browser, Page } from 'playwright-core'
-import { startTestApp, users, type TestApp } from './support/app.js'
-import { launchBrowser, loginInBrowser, screenshotPaths, waitForRole, type UserSession } from './support/browser.js'
+import type { Page } from 'playwright-core'
+import { users, type TestApp } from './support/app.js'
+import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
 
 const WAIT = { timeout: 10_000 }
 /** Small enough that Alice reaches it within this test, sending one message at a time. */
@@ -14,29 +14,26 @@ const MESSAGES_PER_MINUTE = 4
 const MAX_LENGTH = 200
 const XSS = '<img src=x onerror=window.__xss=1>'
 
+let scene: BrowserScene
 let app: TestApp
-let browser: Browser
 let alice: UserSession
 let bob: UserSession
 let postId: string
 let editUrl: string
 
 beforeAll(async () => {
-  app = await startTestApp(
+  scene = await startBrowserScene(
     { reconnectGraceMs: 500, chatMessagesPerMinute: MESSAGES_PER_MINUTE, chatMaxLength: MAX_LENGTH },
-    { bundle: 'build', pageFeature: { enableChat: false } },
+    { pageFeature: { enableChat: false } },
   )
-  browser = await launchBrowser()
+  app = scene.app
   postId = String((await app.postIds())[2])
-  editUrl = `${app.adminUrl}/resources/Post/records/${postId}/edit`
-  alice = await loginInBrowser(browser, app.adminUrl, users.alice)
-  bob = await loginInBrowser(browser, app.adminUrl, users.bob)
+  editUrl = await scene.editUrl(2)
+  alice = await scene.login(users.alice)
+  bob = await scene.login(users.bob)
 }, 120_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await app?.close()
-})
+afterAll(() => scene?.close())
 
 const chatButton = '[data-testid=collaborator-chat-button]'
 const drawer = '[data-testid=collaborator-chat-drawer]'

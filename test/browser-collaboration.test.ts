@@ -2,12 +2,12 @@
  * Presence, attention, hand-over and live updates as three people see them, in Chromium against
  * the example admin. Alice edits; Bob and Carol watch.
  */
-import type { Browser, Page } from 'playwright-core'
-import { startTestApp, users, type TestApp } from './support/app.js'
-import { launchBrowser, loginInBrowser, screenshotPaths, waitForRole, type UserSession } from './support/browser.js'
+import type { Page } from 'playwright-core'
+import { users, type TestApp } from './support/app.js'
+import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
 
+let scene: BrowserScene
 let app: TestApp
-let browser: Browser
 let alice: UserSession
 let bob: UserSession
 let carol: UserSession
@@ -41,20 +41,16 @@ async function waitForPresence(page: Page, expected: Array<{ id: string; editing
 }
 
 beforeAll(async () => {
-  app = await startTestApp({ reconnectGraceMs: 500, notificationRequestInterval: 2 }, { bundle: 'build' })
-  browser = await launchBrowser()
-  const postId = String((await app.postIds())[1])
-  editUrl = `${app.adminUrl}/resources/Post/records/${postId}/edit`
-  alice = await loginInBrowser(browser, app.adminUrl, users.alice)
-  bob = await loginInBrowser(browser, app.adminUrl, users.bob)
-  carol = await loginInBrowser(browser, app.adminUrl, users.carol)
+  scene = await startBrowserScene({ reconnectGraceMs: 500, notificationRequestInterval: 2 })
+  app = scene.app
+  editUrl = await scene.editUrl(1)
+  alice = await scene.login(users.alice)
+  bob = await scene.login(users.bob)
+  carol = await scene.login(users.carol)
   userIds = { alice: 'alice', bob: 'bob', carol: 'carol' }
 }, 120_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await app?.close()
-})
+afterAll(() => scene?.close())
 
 async function markNotReloaded(page: Page): Promise<void> {
   await page.evaluate(() => {
@@ -122,6 +118,9 @@ test('three people on a record: presence, attention, hand-over, live updates, dr
     expect(await stillNotReloaded(page)).toBe(true)
   }
   expect((await app.postById(editUrl.split('/').at(-2)!))?.title).toBe('Saved while others watch')
+  // The forms show bob's data as soon as his save is announced; the lock follows once his page has
+  // left the edit form (AdminJS redirects after the save), so wait for one of them to hold it.
+  await Promise.any([waitForRole(alice.page, 'editor'), waitForRole(carol.page, 'editor')])
   const [aliceRole, carolRole] = [await role(alice.page), await role(carol.page)]
   expect([aliceRole, carolRole].sort()).toEqual(['editor', 'viewer'])
   const watcher = aliceRole === 'viewer' ? alice : carol

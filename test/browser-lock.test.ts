@@ -3,12 +3,11 @@
  * bob watches read-only under an overlay naming her, bob's forged save is refused by the server,
  * and when alice leaves bob becomes the editor in place, with no reload.
  */
-import type { Browser } from 'playwright-core'
-import { startTestApp, users, type TestApp } from './support/app.js'
-import { launchBrowser, loginInBrowser, screenshotPaths, waitForRole, type UserSession } from './support/browser.js'
+import { users, type TestApp } from './support/app.js'
+import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
 
+let scene: BrowserScene
 let app: TestApp
-let browser: Browser
 let alice: UserSession
 let bob: UserSession
 let editUrl: string
@@ -16,18 +15,15 @@ let postId: string
 
 
 beforeAll(async () => {
-  app = await startTestApp({ reconnectGraceMs: 500 }, { bundle: 'build' })
-  browser = await launchBrowser()
+  scene = await startBrowserScene({ reconnectGraceMs: 500 })
+  app = scene.app
   postId = String((await app.postIds())[0])
-  editUrl = `${app.adminUrl}/resources/Post/records/${postId}/edit`
-  alice = await loginInBrowser(browser, app.adminUrl, users.alice)
-  bob = await loginInBrowser(browser, app.adminUrl, users.bob)
+  editUrl = await scene.editUrl(0)
+  alice = await scene.login(users.alice)
+  bob = await scene.login(users.bob)
 }, 120_000)
 
-afterAll(async () => {
-  await browser?.close()
-  await app?.close()
-})
+afterAll(() => scene?.close())
 
 test('the first on the edit page edits, the second watches read-only, then takes over in place', async () => {
   await alice.page.goto(editUrl, { waitUntil: 'domcontentloaded' })

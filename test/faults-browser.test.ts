@@ -4,38 +4,31 @@
  * pages go back to their roles by themselves when Redis returns (empty: the editor's lease is
  * re-asserted by the server, so the viewer does not become the editor).
  */
-import type { Browser } from 'playwright-core'
-import { startTestApp, users, type TestApp } from './support/app.js'
-import { launchBrowser, loginInBrowser, screenshotPaths, waitForRole, type UserSession } from './support/browser.js'
+import { users } from './support/app.js'
+import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
 import { startRedisServer, type RedisServer } from './support/redis-server.mjs'
 
 let redis: RedisServer | undefined
-let app: TestApp
-let browser: Browser
+let scene: BrowserScene
 let alice: UserSession
 let bob: UserSession
 let editUrl: string
 
 beforeAll(async () => {
   redis = await startRedisServer()
-  app = await startTestApp(
-    {
-      redis: redis.url,
-      lockTtlMs: 3000,
-      heartbeatIntervalMs: 500,
-      redisConnection: { retryDelayMs: 50, maxRetryDelayMs: 200, connectTimeoutMs: 1000, commandTimeoutMs: 1000 },
-    },
-    { bundle: 'build' },
-  )
-  browser = await launchBrowser()
-  editUrl = `${app.adminUrl}/resources/Post/records/${(await app.postIds())[0]}/edit`
-  alice = await loginInBrowser(browser, app.adminUrl, users.alice)
-  bob = await loginInBrowser(browser, app.adminUrl, users.bob)
+  scene = await startBrowserScene({
+    redis: redis.url,
+    lockTtlMs: 3000,
+    heartbeatIntervalMs: 500,
+    redisConnection: { retryDelayMs: 50, maxRetryDelayMs: 200, connectTimeoutMs: 1000, commandTimeoutMs: 1000 },
+  })
+  editUrl = await scene.editUrl(0)
+  alice = await scene.login(users.alice)
+  bob = await scene.login(users.bob)
 }, 120_000)
 
 afterAll(async () => {
-  await browser?.close()
-  await app?.close()
+  await scene?.close()
   await redis?.stop()
 })
 

@@ -5,6 +5,8 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { CollaborationOptions } from '../../src/index.js'
+import { startTestApp, type TestApp, type TestAppExtras } from './app.js'
 import { PASSWORD } from './clients.js'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -47,4 +49,33 @@ export function screenshotPaths(name: string): string[] {
   const paths = [path.join('test-results', `${name}.png`)]
   if (process.env.UPDATE_SCREENSHOTS === '1') paths.push(path.join('example', 'screenshots', `${name}.png`))
   return paths
+}
+
+/** A browser test's world: the example admin with its bundled components, and one Chromium. */
+export interface BrowserScene {
+  app: TestApp
+  browser: Browser
+  /** A new browser context logged in as that user (each user their own cookies). */
+  login(email: string): Promise<UserSession>
+  /** The edit page of the n-th seeded post. */
+  editUrl(postIndex: number): Promise<string>
+  close(): Promise<void>
+}
+
+export async function startBrowserScene(collaboration: Partial<CollaborationOptions> = {}, extras: TestAppExtras = {}): Promise<BrowserScene> {
+  const app = await startTestApp(collaboration, { bundle: 'build', ...extras })
+  const browser = await launchBrowser().catch(async (error: unknown) => {
+    await app.close()
+    throw error
+  })
+  return {
+    app,
+    browser,
+    login: (email) => loginInBrowser(browser, app.adminUrl, email),
+    editUrl: async (postIndex) => `${app.adminUrl}/resources/Post/records/${(await app.postIds())[postIndex]}/edit`,
+    async close() {
+      await browser.close()
+      await app.close()
+    },
+  }
 }
