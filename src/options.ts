@@ -71,6 +71,23 @@ export interface CollaborationOptions {
   maxEventBytes?: number
   /** Events one socket may send per second (burst: twice that). @default 20 */
   eventsPerSecond?: number
+  /** Records one socket may be joined to at once; one more join is refused `too_many_records`. @default 20 */
+  maxRecordsPerSocket?: number
+  /** Sockets one user may hold open on one server process; one more is refused `too_many_sockets`. @default 30 */
+  maxSocketsPerUser?: number
+  /**
+   * The admin is behind a proxy that terminates TLS or rewrites Host, and sets X-Forwarded-Proto
+   * and X-Forwarded-Host: the origin check compares the page's origin with those. Only set this
+   * when such a proxy always overwrites them, or a client could pick its own. @default false
+   */
+  trustProxy?: boolean
+  /**
+   * Reads the logged-in admin again when a socket's session is re-checked (on every join and claim,
+   * and every `heartbeatIntervalMs`), e.g. from your users table: return null when the admin was
+   * removed. When the result differs from the admin the socket was opened with (another role, say),
+   * the socket is closed as `unauthenticated`. @default the session's admin as stored at login
+   */
+  refreshAdmin?: (admin: AdminUser) => AdminUser | null | Promise<AdminUser | null>
 }
 
 /** What a single `feature()` call may change for its resource. */
@@ -103,6 +120,10 @@ export interface ResolvedOptions {
   pingTimeoutMs: number
   maxEventBytes: number
   eventsPerSecond: number
+  maxRecordsPerSocket: number
+  maxSocketsPerUser: number
+  trustProxy: boolean
+  refreshAdmin: ((admin: AdminUser) => AdminUser | null | Promise<AdminUser | null>) | undefined
 }
 
 /** One line per option for the README table: name, default, meaning. */
@@ -129,6 +150,10 @@ export const optionDocs: Array<{ name: string; default: string; meaning: string 
   { name: 'pingTimeoutMs', default: '5000', meaning: 'Socket.IO ping timeout.' },
   { name: 'maxEventBytes', default: '16384', meaning: 'Largest accepted socket event, in bytes of JSON.' },
   { name: 'eventsPerSecond', default: '20', meaning: 'Events one socket may send per second (burst twice that).' },
+  { name: 'maxRecordsPerSocket', default: '20', meaning: 'Records one socket may be joined to at once (`too_many_records` beyond).' },
+  { name: 'maxSocketsPerUser', default: '30', meaning: 'Sockets one user may hold open on one server process (`too_many_sockets` beyond).' },
+  { name: 'trustProxy', default: 'false', meaning: 'Check the origin against `X-Forwarded-Proto`/`-Host` (only behind a proxy that always sets them).' },
+  { name: 'refreshAdmin', default: "(the session's admin)", meaning: 'Reads the admin again at every session re-check; null or a changed admin closes its sockets.' },
 ]
 
 const textsSchema = z
@@ -170,6 +195,10 @@ const optionsSchema = z
     pingTimeoutMs: positiveInt.optional(),
     maxEventBytes: positiveInt.optional(),
     eventsPerSecond: positiveInt.optional(),
+    maxRecordsPerSocket: positiveInt.optional(),
+    maxSocketsPerUser: positiveInt.optional(),
+    trustProxy: z.boolean().optional(),
+    refreshAdmin: z.function().optional(),
   })
   .strict()
 
@@ -244,6 +273,10 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     pingTimeoutMs: given.pingTimeoutMs ?? 5000,
     maxEventBytes,
     eventsPerSecond: given.eventsPerSecond ?? 20,
+    maxRecordsPerSocket: given.maxRecordsPerSocket ?? 20,
+    maxSocketsPerUser: given.maxSocketsPerUser ?? 30,
+    trustProxy: given.trustProxy ?? false,
+    refreshAdmin: given.refreshAdmin,
   }
 }
 

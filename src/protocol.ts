@@ -18,7 +18,7 @@ export const ErrorCode = {
   PayloadTooLarge: 'payload_too_large',
   /** The event is not known to this server (or its feature is disabled). */
   UnknownEvent: 'unknown_event',
-  /** The handshake had no logged-in AdminJS session. */
+  /** The handshake had no logged-in AdminJS session, or the session ended (logout, expiry, a changed admin). */
   Unauthenticated: 'unauthenticated',
   /** The user may not do this on this resource or record. */
   Forbidden: 'forbidden',
@@ -40,6 +40,10 @@ export const ErrorCode = {
   MessageEmpty: 'message_empty',
   /** A chat message longer than the configured limit. */
   MessageTooLong: 'message_too_long',
+  /** The socket is joined to as many records as the server allows (`maxRecordsPerSocket`). */
+  TooManyRecords: 'too_many_records',
+  /** The user has as many sockets open on this server as it allows (`maxSocketsPerUser`). */
+  TooManySockets: 'too_many_sockets',
   /** Anything else; the server logged it. */
   Internal: 'internal',
 } as const
@@ -222,6 +226,29 @@ export interface ServerToClientEvents {
   'chat:message': (message: ChatMessage) => void
   /** The server's store went away or came back (see `ServerStatusEvent`). */
   'server:status': (status: ServerStatusEvent) => void
+  /**
+   * The socket's session ended (logout, expiry, the admin removed or changed): sent just before the
+   * server closes the socket. Its leases are released at once; the page should keep the user's input.
+   */
+  'session:ended': (event: SessionEndedEvent) => void
+}
+
+export interface SessionEndedEvent {
+  code: ErrorCode
+  message: string
+}
+
+/**
+ * Beside the socket path (`${socketPath}-status?origin=...`): why the server would refuse this
+ * page's socket. A refused WebSocket upgrade tells the browser nothing, so the page asks here.
+ */
+export interface ConnectRefusalReply {
+  /** null when a handshake from that origin with this page's cookies would be accepted. */
+  code: ErrorCode | null
+}
+
+export function refusalProbePath(socketPath: string): string {
+  return `${socketPath.replace(/\/+$/, '')}-status`
 }
 
 /**

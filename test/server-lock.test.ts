@@ -4,7 +4,7 @@
  */
 import { ErrorCode, type JoinReply, type LockStateEvent } from '../src/protocol.js'
 import { loginAll, startTestApp, storeOptions, type TestApp } from './support/app.js'
-import { newTabToken, nextEvent, openSocket, recordEvents, request, unwrap } from './support/clients.js'
+import { newTabToken, nextEvent, openSocket, recordEvents, refusalFor, request, unwrap } from './support/clients.js'
 import { RecordTabs } from './support/record-tabs.js'
 
 // The same behaviour with the embedded memory store and with Redis (a real redis-server).
@@ -28,12 +28,16 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
   })
 
   describe('handshake', () => {
+    // Refused before the WebSocket opens, so the client only sees the upgrade fail; the page learns
+    // why from the refusal probe beside the socket path.
     test('is refused without a logged-in session', async () => {
-      await expect(openSocket(app.url)).rejects.toMatchObject({ data: { code: ErrorCode.Unauthenticated } })
+      await expect(openSocket(app.url)).rejects.toThrow('websocket error')
+      expect(await refusalFor(app.url, { origin: app.url })).toBe(ErrorCode.Unauthenticated)
     })
 
     test('is refused with a forged session cookie', async () => {
-      await expect(openSocket(app.url, { cookie: 'adminjs=s%3Aforged.signature' })).rejects.toMatchObject({ data: { code: ErrorCode.Unauthenticated } })
+      await expect(openSocket(app.url, { cookie: 'adminjs=s%3Aforged.signature' })).rejects.toThrow('websocket error')
+      expect(await refusalFor(app.url, { cookie: 'adminjs=s%3Aforged.signature', origin: app.url })).toBe(ErrorCode.Unauthenticated)
     })
 
     test('is accepted with the admin session cookie', async () => {

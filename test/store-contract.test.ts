@@ -193,7 +193,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const { locks } = await open()
       const ann = claimant('ann')
       const { lease } = await locks.claim('posts:1', ann, 1000)
-      const renewed = await locks.heartbeat('posts:1', ann.token, LONG)
+      const renewed = await locks.heartbeat('posts:1', ann, LONG)
       expect(renewed).toMatchObject({ ...ann, fence: lease.fence, sinceMs: lease.sinceMs })
       expect(renewed!.expiresAtMs).toBeGreaterThan(Date.now() + LONG - 1000)
     })
@@ -202,14 +202,14 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const { locks } = await open()
       const ann = claimant('ann')
       await locks.claim('posts:1', ann, 5000)
-      expect(await locks.heartbeat('posts:1', claimant('bob').token, LONG)).toBeNull()
+      expect(await locks.heartbeat('posts:1', claimant('bob'), LONG)).toBeNull()
       const lease = expectHeldBy(await locks.get('posts:1'), ann)
       expect(lease.expiresAtMs).toBeLessThanOrEqual(Date.now() + 5000)
     })
 
     test('on a free record it is null', async () => {
       const { locks } = await open()
-      expect(await locks.heartbeat('posts:1', randomUUID(), LONG)).toBeNull()
+      expect(await locks.heartbeat('posts:1', { token: randomUUID(), userId: 'ann' }, LONG)).toBeNull()
       expect(await locks.get('posts:1')).toBeNull()
     })
   })
@@ -219,11 +219,11 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const { locks } = await open()
       const ann = claimant('ann')
       await locks.claim('posts:1', ann, LONG)
-      expect(await locks.release('posts:1', claimant('bob').token)).toBe(false)
+      expect(await locks.release('posts:1', claimant('bob'))).toBe(false)
       expectHeldBy(await locks.get('posts:1'), ann)
-      expect(await locks.release('posts:1', ann.token)).toBe(true)
+      expect(await locks.release('posts:1', ann)).toBe(true)
       expect(await locks.get('posts:1')).toBeNull()
-      expect(await locks.release('posts:1', ann.token)).toBe(false)
+      expect(await locks.release('posts:1', ann)).toBe(false)
     })
   })
 
@@ -233,7 +233,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const ann = claimant('ann')
       const first = await locks.claim('posts:1', ann, 200)
       await eventually('the lease to end', async () => ((await locks.get('posts:1')) === null ? true : undefined))
-      expect(await locks.heartbeat('posts:1', ann.token, LONG)).toBeNull()
+      expect(await locks.heartbeat('posts:1', ann, LONG)).toBeNull()
       const next = await locks.claim('posts:1', claimant('bob'), LONG)
       expect(next).toMatchObject({ granted: true, renewed: false })
       expect(next.lease.fence).toBeGreaterThan(first.lease.fence)
@@ -245,7 +245,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const { locks } = await open()
       const ann = claimant('ann')
       const { lease } = await locks.claim('posts:1', ann, LONG)
-      expect(await locks.expireIn('posts:1', ann.token, 10_000)).toBe(true)
+      expect(await locks.expireIn('posts:1', ann, 10_000)).toBe(true)
       expect((await locks.get('posts:1'))!.expiresAtMs).toBeLessThanOrEqual(Date.now() + 10_000)
       expect((await locks.claim('posts:1', claimant('bob'), LONG)).granted).toBe(false)
       const back = await locks.claim('posts:1', ann, LONG)
@@ -258,7 +258,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const ann = claimant('ann')
       const bob = claimant('bob')
       const { lease } = await locks.claim('posts:1', ann, LONG)
-      expect(await locks.expireIn('posts:1', ann.token, 150)).toBe(true)
+      expect(await locks.expireIn('posts:1', ann, 150)).toBe(true)
       const taken = await eventually('bob to get the record', async () => {
         const result = await locks.claim('posts:1', bob, LONG)
         return result.granted ? result : undefined
@@ -271,9 +271,9 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const { locks } = await open()
       const ann = claimant('ann')
       await locks.claim('posts:1', ann, LONG)
-      expect(await locks.expireIn('posts:1', claimant('bob').token, 0)).toBe(false)
+      expect(await locks.expireIn('posts:1', claimant('bob'), 0)).toBe(false)
       expect((await locks.get('posts:1'))!.expiresAtMs).toBeGreaterThan(Date.now() + LONG - 1000)
-      expect(await locks.expireIn('posts:2', ann.token, 0)).toBe(false)
+      expect(await locks.expireIn('posts:2', ann, 0)).toBe(false)
     })
   })
 
@@ -297,8 +297,8 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       expect(expectHeldBy(result.lease, secondTab).fence).toBeGreaterThan(lease.fence)
       expect(result.lease!.avatarUrl).toBeUndefined()
       expect(result.lease!.sinceMs).toBeGreaterThanOrEqual(lease.sinceMs)
-      expect(await locks.heartbeat('posts:1', firstTab.token, LONG)).toBeNull()
-      expect(await locks.release('posts:1', firstTab.token)).toBe(false)
+      expect(await locks.heartbeat('posts:1', firstTab, LONG)).toBeNull()
+      expect(await locks.release('posts:1', firstTab)).toBe(false)
     })
 
     test('same-user: refused while another user holds the record', async () => {
@@ -311,27 +311,46 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       expectHeldBy(await locks.get('posts:1'), bob)
     })
 
-    test('holder-token: hands over only from exactly that token', async () => {
+    test('holder: hands over only from exactly that tab of that user', async () => {
       const { locks } = await open()
       const bob = claimant('bob')
       const ann = claimant('ann')
       const { lease } = await locks.claim('posts:1', bob, LONG)
 
-      const wrong = await locks.transfer('posts:1', { kind: 'holder-token', token: randomUUID() }, ann, LONG)
+      const wrong = await locks.transfer('posts:1', { kind: 'holder', holder: { token: randomUUID(), userId: 'bob' } }, ann, LONG)
       expect(wrong.transferred).toBe(false)
       expectHeldBy(wrong.lease, bob)
 
-      const right = await locks.transfer('posts:1', { kind: 'holder-token', token: bob.token }, ann, LONG)
+      const right = await locks.transfer('posts:1', { kind: 'holder', holder: bob }, ann, LONG)
       expect(right.transferred).toBe(true)
       expect(expectHeldBy(right.lease, ann).fence).toBeGreaterThan(lease.fence)
       expectHeldBy(await locks.get('posts:1'), ann)
     })
 
-    test('holder-token: refused on a free record', async () => {
+    test('holder: refused on a free record', async () => {
       const { locks } = await open()
-      const result = await locks.transfer('posts:1', { kind: 'holder-token', token: randomUUID() }, claimant('ann'), LONG)
+      const result = await locks.transfer('posts:1', { kind: 'holder', holder: { token: randomUUID(), userId: 'bob' } }, claimant('ann'), LONG)
       expect(result).toEqual({ transferred: false, lease: null })
       expect(await locks.get('posts:1')).toBeNull()
+    })
+  })
+
+  describe('a leaked token without its user', () => {
+    // The holder's token travels in every save's form body: another user who read it must still be
+    // unable to renew, free, shorten or hand over that lease.
+    test('renews, releases, shortens and hands over nothing', async () => {
+      const { locks } = await open()
+      const ann = claimant('ann')
+      const { lease } = await locks.claim('posts:1', ann, LONG)
+      const mallory = { token: ann.token, userId: 'mallory' }
+      expect(await locks.heartbeat('posts:1', mallory, LONG)).toBeNull()
+      expect(await locks.release('posts:1', mallory)).toBe(false)
+      expect(await locks.expireIn('posts:1', mallory, 0)).toBe(false)
+      const handOver = await locks.transfer('posts:1', { kind: 'holder', holder: mallory }, claimant('mallory'), LONG)
+      expect(handOver.transferred).toBe(false)
+      const still = expectHeldBy(await locks.get('posts:1'), ann)
+      expect(still.fence).toBe(lease.fence)
+      expect(still.expiresAtMs).toBeGreaterThan(Date.now() + LONG - 1000)
     })
   })
 
@@ -348,8 +367,8 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
     await grant(locks.claim('posts:2', bob, LONG))
     await grant(locks.claim('users:1', ann, LONG))
     expect((await locks.claim('posts:1', ann, LONG)).lease.fence).toBe(fences[0])
-    await grant(locks.transfer('posts:1', { kind: 'holder-token', token: ann.token }, bob, LONG))
-    await locks.release('posts:2', bob.token)
+    await grant(locks.transfer('posts:1', { kind: 'holder', holder: ann }, bob, LONG))
+    await locks.release('posts:2', bob)
     await grant(locks.claim('posts:2', ann, LONG))
     await grant(locks.transfer('posts:3', { kind: 'same-user' }, ann, LONG))
     await grant(locks.transfer('posts:3', { kind: 'same-user' }, claimant('ann'), LONG))
@@ -379,7 +398,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       lastFence = winner.fence
       // Every loser saw the same holder: the one lease of this round.
       expect(results.every((result) => result.lease.fence === winner.fence && result.lease.token === winner.token)).toBe(true)
-      expect(await stores[round % stores.length]!.locks.release('posts:race', winner.token)).toBe(true)
+      expect(await stores[round % stores.length]!.locks.release('posts:race', winner)).toBe(true)
     }
   })
 }

@@ -72,7 +72,7 @@ test('a record its last entry leaves, and a candidacy taken, hold nothing', asyn
   await store.attention.putCandidate('posts:1', 'tab', who, LONG)
   await store.attention.takeCandidate('posts:1', 'tab')
   await store.locks.claim('posts:1', who, LONG)
-  await store.locks.release('posts:1', who.token)
+  await store.locks.release('posts:1', who)
   expect(store.heldEntries()).toBe(0)
   await store.close()
 })

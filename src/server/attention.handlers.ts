@@ -9,18 +9,16 @@ import { ErrorCode, type AttentionReply, type LockStateEvent } from '../protocol
 import { tabRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, ServerContext } from './context.js'
-import { handle } from './handle.js'
+import type { EventRouter } from './event-router.js'
 import { tabIdOf, toLeaseView } from './lease-view.js'
-import { announceLock, claimantOf, joinedEditor, joinedRecord } from './lock.handlers.js'
+import { announceLock, claimantOf, holderOf, joinedEditor, joinedRecord } from './lock.handlers.js'
 import { handOverRequestSchema, recordRefSchema } from './validation.js'
 
 /** How long an asking tab stays eligible for a hand-over. */
 const CANDIDATE_TTL_MS = 10 * 60_000
 
-export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSocket): void {
-  const { logger } = ctx
-
-  handle(socket, 'attention:request', recordRefSchema, async (ref): Promise<AttentionReply> => {
+export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSocket, router: EventRouter): void {
+  router.on('attention:request', recordRefSchema, async (ref): Promise<AttentionReply> => {
     const joined = joinedRecord(socket, ref)
     const lease = await ctx.store.locks.get(joined.key)
     if (!lease) throw new AckFailure(ErrorCode.NotFound, 'nobody is editing this record')
@@ -34,20 +32,26 @@ export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSock
     if (joined.intent === 'edit' && joined.locking) {
       await ctx.store.attention.putCandidate(joined.key, joined.tabId, claimantOf(socket, joined.token), CANDIDATE_TTL_MS)
     }
-    ctx.io.to(tabRoom(tabIdOf(lease.token))).emit('attention:requested', { ...ref, from: socket.data.user, fromTabId: joined.tabId, atMs: Date.now() })
+    ctx.io.to(tabRoom(tabIdOf(lease.token))).emit('attention:requested', { ...joined.ref, from: socket.data.user, fromTabId: joined.tabId, atMs: Date.now() })
     return { retryInMs: intervalMs }
-  }, logger)
+  })
 
-  handle(socket, 'lock:handover', handOverRequestSchema, async (request): Promise<LockStateEvent> => {
+  router.on('lock:handover', handOverRequestSchema, async (request): Promise<LockStateEvent> => {
     const ref = { resourceId: request.resourceId, recordId: request.recordId }
     const joined = joinedEditor(socket, ref)
     const candidate = await ctx.store.attention.takeCandidate(joined.key, request.toTabId)
     if (!candidate) throw new AckFailure(ErrorCode.NotFound, 'that tab has not asked for the lock, or has left')
-    const result = await ctx.store.locks.transfer(joined.key, { kind: 'holder-token', token: joined.token }, candidate, ctx.options.lockTtlMs)
+    // Only to a tab on the record's edit page now (on any process: presence is shared). A tab that
+    // asked, then left or went to the show page, could never edit, and nobody else could either.
+    const onEditPage = (await ctx.store.presence.list(joined.key)).some(
+      (entry) => entry.tabId === request.toTabId && entry.userId === candidate.userId && entry.intent === 'edit',
+    )
+    if (!onEditPage) throw new AckFailure(ErrorCode.NotFound, 'that tab has left the edit page')
+    const result = await ctx.store.locks.transfer(joined.key, { kind: 'holder', holder: holderOf(socket, joined) }, candidate, ctx.options.lockTtlMs)
     if (!result.transferred) throw new AckFailure(ErrorCode.LockHeld, 'you no longer hold the lock')
     // The new holder's tab confirms with a claim, which makes its own process renew the lease.
     ctx.keeper.untrack(joined.key, joined.token)
-    await announceLock(ctx, ref, result.lease)
-    return { ...ref, lease: toLeaseView(result.lease) }
-  }, logger)
+    await announceLock(ctx, joined.ref, result.lease)
+    return { ...joined.ref, lease: toLeaseView(result.lease) }
+  })
 }

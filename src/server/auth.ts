@@ -2,12 +2,21 @@
  * Who is on the other end of a socket. The handshake must carry the AdminJS session cookie
  * (the express-session store and cookie that @adminjs/express wrote at login) and come from the
  * admin's own origin; otherwise there is no connection at all.
+ *
+ * Origin and session are checked in `allowRequest`, before the WebSocket is opened: a refused
+ * client never gets a connection to hold. (Engine.IO runs its middlewares, the session among them,
+ * before `allowRequest`.) The protocol version travels in the CONNECT packet, after the upgrade,
+ * so it is checked there, with the per-user socket cap.
  */
 import type { IncomingMessage } from 'node:http'
+import type { TLSSocket } from 'node:tls'
 import session, { type SessionOptions } from 'express-session'
-import type { Server, Socket } from 'socket.io'
+import type { Socket } from 'socket.io'
 import { ErrorCode, PROTOCOL_VERSION, type UserView } from '../protocol.js'
 import type { AdminUser } from '../options.js'
+import type { CollabServer } from './context.js'
+import type { Logger } from './event-router.js'
+import { adminDigest } from './session-watch.js'
 
 export interface SessionAuth {
   /** The options given to buildAuthenticatedRouter, including the shared `store`. */
@@ -16,25 +25,79 @@ export interface SessionAuth {
   cookiePassword: string
 }
 
+export type SessionRequest = IncomingMessage & { session?: { adminUser?: unknown }; sessionID?: string }
+
 /** Same session as the admin login: same store instance, same cookie name, same secret. */
-export function useAdminSession(io: Server, auth: SessionAuth): void {
-  const middleware = session({ ...auth.session, secret: auth.cookiePassword, name: auth.cookieName ?? 'adminjs' })
-  io.engine.use(middleware)
+export function adminSessionMiddleware(auth: SessionAuth): ReturnType<typeof session> {
+  return session({ ...auth.session, secret: auth.cookiePassword, name: auth.cookieName ?? 'adminjs' })
+}
+
+export interface OriginPolicy {
+  allowedOrigins: readonly string[]
+  /** Believe X-Forwarded-Proto/-Host (a TLS-terminating or Host-rewriting proxy in front). */
+  trustProxy: boolean
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value
+  return first?.split(',')[0]?.trim() || undefined
+}
+
+/** The origin this request was made to, as `scheme://host[:port]` (default ports left out). */
+export function requestOrigin(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  const ownScheme = (req.socket as TLSSocket).encrypted ? 'https' : 'http'
+  const scheme = (trustProxy ? firstHeader(req.headers['x-forwarded-proto']) : undefined) ?? ownScheme
+  const host = (trustProxy ? firstHeader(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host
+  if (!host) return undefined
+  try {
+    return new URL(`${scheme}://${host}`).origin
+  } catch {
+    return undefined
+  }
 }
 
 /**
  * Browsers always send Origin on WebSocket and cross-origin requests. Refusing foreign origins
  * stops another site from opening a socket with the admin's cookie (cross-site WebSocket hijacking).
- * Requests without Origin come from non-browser clients, which cannot borrow a browser's cookie.
+ * Scheme and host both count: an `http://` page is not the `https://` admin. Requests without
+ * Origin come from non-browser clients, which cannot borrow a browser's cookie.
  */
-export function isAllowedOrigin(req: IncomingMessage, allowedOrigins: readonly string[]): boolean {
-  const origin = req.headers.origin
+export function isAllowedOrigin(req: IncomingMessage, policy: OriginPolicy, origin = req.headers.origin): boolean {
   if (!origin) return true
-  if (allowedOrigins.includes(origin)) return true
+  if (policy.allowedOrigins.includes(origin)) return true
+  let claimed: string
   try {
-    return new URL(origin).host === req.headers.host
+    claimed = new URL(origin).origin
   } catch {
     return false
+  }
+  return claimed === requestOrigin(req, policy.trustProxy)
+}
+
+/** Why a handshake from `origin` with this request's session would be refused; null when it would not. */
+export function refusalOf(req: SessionRequest, policy: OriginPolicy, origin = req.headers.origin): ErrorCode | null {
+  if (!isAllowedOrigin(req, policy, origin)) return ErrorCode.BadOrigin
+  const adminUser = req.session?.adminUser
+  if (!adminUser || typeof adminUser !== 'object' || typeof req.sessionID !== 'string') return ErrorCode.Unauthenticated
+  return null
+}
+
+/**
+ * Logs each refused origin once, with the fix: a proxy that rewrites Host otherwise makes every
+ * form read-only with nothing in any log. Bounded, so a client inventing origins cannot grow it.
+ */
+export function originRefusalLogger(logger: Logger, limit = 100): (req: IncomingMessage, trustProxy: boolean) => void {
+  const logged = new Set<string>()
+  return (req, trustProxy) => {
+    const origin = String(req.headers.origin).slice(0, 200)
+    if (logged.has(origin) || logged.size >= limit) return
+    logged.add(origin)
+    const seen = requestOrigin(req, trustProxy) ?? '(no Host header)'
+    logger.warn(
+      `adminjs-collaborator: refused a socket from origin ${origin}: the server sees this admin as ${seen}. ` +
+        'If that page is yours, add its origin to the `allowedOrigins` option' +
+        (trustProxy ? '.' : ', or set `trustProxy: true` if a proxy that sets X-Forwarded-Proto/-Host is in front.'),
+    )
   }
 }
 
@@ -42,20 +105,47 @@ function connectError(code: ErrorCode, message: string): Error & { data: { code:
   return Object.assign(new Error(message), { data: { code } })
 }
 
-/** Refuses sockets without a logged-in admin or with another protocol version. */
-export function requireAdmin(io: Server, identify: (admin: AdminUser) => UserView): void {
+export interface HandshakeRules {
+  identify: (admin: AdminUser) => UserView
+  maxSocketsPerUser: number
+}
+
+/**
+ * After the upgrade: the protocol version, the session's admin (checked again: allowRequest may be
+ * bypassed by nothing, but this keeps the socket's data in one place), and the per-user socket cap.
+ */
+export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
+  const socketsOfUser = new Map<string, number>()
   io.use((socket: Socket, next) => {
     const version = (socket.handshake.auth as { v?: unknown } | undefined)?.v
     if (version !== PROTOCOL_VERSION) {
       return next(connectError(ErrorCode.VersionMismatch, `protocol version ${String(version)} is not ${PROTOCOL_VERSION}; reload the page`))
     }
-    const request = socket.request as IncomingMessage & { session?: { adminUser?: AdminUser } }
+    const request = socket.request as SessionRequest
     const adminUser = request.session?.adminUser
-    if (!adminUser || typeof adminUser !== 'object') {
+    if (!adminUser || typeof adminUser !== 'object' || typeof request.sessionID !== 'string') {
       return next(connectError(ErrorCode.Unauthenticated, 'no logged-in AdminJS session'))
     }
-    socket.data.adminUser = adminUser
-    socket.data.user = identify(adminUser)
+    const user = rules.identify(adminUser as AdminUser)
+    const open = socketsOfUser.get(user.id) ?? 0
+    if (open >= rules.maxSocketsPerUser) {
+      return next(connectError(ErrorCode.TooManySockets, `at most ${rules.maxSocketsPerUser} connections per user; close some tabs`))
+    }
+    // Counted here, before the connection exists, so concurrent handshakes cannot all slip under the cap.
+    socketsOfUser.set(user.id, open + 1)
+    socket.once('disconnect', () => {
+      const left = (socketsOfUser.get(user.id) ?? 1) - 1
+      if (left > 0) socketsOfUser.set(user.id, left)
+      else socketsOfUser.delete(user.id)
+    })
+    socket.data = {
+      adminUser: adminUser as AdminUser,
+      user,
+      sessionId: request.sessionID,
+      adminDigest: adminDigest(adminUser as AdminUser),
+      joined: new Map(),
+      aliases: new Map(),
+    }
     next()
   })
 }

@@ -13,7 +13,7 @@ import { ErrorCode, type ChatMessage, type RecordRef } from '../protocol.js'
 import { conversationKey, recordRoom, recordUserRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
-import { handle } from './handle.js'
+import type { EventRouter } from './event-router.js'
 import { joinedRecord } from './lock.handlers.js'
 import { chatHistorySchema, chatSendSchema } from './validation.js'
 
@@ -39,12 +39,13 @@ function checkText(text: string, maxLength: number): void {
   if (length > maxLength) throw new AckFailure(ErrorCode.MessageTooLong, `the message has ${length} characters; at most ${maxLength} are allowed`)
 }
 
-export function registerChatHandlers(ctx: ServerContext, socket: CollabSocket): void {
-  const { logger, options } = ctx
+export function registerChatHandlers(ctx: ServerContext, socket: CollabSocket, router: EventRouter): void {
+  const { options } = ctx
 
-  handle(socket, 'chat:send', chatSendSchema, async (request): Promise<ChatMessage> => {
-    const ref = { resourceId: request.resourceId, recordId: request.recordId }
-    const joined = joinedChat(socket, ref)
+  router.on('chat:send', chatSendSchema, async (request): Promise<ChatMessage> => {
+    const joined = joinedChat(socket, { resourceId: request.resourceId, recordId: request.recordId })
+    // The record as the resource names it, whatever spelling of its id the client sent.
+    const { ref } = joined
     const { user } = socket.data
     checkText(request.text, options.chatMaxLength)
     if (request.to !== null) {
@@ -68,12 +69,11 @@ export function registerChatHandlers(ctx: ServerContext, socket: CollabSocket): 
         : [recordUserRoom(ref.resourceId, ref.recordId, user.id), recordUserRoom(ref.resourceId, ref.recordId, request.to)]
     ctx.io.to(rooms).emit('chat:message', message)
     return message
-  }, logger)
+  })
 
-  handle(socket, 'chat:history', chatHistorySchema, async (request): Promise<ChatMessage[]> => {
-    const ref = { resourceId: request.resourceId, recordId: request.recordId }
-    const joined = joinedChat(socket, ref)
+  router.on('chat:history', chatHistorySchema, async (request): Promise<ChatMessage[]> => {
+    const joined = joinedChat(socket, { resourceId: request.resourceId, recordId: request.recordId })
     // Always this user's own conversation: nobody can name a pair they are not part of.
     return ctx.store.chat.history(conversationOf(socket, joined.key, request.with), options.chatHistoryLimit)
-  }, logger)
+  })
 }

@@ -5,10 +5,12 @@ import type { AdminUser, ResolvedOptions } from '../options.js'
 import type { Store } from '../store/store.js'
 import type { LeaseKeeper } from './lease-keeper.js'
 import type { PresenceKeeper } from './presence-keeper.js'
-import type { Logger } from './handle.js'
+import type { Logger } from './event-router.js'
+import type { SessionWatch } from './session-watch.js'
 
-/** What this socket has joined, by record key. */
+/** What this socket has joined, by record key (the key of the id as the resource returns it). */
 export interface JoinedRecord {
+  /** The record as the resource names it, whatever spelling of the id the client sent. */
   ref: RecordRef
   intent: JoinIntent
   token: string
@@ -21,7 +23,15 @@ export interface JoinedRecord {
 export interface SocketData {
   adminUser: AdminUser
   user: UserView
+  /** The express-session id the handshake carried: re-read to learn of logout and expiry. */
+  sessionId: string
+  /** Digest of the admin as the handshake saw it: a session whose admin differs is over. */
+  adminDigest: string
   joined: Map<string, JoinedRecord>
+  /** Key of a record as the client spelt its id → the key of the record as the resource names it. */
+  aliases: Map<string, string>
+  /** Set when the server ends the socket (session over): its leases go at once, with no grace. */
+  ended?: boolean
 }
 
 export type CollabServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>
@@ -35,6 +45,7 @@ export interface ServerContext {
   options: ResolvedOptions
   keeper: LeaseKeeper
   presenceKeeper: PresenceKeeper
+  sessions: SessionWatch
   logger: Logger
   /** Timers to clear on close (reconnect grace). */
   timers: Set<NodeJS.Timeout>

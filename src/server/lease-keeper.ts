@@ -38,6 +38,8 @@ export class LeaseKeeper {
     private readonly ttlMs: number,
     intervalMs: number,
     private readonly onChanged: LeaseChanged,
+    /** Whether the socket is still connected to this process: a lease of a gone socket is never renewed. */
+    private readonly isConnected: (socketId: string) => boolean,
   ) {
     this.timer = setInterval(() => void this.renewAll(), intervalMs)
     this.timer.unref()
@@ -53,6 +55,13 @@ export class LeaseKeeper {
     if (!held || held.claimant.token !== token) return undefined
     this.held.delete(recordKey)
     return held
+  }
+
+  /** Stops renewing every lease this socket holds (it left), and returns them. */
+  untrackSocket(socketId: string): Array<[recordKey: string, held: HeldLease]> {
+    const gone = [...this.held].filter(([, held]) => held.socketId === socketId)
+    for (const [recordKey] of gone) this.held.delete(recordKey)
+    return gone
   }
 
   isHeldBy(recordKey: string, token: string): boolean {
@@ -80,8 +89,14 @@ export class LeaseKeeper {
   }
 
   private async renew(recordKey: string, held: HeldLease): Promise<void> {
+    // The socket's disconnect handler gives its leases up (grace or release); should it ever miss
+    // one, the lease is still not kept alive for a tab that is gone: it runs out after its TTL.
+    if (!this.isConnected(held.socketId)) {
+      if (this.held.get(recordKey) === held) this.held.delete(recordKey)
+      return
+    }
     try {
-      if (await this.locks.heartbeat(recordKey, held.claimant.token, this.ttlMs)) return
+      if (await this.locks.heartbeat(recordKey, held.claimant, this.ttlMs)) return
       // Checked right before the claim is sent: a tab that left meanwhile released (or shortened)
       // its lease in a command sent after this one, so it cannot be left holding a lock it gave up.
       if (this.held.get(recordKey) !== held) return

@@ -2,14 +2,19 @@
  * The edit lock over Socket.IO: join a record (claiming its lock when editing), claim again when
  * it frees, take it over from one's own other tab, leave. Every change of holder is broadcast to
  * the record's room as `lock:state`; freeing is announced so waiting editors claim at once.
+ *
+ * A record is keyed by its id as the resource returns it, whatever spelling the client sent
+ * (`01`, ` 1`, `1.0` are all Post 1). One socket is joined to a record once, with one token, and
+ * holds at most one lease per record; every lease it made is released or put into grace when it
+ * leaves. Every join and claim re-reads the socket's session first (see SessionWatch).
  */
 import { ErrorCode, type JoinReply, type LockStateEvent, type RecordRef } from '../protocol.js'
-import { StoreRecoveringError, StoreUnavailableError, type Claimant, type ClaimResult, type Lease } from '../store/store.js'
+import { StoreRecoveringError, StoreUnavailableError, type Claimant, type ClaimResult, type Holder, type Lease } from '../store/store.js'
 import { recordKey, recordRoom, recordUserRoom, tabRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import { authorizeRecord } from './access.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
-import { handle } from './handle.js'
+import type { EventRouter } from './event-router.js'
 import { tabIdOf, toLeaseView } from './lease-view.js'
 import { enterPresence, leavePresence, presenceUsers } from './presence.js'
 import { joinRequestSchema, recordRefSchema } from './validation.js'
@@ -30,8 +35,15 @@ export function claimantOf(socket: CollabSocket, token: string): Claimant {
     : { token, userId: user.id, userName: user.name }
 }
 
+/** The lease this socket's join of a record may hold: its token, and its user. */
+export function holderOf(socket: CollabSocket, joined: JoinedRecord): Holder {
+  return { token: joined.token, userId: socket.data.user.id }
+}
+
+/** The record this socket joined under `ref`, whichever spelling of the id it used then or now. */
 export function joinedRecord(socket: CollabSocket, ref: RecordRef): JoinedRecord & { key: string } {
-  const key = recordKey(ref.resourceId, ref.recordId)
+  const sent = recordKey(ref.resourceId, ref.recordId)
+  const key = socket.data.aliases.get(sent) ?? sent
   const joined = socket.data.joined.get(key)
   if (!joined) throw new AckFailure(ErrorCode.NotJoined, 'join the record first')
   return { ...joined, key }
@@ -53,7 +65,7 @@ async function claimFor(ctx: ServerContext, socket: CollabSocket, joined: Joined
     // Redis came back without its data moments ago: the record looks free, but its holder from
     // before may still re-assert it. Free, then, and the tab asks again shortly.
     if (error instanceof StoreRecoveringError) return { ...joined.ref, lease: null }
-    if (error instanceof StoreUnavailableError) undoLateGrant(ctx, joined.key, claimant.token)
+    if (error instanceof StoreUnavailableError) undoLateGrant(ctx, joined.key, claimant)
     throw error
   }
   if (result.granted) {
@@ -63,15 +75,42 @@ async function claimFor(ctx: ServerContext, socket: CollabSocket, joined: Joined
   return { ...joined.ref, lease: toLeaseView(result.lease) }
 }
 
-export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): void {
+/**
+ * Takes this socket off a record: rooms, presence, and the lease its join holds. `grace`: keep the
+ * lease for the reconnect grace (the connection dropped) instead of releasing it (the tab left).
+ */
+async function leaveRecord(ctx: ServerContext, socket: CollabSocket, key: string, joined: JoinedRecord): Promise<void> {
+  socket.data.joined.delete(key)
+  for (const [alias, target] of socket.data.aliases) if (target === key) socket.data.aliases.delete(alias)
+  const { ref } = joined
+  await socket.leave(recordRoom(ref.resourceId, ref.recordId))
+  await socket.leave(recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id))
+  await leavePresence(ctx, socket.id, ref)
+  ctx.keeper.untrack(key, joined.token)
+  if (joined.locking && (await ctx.store.locks.release(key, holderOf(socket, joined)))) await announceLock(ctx, ref, null)
+}
+
+export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket, router: EventRouter): void {
   const { logger } = ctx
 
-  handle(socket, 'lock:join', joinRequestSchema, async (request): Promise<JoinReply> => {
-    const ref = { resourceId: request.resourceId, recordId: request.recordId }
-    const { config } = await authorizeRecord(ctx.admin, socket.data.adminUser, ref, request.intent)
+  router.on('lock:join', joinRequestSchema, async (request): Promise<JoinReply> => {
+    const adminUser = await ctx.sessions.verify(socket)
+    const sent = { resourceId: request.resourceId, recordId: request.recordId }
+    const { config, record } = await authorizeRecord(ctx.admin, adminUser, sent, request.intent)
+    // The id as the resource returns it: every spelling of one record is one key.
+    const ref = { resourceId: sent.resourceId, recordId: String(record.id()) }
     const key = recordKey(ref.resourceId, ref.recordId)
+    const previous = socket.data.joined.get(key)
+    if (previous && (previous.token !== request.tabToken || previous.intent !== request.intent)) {
+      // One join per record and socket: a join with another token or intent replaces the earlier
+      // one, whose lease is released first, so no lease is left that nobody will ever give up.
+      await leaveRecord(ctx, socket, key, previous)
+    } else if (!previous && socket.data.joined.size >= ctx.options.maxRecordsPerSocket) {
+      throw new AckFailure(ErrorCode.TooManyRecords, `a connection may be on at most ${ctx.options.maxRecordsPerSocket} records at once`)
+    }
     const joined: JoinedRecord = { ref, intent: request.intent, token: request.tabToken, tabId: tabIdOf(request.tabToken), locking: config.blockEditing, chat: config.enableChat }
     socket.data.joined.set(key, joined)
+    socket.data.aliases.set(recordKey(sent.resourceId, sent.recordId), key)
     // Into the rooms first, then read state: a change made meanwhile is broadcast to this socket too.
     await socket.join([recordRoom(ref.resourceId, ref.recordId), tabRoom(joined.tabId), recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id)])
     const presence = presenceUsers(await enterPresence(ctx, socket, joined))
@@ -80,11 +119,15 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
     if (joined.intent === 'show') return { ...reply, lease: toLeaseView(await ctx.store.locks.get(key)) }
     const state = await claimFor(ctx, socket, { ...joined, key })
     return { ...reply, lease: state.lease }
-  }, logger)
+  })
 
-  handle(socket, 'lock:claim', recordRefSchema, async (ref) => claimFor(ctx, socket, joinedEditor(socket, ref)), logger)
+  router.on('lock:claim', recordRefSchema, async (ref) => {
+    await ctx.sessions.verify(socket)
+    return claimFor(ctx, socket, joinedEditor(socket, ref))
+  })
 
-  handle(socket, 'lock:takeover', recordRefSchema, async (ref): Promise<LockStateEvent> => {
+  router.on('lock:takeover', recordRefSchema, async (ref): Promise<LockStateEvent> => {
+    await ctx.sessions.verify(socket)
     const joined = joinedEditor(socket, ref)
     const result = await ctx.store.locks.transfer(joined.key, { kind: 'same-user' }, claimantOf(socket, joined.token), ctx.options.lockTtlMs)
     if (!result.transferred) {
@@ -95,27 +138,27 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
     ctx.keeper.track(joined.key, { ref: joined.ref, claimant: claimantOf(socket, joined.token), socketId: socket.id })
     await announceLock(ctx, joined.ref, result.lease)
     return { ...joined.ref, lease: toLeaseView(result.lease) }
-  }, logger)
+  })
 
-  handle(socket, 'lock:leave', recordRefSchema, async (ref): Promise<null> => {
+  router.on('lock:leave', recordRefSchema, async (ref): Promise<null> => {
     const joined = joinedRecord(socket, ref)
-    socket.data.joined.delete(joined.key)
-    await socket.leave(recordRoom(ref.resourceId, ref.recordId))
-    await socket.leave(recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id))
-    await leavePresence(ctx, socket.id, ref)
-    ctx.keeper.untrack(joined.key, joined.token)
-    if (joined.locking && (await ctx.store.locks.release(joined.key, joined.token))) await announceLock(ctx, ref, null)
+    await leaveRecord(ctx, socket, joined.key, joined)
     return null
-  }, logger)
+  })
 
   socket.on('disconnect', () => {
     if (ctx.closing) return
-    for (const [key, joined] of socket.data.joined) {
+    // The session ended (logout, expiry): the user left, so no grace for a reconnect.
+    const graceMs = socket.data.ended ? 0 : ctx.options.reconnectGraceMs
+    for (const joined of socket.data.joined.values()) {
       void leavePresence(ctx, socket.id, joined.ref).catch((error) => logger.warn('adminjs-collaborator: leaving presence failed', error))
-      if (!ctx.keeper.untrack(key, joined.token)) continue
-      void holdForReconnect(ctx, key, joined).catch((error) => logger.warn('adminjs-collaborator: grace after disconnect failed', error))
+    }
+    // Every lease this socket holds, whichever join made it.
+    for (const [key, held] of ctx.keeper.untrackSocket(socket.id)) {
+      void holdForReconnect(ctx, key, held.ref, held.claimant, graceMs).catch((error) => logger.warn('adminjs-collaborator: grace after disconnect failed', error))
     }
     socket.data.joined.clear()
+    socket.data.aliases.clear()
   })
 }
 
@@ -124,11 +167,11 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket): 
  * get. Nobody would renew it, yet it would block the record for lockTtlMs. So once Redis answers
  * again, release it, unless the tab has claimed (and this process tracks) it meanwhile.
  */
-function undoLateGrant(ctx: ServerContext, key: string, token: string): void {
+function undoLateGrant(ctx: ServerContext, key: string, holder: Holder): void {
   const timer = setTimeout(() => {
     ctx.timers.delete(timer)
-    if (ctx.closing || ctx.keeper.isHeldBy(key, token)) return
-    void ctx.store.locks.release(key, token).catch(() => undefined) // still away: the TTL ends it
+    if (ctx.closing || ctx.keeper.isHeldBy(key, holder.token)) return
+    void ctx.store.locks.release(key, holder).catch(() => undefined) // still away: the TTL ends it
   }, ctx.options.redisConnection.commandTimeoutMs)
   timer.unref()
   ctx.timers.add(timer)
@@ -138,20 +181,19 @@ function undoLateGrant(ctx: ServerContext, key: string, token: string): void {
  * A dropped editor's lease shrinks to the reconnect grace: the same tab coming back within it
  * renews the lease (same token), otherwise the record frees itself and the room is told.
  */
-async function holdForReconnect(ctx: ServerContext, key: string, joined: JoinedRecord): Promise<void> {
-  const graceMs = ctx.options.reconnectGraceMs
+async function holdForReconnect(ctx: ServerContext, key: string, ref: RecordRef, holder: Holder, graceMs: number): Promise<void> {
   if (graceMs === 0) {
-    if (await ctx.store.locks.release(key, joined.token)) await announceLock(ctx, joined.ref, null)
+    if (await ctx.store.locks.release(key, holder)) await announceLock(ctx, ref, null)
     return
   }
-  if (!(await ctx.store.locks.expireIn(key, joined.token, graceMs))) return
+  if (!(await ctx.store.locks.expireIn(key, holder, graceMs))) return
   // Shutting down meanwhile: the timers were cleared already, so do not arm a new one.
   if (ctx.closing) return
   const timer = setTimeout(() => {
     ctx.timers.delete(timer)
     void ctx.store.locks
       .get(key)
-      .then((lease) => (lease ? undefined : announceLock(ctx, joined.ref, null)))
+      .then((lease) => (lease ? undefined : announceLock(ctx, ref, null)))
       .catch((error) => ctx.logger.warn('adminjs-collaborator: announcing a freed lock failed', error))
   }, graceMs + 20)
   timer.unref()

@@ -5,13 +5,14 @@
 import type { Server as HttpServer } from 'node:http'
 import type AdminJS from 'adminjs'
 import { Server, type ServerOptions } from 'socket.io'
-import { defaultSocketPath, type RecordRef, type UserView } from '../protocol.js'
+import { defaultSocketPath, ErrorCode, type RecordRef, type UserView } from '../protocol.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Store } from '../store/store.js'
-import { isAllowedOrigin, requireAdmin, useAdminSession, type SessionAuth } from './auth.js'
+import { adminSessionMiddleware, originRefusalLogger, refusalOf, requireAdmin, type OriginPolicy, type SessionAuth, type SessionRequest } from './auth.js'
 import type { CollabServer, ServerContext } from './context.js'
-import { guardEvents } from './event-guard.js'
-import type { Logger } from './handle.js'
+import { createEventRouter, type Logger } from './event-router.js'
+import { serveRefusalProbe, type Middleware } from './refusal-probe.js'
+import { SessionWatch } from './session-watch.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { announceLock, registerLockHandlers } from './lock.handlers.js'
 import { registerAttentionHandlers } from './attention.handlers.js'
@@ -41,9 +42,12 @@ export interface SocketServerDeps {
  */
 const OFFLINE_NOTICE_DELAY_MS = 1000
 
-const KNOWN_EVENTS = new Set(['lock:join', 'lock:claim', 'lock:takeover', 'lock:leave', 'lock:handover', 'attention:request'])
-/** Known only with `enableChat`: without it they are answered `unknown_event`, like any other name. */
-const CHAT_EVENTS = ['chat:send', 'chat:history']
+/**
+ * Room above `maxEventBytes` for the frame around the payload (event name, ack id), so an oversized
+ * event still reaches the router and gets a `payload_too_large` answer; anything far larger is
+ * refused by the WebSocket itself before it is parsed (a 1 MB frame costs nothing to refuse).
+ */
+const FRAME_OVERHEAD_BYTES = 8192
 
 export interface SocketServer {
   io: CollabServer
@@ -62,17 +66,20 @@ export interface SocketServer {
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): SocketServer {
   const { admin, store, options, logger } = deps
   const path = options.socketPath ?? defaultSocketPath(admin.options.rootPath)
-  const knownEvents = options.enableChat ? new Set([...KNOWN_EVENTS, ...CHAT_EVENTS]) : KNOWN_EVENTS
+  const policy: OriginPolicy = { allowedOrigins: options.allowedOrigins, trustProxy: options.trustProxy }
+  const logRefusedOrigin = originRefusalLogger(logger)
+  const session = adminSessionMiddleware(deps.auth)
   const io: CollabServer = new Server(httpServer, {
     path,
     // WebSocket only by default: no sticky sessions needed behind a load balancer.
     transports: ['websocket'],
-    // Above our own per-event limit, so an oversized event reaches the guard and gets an error
-    // acknowledgement instead of Socket.IO dropping the whole connection.
-    maxHttpBufferSize: Math.max(options.maxEventBytes * 4, 1_000_000),
+    maxHttpBufferSize: options.maxEventBytes + FRAME_OVERHEAD_BYTES,
+    // Before the WebSocket opens (the session middleware below has run by then): an outsider or a
+    // foreign page gets no connection at all, not one that is refused after CONNECT.
     allowRequest: (req, callback) => {
-      const allowed = isAllowedOrigin(req, options.allowedOrigins)
-      callback(allowed ? null : 'origin not allowed', allowed)
+      const refusal = refusalOf(req as SessionRequest, policy)
+      if (refusal === ErrorCode.BadOrigin) logRefusedOrigin(req, policy.trustProxy)
+      callback(refusal, refusal === null)
     },
     serveClient: false,
     // A silently vanished tab is noticed within pingIntervalMs + pingTimeoutMs.
@@ -80,8 +87,10 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     pingTimeout: options.pingTimeoutMs,
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
   })
-  useAdminSession(io, deps.auth)
-  requireAdmin(io, options.identify)
+  io.engine.use(session)
+  requireAdmin(io, { identify: options.identify, maxSocketsPerUser: options.maxSocketsPerUser })
+  // express-session is typed for Express requests but needs only Node's (as Engine.IO uses it too).
+  const stopProbe = serveRefusalProbe(httpServer, path, policy, session as unknown as Middleware)
 
   const ctx: ServerContext = {
     io,
@@ -91,9 +100,16 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     logger,
     timers: new Set(),
     closing: false,
-    keeper: new LeaseKeeper(store.locks, options.lockTtlMs, options.heartbeatIntervalMs, (_key, held, lease) => {
-      void announceLock(ctx, held.ref, lease).catch((error) => logger.warn('adminjs-collaborator: announcing a changed lease failed', error))
-    }),
+    keeper: new LeaseKeeper(
+      store.locks,
+      options.lockTtlMs,
+      options.heartbeatIntervalMs,
+      (_key, held, lease) => {
+        void announceLock(ctx, held.ref, lease).catch((error) => logger.warn('adminjs-collaborator: announcing a changed lease failed', error))
+      },
+      (socketId) => io.of('/').sockets.has(socketId),
+    ),
+    sessions: new SessionWatch(io, deps.auth.session.store!, options.refreshAdmin, options.heartbeatIntervalMs, logger),
     presenceKeeper: new PresenceKeeper(store.presence, options.lockTtlMs, options.heartbeatIntervalMs, (key, ref) => {
       void store.presence
         .list(key)
@@ -117,11 +133,12 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
 
   io.on('connection', (socket) => {
     if (!announcedAvailable) socket.emit('server:status', { storeAvailable: false })
-    socket.data.joined = new Map()
-    guardEvents(socket, { knownEvents, maxEventBytes: options.maxEventBytes, eventsPerSecond: options.eventsPerSecond })
-    registerLockHandlers(ctx, socket)
-    registerAttentionHandlers(ctx, socket)
-    if (options.enableChat) registerChatHandlers(ctx, socket)
+    // Every event goes through the router; without enableChat the chat events are not registered,
+    // so they are answered `unknown_event` like any other name.
+    const router = createEventRouter(socket, { maxEventBytes: options.maxEventBytes, eventsPerSecond: options.eventsPerSecond, logger })
+    registerLockHandlers(ctx, socket, router)
+    registerAttentionHandlers(ctx, socket, router)
+    if (options.enableChat) registerChatHandlers(ctx, socket, router)
   })
 
   return {
@@ -149,6 +166,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       clearTimeout(offlineNotice)
       ctx.keeper.close()
       ctx.presenceKeeper.close()
+      ctx.sessions.close()
+      stopProbe()
       for (const timer of ctx.timers) clearTimeout(timer)
       ctx.timers.clear()
       // io.close() also closes the HTTP server it is attached to; the app owns that, so only

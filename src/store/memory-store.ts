@@ -20,6 +20,7 @@ import type {
   RateLimiter,
   SaveInfo,
   SaveLog,
+  Holder,
   Store,
   TransferCondition,
   TransferResult,
@@ -136,23 +137,28 @@ class MemoryLockStore implements LockStore {
     return { granted: false, lease: { ...lease } }
   }
 
-  async heartbeat(recordKey: string, token: string, ttlMs: number): Promise<Lease | null> {
+  /** The live lease of the record if `holder` holds it. */
+  private heldBy(recordKey: string, holder: Holder): Lease | undefined {
     const lease = this.live(recordKey)
-    if (!lease || lease.token !== token) return null
+    return lease && lease.token === holder.token && lease.userId === holder.userId ? lease : undefined
+  }
+
+  async heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null> {
+    const lease = this.heldBy(recordKey, holder)
+    if (!lease) return null
     lease.expiresAtMs = Date.now() + ttlMs
     return { ...lease }
   }
 
-  async release(recordKey: string, token: string): Promise<boolean> {
-    const lease = this.live(recordKey)
-    if (!lease || lease.token !== token) return false
+  async release(recordKey: string, holder: Holder): Promise<boolean> {
+    if (!this.heldBy(recordKey, holder)) return false
     this.leases.delete(recordKey)
     return true
   }
 
-  async expireIn(recordKey: string, token: string, graceMs: number): Promise<boolean> {
-    const lease = this.live(recordKey)
-    if (!lease || lease.token !== token) return false
+  async expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean> {
+    const lease = this.heldBy(recordKey, holder)
+    if (!lease) return false
     lease.expiresAtMs = Date.now() + graceMs
     return true
   }
@@ -162,7 +168,7 @@ class MemoryLockStore implements LockStore {
     const allowed =
       condition.kind === 'same-user'
         ? !lease || lease.userId === to.userId
-        : lease !== null && lease.token === condition.token
+        : this.heldBy(recordKey, condition.holder) !== undefined
     if (!allowed) return { transferred: false, lease: lease ? { ...lease } : null }
     return { transferred: true, lease: this.grant(recordKey, to, ttlMs) }
   }

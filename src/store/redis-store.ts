@@ -31,6 +31,7 @@ import {
   type RateLimiter,
   type SaveInfo,
   type SaveLog,
+  type Holder,
   type Store,
   type TransferCondition,
   type TransferResult,
@@ -117,22 +118,22 @@ class RedisLockStore implements LockStore {
     return replies.claim(reply)
   }
 
-  async heartbeat(recordKey: string, token: string, ttlMs: number): Promise<Lease | null> {
-    return replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), token, wholeMs('ttlMs', ttlMs, 1)))
+  async heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null> {
+    return replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), holder.token, holder.userId, wholeMs('ttlMs', ttlMs, 1)))
   }
 
-  async release(recordKey: string, token: string): Promise<boolean> {
-    return replies.done(await this.run('lockRelease', this.keys.lock(recordKey), token))
+  async release(recordKey: string, holder: Holder): Promise<boolean> {
+    return replies.done(await this.run('lockRelease', this.keys.lock(recordKey), holder.token, holder.userId))
   }
 
-  async expireIn(recordKey: string, token: string, graceMs: number): Promise<boolean> {
-    return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), token, wholeMs('graceMs', graceMs, 0)))
+  async expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean> {
+    return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), holder.token, holder.userId, wholeMs('graceMs', graceMs, 0)))
   }
 
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
     const reply = await this.run('lockTransfer',
       this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(),
-      condition.kind, condition.kind === 'holder-token' ? condition.token : '',
+      condition.kind, condition.kind === 'holder' ? condition.holder.token : '', condition.kind === 'holder' ? condition.holder.userId : '',
       to.token, to.userId, to.userName, to.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
     )
     return replies.transfer(reply)

@@ -6,6 +6,7 @@
  * Lock rules every implementation keeps (each operation is one atomic step):
  * - A lease belongs to one claimant: a tab token plus the user id it was granted to. A claim with
  *   the same token AND user id renews it (same fence); any other claim is denied while it lasts.
+ *   Heartbeat, release, grace and hand-over check the same pair: a token alone proves nothing.
  * - Every grant (claim of a free record, or transfer) takes a new fence number from one counter
  *   shared by all records, so fences strictly increase across the whole store.
  * - A lease lives `ttlMs` from its last claim or heartbeat; then the record is free.
@@ -38,10 +39,18 @@ export class StoreRecoveringError extends StoreUnavailableError {
   }
 }
 
-/** Who asks for a lock. `token` is the tab's secret; `userId` binds it to the logged-in user. */
-export interface Claimant {
+/**
+ * Whose lease an operation is about: the tab's secret AND the user it was granted to. Every lease
+ * operation checks both, so a token that leaked (it travels in every save's form body) is worth
+ * nothing to another user.
+ */
+export interface Holder {
   token: string
   userId: string
+}
+
+/** Who asks for a lock. `token` is the tab's secret; `userId` binds it to the logged-in user. */
+export interface Claimant extends Holder {
   /** Shown to others: the holder's display name and avatar, stored with the lease. */
   userName: string
   avatarUrl?: string
@@ -75,8 +84,8 @@ export interface ClaimOptions {
 export type TransferCondition =
   /** The lock is free, or held by another tab of this same user (a "take over in this tab"). */
   | { kind: 'same-user' }
-  /** The lock is held by exactly this token (a hand-over the holder agreed to). */
-  | { kind: 'holder-token'; token: string }
+  /** The lock is held by exactly this tab of this user (a hand-over the holder agreed to). */
+  | { kind: 'holder'; holder: Holder }
 
 export type TransferResult = { transferred: true; lease: Lease } | { transferred: false; lease: Lease | null }
 
@@ -86,15 +95,15 @@ export interface LockStore {
    * `StoreRecoveringError` instead of granting a free record in the restart-quiet period.
    */
   claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult>
-  /** Extends the lease if `token` still holds it; null when it does not (lost or expired). */
-  heartbeat(recordKey: string, token: string, ttlMs: number): Promise<Lease | null>
-  /** Frees the record if `token` holds it; false (and nothing changes) otherwise. */
-  release(recordKey: string, token: string): Promise<boolean>
+  /** Extends the lease if `holder` still holds it; null when it does not (lost or expired). */
+  heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null>
+  /** Frees the record if `holder` holds it; false (and nothing changes) otherwise. */
+  release(recordKey: string, holder: Holder): Promise<boolean>
   /**
-   * Shortens the lease of `token` to end `graceMs` from now (its connection dropped). The same
+   * Shortens the lease of `holder` to end `graceMs` from now (its connection dropped). The same
    * claimant may renew it by claiming within that time; otherwise the record frees itself.
    */
-  expireIn(recordKey: string, token: string, graceMs: number): Promise<boolean>
+  expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean>
   /** Gives the lock to `to` if `condition` holds, with a new fence. */
   transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult>
   /** The current lease, or null when the record is free. */

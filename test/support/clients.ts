@@ -52,6 +52,13 @@ export async function openSocket(baseUrl: string, options: ConnectOptions = {}):
   return socket
 }
 
+/** What the server's refusal probe says it would make of a socket from `origin` with `cookie`. */
+export async function refusalFor(baseUrl: string, { cookie, origin }: { cookie?: string; origin: string }, path = '/admin/collaborator/socket.io'): Promise<string | null> {
+  const response = await fetch(`${baseUrl}${path}-status?origin=${encodeURIComponent(origin)}`, { headers: cookie ? { cookie } : {} })
+  if (!response.ok) throw new Error(`refusal probe: HTTP ${response.status}`)
+  return ((await response.json()) as { code: string | null }).code
+}
+
 /** Emits an event and resolves with its acknowledgement (the server always answers). */
 export function request<T>(socket: TestSocket, event: string, ...args: unknown[]): Promise<Ack<T>> {
   return (socket.timeout(5000) as unknown as Socket).emitWithAck(event, ...args) as Promise<Ack<T>>

@@ -4,12 +4,13 @@
 
   KEYS[1] lease hash of the record
 
-  ARGV[1] token   ARGV[2] graceMs
+  ARGV[1] token   ARGV[2] userId   ARGV[3] graceMs
 
   Returns 1 shortened, 0 not the holder (or already free)
 ]]
-if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then
+local holder = redis.call('HMGET', KEYS[1], 'token', 'userId')
+if holder[1] ~= ARGV[1] or holder[2] ~= ARGV[2] then
   return 0
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1

@@ -1,7 +1,8 @@
 --[[
   Gives the lock to a new claimant, with a new fence, if the condition holds:
     'same-user'     the record is free, or held by any tab of the same user (take over in this tab)
-    'holder-token'  the record is held by exactly the given token (a hand-over the holder agreed to)
+    'holder'        the record is held by exactly the given tab of the given user (a hand-over
+                    the holder agreed to)
 
   A free record is not given to anyone while the restart-quiet key exists (see claim-3.lua): a
   'same-user' transfer of a free record is a new grant like any claim.
@@ -10,9 +11,10 @@
   KEYS[2] fence counter shared by every record
   KEYS[3] restart-quiet key
 
-  ARGV[1] condition ('same-user' | 'holder-token')   ARGV[2] holder token (for 'holder-token', else '')
-  ARGV[3] token      ARGV[4] userId     ARGV[5] userName   ARGV[6] avatarUrl ('' when none)
-  ARGV[7] ttlMs      ARGV[8] nowMs
+  ARGV[1] condition ('same-user' | 'holder')
+  ARGV[2] holder token (for 'holder', else '')   ARGV[3] holder userId (for 'holder', else '')
+  ARGV[4] token      ARGV[5] userId     ARGV[6] userName   ARGV[7] avatarUrl ('' when none)
+  ARGV[8] ttlMs      ARGV[9] nowMs
 
   Returns { code, pttl, token, userId, userName, avatarUrl, fence, sinceMs }
     code  1 transferred (the fields are the new lease)
@@ -26,9 +28,9 @@ local held = holder[1] ~= false
 
 local allowed
 if ARGV[1] == 'same-user' then
-  allowed = (held and holder[2] == ARGV[4]) or ((not held) and redis.call('EXISTS', KEYS[3]) == 0)
+  allowed = (held and holder[2] == ARGV[5]) or ((not held) and redis.call('EXISTS', KEYS[3]) == 0)
 else
-  allowed = held and holder[1] == ARGV[2]
+  allowed = held and holder[1] == ARGV[2] and holder[2] == ARGV[3]
 end
 
 if not allowed then
@@ -38,5 +40,5 @@ if not allowed then
   return leaseReply(0)
 end
 
-grantLease(KEYS[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+grantLease(KEYS[2], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
 return leaseReply(1)

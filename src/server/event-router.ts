@@ -1,0 +1,182 @@
+/**
+ * The one way from a socket's packet to a handler. Handlers are never registered with
+ * `socket.on`: a single `socket.use` middleware takes every incoming event, checks it, and calls
+ * the handler itself with exactly one validated payload and one acknowledgement. It never calls
+ * `next()`, so Socket.IO's own dispatch, which would hand a listener whatever arguments a client
+ * put in the frame, is never reached.
+ *
+ * Checked in this order, each refusal answered with its code (or dropped when there is no ack):
+ * rate (token bucket), a registered name, the argument shape `(payload, ack)`, the size, the
+ * payload's schema. Whatever a handler throws or rejects with becomes an error acknowledgement;
+ * nothing can escape as an unhandled rejection or a crash.
+ */
+import type { Socket } from 'socket.io'
+import type { z } from 'zod'
+import { ErrorCode, type Ack, type AckError, type ClientToServerEvents } from '../protocol.js'
+import { AckFailure } from './ack-failure.js'
+import { StoreUnavailableError } from '../store/store.js'
+
+export type Logger = Pick<Console, 'error' | 'warn' | 'info'>
+
+export type EventName = keyof ClientToServerEvents
+/** What a client sends with `event`, per the protocol. */
+export type PayloadOf<E extends EventName> = Parameters<ClientToServerEvents[E]>[0]
+/** What the server acknowledges `event` with, per the protocol. */
+export type ReplyOf<E extends EventName> = Parameters<ClientToServerEvents[E]>[1] extends (reply: Ack<infer T>) => void ? T : never
+
+export type Handler<E extends EventName> = (payload: PayloadOf<E>) => Promise<ReplyOf<E>>
+
+export interface EventRouterOptions {
+  maxEventBytes: number
+  eventsPerSecond: number
+  logger: Logger
+}
+
+/**
+ * Events of one socket run one after another, in the order they arrived: a join, a leave and a
+ * join again of one tab never interleave halfway. Past this many waiting, an event is refused
+ * (a slow store must not let one socket queue without bound).
+ */
+const MAX_QUEUED_EVENTS = 32
+
+export interface EventRouter {
+  /** The handler of `event`, typed by the protocol; its payload is checked by `schema` first. */
+  on<E extends EventName>(event: E, schema: z.ZodType<PayloadOf<E>, z.ZodTypeDef, unknown>, handler: Handler<E>): void
+  /** The registered event names: a name not here is answered `unknown_event`. */
+  events(): string[]
+}
+
+type AnyAck = (reply: Ack<unknown>) => void
+
+interface Route {
+  schema: z.ZodType<unknown, z.ZodTypeDef, unknown>
+  handler: (payload: unknown) => Promise<unknown>
+}
+
+/** Bytes of the payload as JSON; a value JSON cannot encode counts as too large. */
+function payloadBytes(payload: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(payload) ?? '')
+  } catch {
+    return Number.POSITIVE_INFINITY
+  }
+}
+
+function createTokenBucket(perSecond: number) {
+  const capacity = perSecond * 2
+  let tokens = capacity
+  let last = Date.now()
+  return () => {
+    const now = Date.now()
+    tokens = Math.min(capacity, tokens + ((now - last) / 1000) * perSecond)
+    last = now
+    if (tokens < 1) return false
+    tokens -= 1
+    return true
+  }
+}
+
+/** A name fit for an error message and a log line, whatever the client sent as the event. */
+function printable(event: unknown): string {
+  return JSON.stringify(String(event)).slice(0, 80)
+}
+
+/** Calls the client's ack at most once; a failing write to a closed socket is not our error. */
+function onceOnly(ack: AnyAck): AnyAck {
+  let called = false
+  return (reply) => {
+    if (called) return
+    called = true
+    try {
+      ack(reply)
+    } catch {
+      // The socket is gone: there is nobody to tell.
+    }
+  }
+}
+
+function failure(code: ErrorCode, message: string): Ack<never> {
+  return { ok: false, error: { code, message } }
+}
+
+function errorReply(event: string, error: unknown, logger: Logger): AckError {
+  if (error instanceof AckFailure) return error.toAckError()
+  if (error instanceof StoreUnavailableError) return { code: ErrorCode.StoreUnavailable, message: 'the collaboration store is unreachable; retrying' }
+  logger.error(`adminjs-collaborator: ${event} failed`, error)
+  return { code: ErrorCode.Internal, message: 'internal error' }
+}
+
+export function createEventRouter(socket: Socket, options: EventRouterOptions): EventRouter {
+  const routes = new Map<string, Route>()
+  const take = createTokenBucket(options.eventsPerSecond)
+  let shapeLogged = false
+  let queue: Promise<void> = Promise.resolve()
+  let queued = 0
+
+  const logShape = (event: unknown, argCount: number) => {
+    // Once per socket: a hostile client must not be able to flood the log.
+    if (shapeLogged) return
+    shapeLogged = true
+    options.logger.warn(`adminjs-collaborator: socket ${socket.id} sent ${printable(event)} with ${argCount} argument(s) instead of (payload, ack); refused`)
+  }
+
+  const dispatch = async (event: string, route: Route, payload: unknown, ack: AnyAck) => {
+    const parsed = route.schema.safeParse(payload)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
+      return ack(failure(ErrorCode.InvalidPayload, `${event}: ${where}${issue?.message ?? 'invalid'}`))
+    }
+    try {
+      ack({ ok: true, data: await route.handler(parsed.data) })
+    } catch (error) {
+      ack({ ok: false, error: errorReply(event, error, options.logger) })
+    }
+  }
+
+  const receive = (packet: unknown[]) => {
+    const [event, ...args] = packet
+    const last = args[args.length - 1]
+    const ack = typeof last === 'function' ? onceOnly(last as AnyAck) : undefined
+    const refuse = (code: ErrorCode, message: string) => ack?.(failure(code, message))
+    if (!take()) return refuse(ErrorCode.RateLimited, `more than ${options.eventsPerSecond} events per second`)
+    const route = typeof event === 'string' ? routes.get(event) : undefined
+    if (!route) return refuse(ErrorCode.UnknownEvent, `unknown event ${printable(event)}`)
+    // Exactly a payload and an acknowledgement. Without an ack nobody could be told it failed.
+    if (!ack || args.length !== 2) {
+      logShape(event, args.length)
+      return refuse(ErrorCode.InvalidPayload, `${String(event)}: expected (payload, acknowledgement)`)
+    }
+    const payload = args[0]
+    const bytes = payloadBytes(payload)
+    if (bytes > options.maxEventBytes) return refuse(ErrorCode.PayloadTooLarge, `payload of ${bytes} bytes exceeds ${options.maxEventBytes}`)
+    if (queued >= MAX_QUEUED_EVENTS) return refuse(ErrorCode.RateLimited, `more than ${MAX_QUEUED_EVENTS} events waiting for an answer`)
+    queued += 1
+    queue = queue
+      .then(() => dispatch(event as string, route, payload, ack))
+      .catch((error: unknown) => {
+        // Only a bug in dispatch itself gets here; still no unhandled rejection.
+        options.logger.error(`adminjs-collaborator: dispatching ${String(event)} failed`, error)
+      })
+      .finally(() => {
+        queued -= 1
+      })
+  }
+
+  socket.use((packet, _next) => {
+    // `_next` is never called: the event ends here, answered or dropped.
+    try {
+      receive(packet as unknown[])
+    } catch (error) {
+      options.logger.error('adminjs-collaborator: receiving an event failed', error)
+    }
+  })
+
+  return {
+    on(event, schema, handler) {
+      if (routes.has(event)) throw new Error(`adminjs-collaborator: ${event} has two handlers`)
+      routes.set(event, { schema: schema as Route['schema'], handler: handler as Route['handler'] })
+    },
+    events: () => [...routes.keys()],
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * A socket's rights end with its session. The handshake read the AdminJS session once; this reads
+ * it again from the session store, which every process shares (connect-redis), so a logout on one
+ * process ends that user's sockets on all of them:
+ * - before every join and claim (`verify`), so no new right is granted on an ended session;
+ * - for every socket of this process every `heartbeatIntervalMs` (`sweep`), so held locks end too.
+ *
+ * A session that is gone (logout, expiry) or whose admin differs from the one the socket opened
+ * with (another login in the same cookie, a changed role, an admin `refreshAdmin` says is removed)
+ * ends the socket: it is told `session:ended`, then closed; its leases are released at once.
+ *
+ * A session store that cannot be read right now ends nothing: its outage is not the user's logout,
+ * and every save is checked by the admin's own session anyway. The next sweep asks again.
+ */
+import type { Store as SessionStore, SessionData } from 'express-session'
+import { ErrorCode } from '../protocol.js'
+import type { AdminUser } from '../options.js'
+import { recordVersion } from '../record-version.js'
+import { AckFailure } from './ack-failure.js'
+import type { CollabServer, CollabSocket } from './context.js'
+import type { Logger } from './event-router.js'
+
+export type RefreshAdmin = ((admin: AdminUser) => AdminUser | null | Promise<AdminUser | null>) | undefined
+
+/** A stable digest of the admin's fields (key order aside), to tell the same admin from a changed one. */
+export function adminDigest(admin: AdminUser): string {
+  return recordVersion(admin)
+}
+
+type Verdict = { ok: true; admin: AdminUser } | { ok: false; reason: string } | { ok: 'unknown' }
+
+export class SessionWatch {
+  private readonly timer: NodeJS.Timeout
+  private sweeping = false
+
+  constructor(
+    private readonly io: CollabServer,
+    private readonly sessions: SessionStore,
+    private readonly refreshAdmin: RefreshAdmin,
+    intervalMs: number,
+    private readonly logger: Logger,
+  ) {
+    this.timer = setInterval(() => void this.sweep(), intervalMs)
+    this.timer.unref()
+  }
+
+  /**
+   * Resolves with the admin as the session has it now; a socket whose session is over is ended and
+   * the call throws `unauthenticated`.
+   */
+  async verify(socket: CollabSocket): Promise<AdminUser> {
+    const verdict = await this.judge(socket.data.sessionId, socket.data.adminDigest)
+    if (verdict.ok === true) return verdict.admin
+    if (verdict.ok === 'unknown') return socket.data.adminUser
+    this.end(socket, verdict.reason)
+    throw new AckFailure(ErrorCode.Unauthenticated, verdict.reason)
+  }
+
+  /** Re-checks every socket of this process, one session store read per session. */
+  async sweep(): Promise<void> {
+    if (this.sweeping) return
+    this.sweeping = true
+    try {
+      const bySession = new Map<string, CollabSocket[]>()
+      for (const socket of this.io.of('/').sockets.values()) {
+        const list = bySession.get(socket.data.sessionId) ?? []
+        list.push(socket)
+        bySession.set(socket.data.sessionId, list)
+      }
+      await Promise.all(
+        [...bySession].map(async ([sessionId, sockets]) => {
+          for (const socket of sockets) {
+            const verdict = await this.judge(sessionId, socket.data.adminDigest)
+            if (verdict.ok === false) this.end(socket, verdict.reason)
+          }
+        }),
+      )
+    } finally {
+      this.sweeping = false
+    }
+  }
+
+  /** Tells the page why, then closes the socket; the disconnect handlers release without grace. */
+  end(socket: CollabSocket, reason: string): void {
+    if (socket.data.ended) return
+    socket.data.ended = true
+    socket.emit('session:ended', { code: ErrorCode.Unauthenticated, message: reason })
+    socket.disconnect(true)
+  }
+
+  close(): void {
+    clearInterval(this.timer)
+  }
+
+  private async judge(sessionId: string, digest: string): Promise<Verdict> {
+    let session: SessionData | null | undefined
+    try {
+      session = await new Promise<SessionData | null | undefined>((resolve, reject) => {
+        this.sessions.get(sessionId, (error: unknown, data?: SessionData | null) => (error ? reject(error) : resolve(data)))
+      })
+    } catch (error) {
+      this.logger.warn('adminjs-collaborator: the session store could not be read; sockets keep their session until it can', error)
+      return { ok: 'unknown' }
+    }
+    const stored = (session as (SessionData & { adminUser?: unknown }) | null | undefined)?.adminUser
+    if (!stored || typeof stored !== 'object') return { ok: false, reason: 'the session has ended (logged out or expired)' }
+    let admin: AdminUser | null = stored as AdminUser
+    if (this.refreshAdmin) {
+      try {
+        admin = await this.refreshAdmin(admin)
+      } catch (error) {
+        this.logger.warn('adminjs-collaborator: refreshAdmin failed; the session is kept as it is', error)
+        return { ok: 'unknown' }
+      }
+    }
+    if (!admin) return { ok: false, reason: 'the admin of this session no longer exists' }
+    if (adminDigest(admin) !== digest) return { ok: false, reason: 'the admin of this session has changed' }
+    return { ok: true, admin }
+  }
+}
