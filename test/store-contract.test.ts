@@ -9,7 +9,7 @@ import type { ChatMessage } from '../src/protocol.js'
 import { conversationKey, recordKey } from '../src/store/keys.js'
 import { MemoryStore } from '../src/store/memory-store.js'
 import { RedisStore } from '../src/store/redis-store.js'
-import { StoreUnavailableError, type Claimant, type Lease, type PresenceEntry, type SaveInfo, type Store } from '../src/store/store.js'
+import { StoreRecoveringError, StoreUnavailableError, type Claimant, type Lease, type PresenceEntry, type SaveInfo, type Store } from '../src/store/store.js'
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.mjs'
 
 const redisUrl = (): string => {
@@ -24,6 +24,11 @@ interface StoreHarness {
   name: string
   /** Opens a store on `namespace`; stores opened on one namespace share their state. */
   open(namespace: string): Store
+  /**
+   * What the store sees when its data is lost (Redis restarted empty): every lease of `namespace`
+   * gone and a restart-quiet period of `quietMs` started.
+   */
+  loseData(namespace: string, quietMs: number): Promise<void>
 }
 
 const memoryHarness = (): StoreHarness => {
@@ -35,12 +40,26 @@ const memoryHarness = (): StoreHarness => {
       stores.set(namespace, store)
       return store
     },
+    async loseData(namespace, quietMs) {
+      stores.get(namespace)?.simulateDataLoss(quietMs)
+    },
   }
 }
 
 const redisHarness = (): StoreHarness => ({
   name: 'RedisStore',
   open: (namespace) => new RedisStore({ redis: redisUrl(), keyPrefix: namespace, connection }),
+  async loseData(namespace, quietMs) {
+    // What RedisStore.checkServer does on seeing another run_id, after a restart lost the leases.
+    const raw = new Redis(redisUrl())
+    try {
+      const leases = await raw.keys(`${namespace}lock:*`)
+      if (leases.length > 0) await raw.del(...leases)
+      await raw.set(`${namespace}restart-quiet`, 'test', 'PX', quietMs)
+    } finally {
+      await raw.quit()
+    }
+  },
 })
 
 /** Polls `probe` until it returns something other than undefined; fails after `timeoutMs`. */
@@ -103,7 +122,7 @@ function oddRecordKeys(): string[] {
  * Registers the hooks that give each test a fresh namespace; the function returned opens a store
  * on it, closed after the test (stores opened in one test share their state).
  */
-function useStores(makeHarness: () => StoreHarness): () => Promise<Store> {
+function useStores(makeHarness: () => StoreHarness): (() => Promise<Store>) & { loseData(quietMs: number): Promise<void> } {
   let harness: StoreHarness
   let namespace: string
   let opened: Store[]
@@ -118,12 +137,13 @@ function useStores(makeHarness: () => StoreHarness): () => Promise<Store> {
     await Promise.all(opened.map((store) => store.close()))
   })
 
-  return async () => {
+  const open = async () => {
     const store = harness.open(namespace)
     opened.push(store)
     await store.ready()
     return store
   }
+  return Object.assign(open, { loseData: (quietMs: number) => harness.loseData(namespace, quietMs) })
 }
 
 function lockStoreContract(makeHarness: () => StoreHarness): void {
@@ -775,6 +795,77 @@ function rateLimitContract(makeHarness: () => StoreHarness): void {
   })
 }
 
+function writeSectionContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+  const key = recordKey('posts', '1')
+
+  test('one writer at a time: a second entry waits until the first leaves', async () => {
+    const { writes } = await open()
+    const first = await writes.enter(key, LONG)
+    if (!first.entered) throw new Error('a free section was not entered')
+    expect(first).toMatchObject({ lease: null, quietMs: 0 })
+    const second = await writes.enter(key, LONG)
+    expect(second.entered).toBe(false)
+    if (!second.entered) expect(second.retryInMs).toBeGreaterThan(0)
+    expect((await writes.enter(recordKey('posts', '2'), LONG)).entered).toBe(true)
+    expect(await writes.leave(key, first.fence)).toBe(true)
+    const third = await writes.enter(key, LONG)
+    if (!third.entered) throw new Error('a left section was not entered again')
+    expect(third.fence).toBeGreaterThan(first.fence)
+  })
+
+  test("entering reads the record's lease in the same step", async () => {
+    const store = await open()
+    const ann = claimant('ann')
+    await store.locks.claim(key, ann, LONG)
+    const entry = await store.writes.enter(key, LONG)
+    if (!entry.entered) throw new Error('not entered')
+    expectHeldBy(entry.lease, ann)
+  })
+
+  test('a section ends by itself after its ttl, and a late leave then frees nobody', async () => {
+    const { writes } = await open()
+    const crashed = await writes.enter(key, 100)
+    if (!crashed.entered) throw new Error('not entered')
+    const next = await eventually('the section to end', async () => {
+      const entry = await writes.enter(key, LONG)
+      return entry.entered ? entry : undefined
+    })
+    expect(await writes.leave(key, crashed.fence)).toBe(false)
+    expect((await writes.enter(key, LONG)).entered).toBe(false)
+    expect(await writes.leave(key, next.fence)).toBe(true)
+  })
+
+  test('50 writers racing for one section, 100 rounds: exactly one inside a round', async () => {
+    const { writes } = await open()
+    for (let round = 0; round < 100; round++) {
+      const entries = await Promise.all(Array.from({ length: 50 }, () => writes.enter(key, LONG)))
+      const inside = entries.filter((entry) => entry.entered)
+      expect(inside).toHaveLength(1)
+      if (inside[0]?.entered) expect(await writes.leave(key, inside[0].fence)).toBe(true)
+    }
+  })
+
+  test('after the data is lost, entering says the quiet period runs, and no new lock is granted in it', async () => {
+    const store = await open()
+    const ann = claimant('ann')
+    await store.locks.claim(key, ann, LONG)
+    await open.loseData(5000)
+    const entry = await store.writes.enter(key, LONG)
+    if (!entry.entered) throw new Error('not entered')
+    expect(entry.lease).toBeNull()
+    expect(entry.quietMs).toBeGreaterThan(0)
+    await expect(store.locks.claim(key, claimant('bob'), LONG)).rejects.toThrow(StoreRecoveringError)
+    await expect(store.locks.transfer(key, { kind: 'same-user' }, claimant('bob'), LONG)).resolves.toMatchObject({ transferred: false })
+    // The holder from before re-asserts; the next entry sees its lease.
+    await store.locks.claim(key, ann, LONG, { reassert: true })
+    await store.writes.leave(key, entry.fence)
+    const after = await store.writes.enter(key, LONG)
+    if (!after.entered) throw new Error('not entered')
+    expectHeldBy(after.lease, ann)
+  })
+}
+
 describe.each([
   ['MemoryStore', memoryHarness],
   ['RedisStore', redisHarness],
@@ -785,6 +876,7 @@ describe.each([
   describe('save log contract', () => saveLogContract(makeHarness))
   describe('chat contract', () => chatContract(makeHarness))
   describe('rate limit contract', () => rateLimitContract(makeHarness))
+  describe('write section contract', () => writeSectionContract(makeHarness))
 })
 
 describe('RedisStore: keys', () => {

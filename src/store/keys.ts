@@ -59,6 +59,10 @@ export function redisKeys(prefix: string) {
      */
     candidate: (key: string, tabId: string) => `${prefix}candidate:${key}:${encodeURIComponent(tabId)}`,
     save: (key: string) => `${prefix}save:${key}`,
+    /** A record's write section: exists while one writer checks and writes it (value: its fence). */
+    writeSection: (key: string) => `${prefix}write:${key}`,
+    /** The counter of write-section fences, apart from the lease fences. */
+    writeFence: () => `${prefix}write-fence`,
     /** List of a conversation's messages as JSON, oldest first (key from `conversationKey`). */
     chat: (key: string) => `${prefix}chat:${key}`,
     /** A fixed-window counter of a rate limit. */

@@ -8,22 +8,26 @@
  */
 import type { ChatMessage } from '../protocol.js'
 import { byArrival } from './presence-rules.js'
-import type {
-  AttentionStore,
-  ChatStore,
-  Claimant,
-  ClaimResult,
-  Lease,
-  LockStore,
-  PresenceEntry,
-  PresenceStore,
-  RateLimiter,
-  SaveInfo,
-  SaveLog,
-  Holder,
-  Store,
-  TransferCondition,
-  TransferResult,
+import {
+  StoreRecoveringError,
+  type AttentionStore,
+  type ChatStore,
+  type Claimant,
+  type ClaimOptions,
+  type ClaimResult,
+  type Holder,
+  type Lease,
+  type LockStore,
+  type PresenceEntry,
+  type PresenceStore,
+  type RateLimiter,
+  type SaveInfo,
+  type SaveLog,
+  type Store,
+  type TransferCondition,
+  type TransferResult,
+  type WriteEntry,
+  type WriteSections,
 } from './store.js'
 
 export interface MemoryStoreOptions {
@@ -94,11 +98,31 @@ class ExpiringMap<V> {
   }
 }
 
+/**
+ * The memory store's restart-quiet period: Redis starts one when it comes back empty; here only
+ * `MemoryStore.simulateDataLoss` does (a memory store that lost its data lost its process too).
+ */
+class QuietPeriod {
+  private untilMs = 0
+
+  start(ms: number): void {
+    this.untilMs = Math.max(this.untilMs, Date.now() + ms)
+  }
+
+  /** Ms left, 0 when none runs. */
+  left(): number {
+    return Math.max(0, this.untilMs - Date.now())
+  }
+}
+
 class MemoryLockStore implements LockStore {
   private readonly leases = new Map<string, Lease>()
   private fence = 0
 
-  constructor(private readonly sweeper: Sweeper) {
+  constructor(
+    private readonly sweeper: Sweeper,
+    private readonly quiet: QuietPeriod,
+  ) {
     sweeper.register((now) => {
       for (const [recordKey, lease] of this.leases) if (lease.expiresAtMs <= now) this.leases.delete(recordKey)
     })
@@ -127,9 +151,18 @@ class MemoryLockStore implements LockStore {
     return { ...lease }
   }
 
-  async claim(recordKey: string, claimant: Claimant, ttlMs: number): Promise<ClaimResult> {
+  /** Every lease gone, as with a Redis that restarted empty. */
+  forgetAll(): void {
+    this.leases.clear()
+  }
+
+  async claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult> {
     const lease = this.live(recordKey)
-    if (!lease) return { granted: true, renewed: false, lease: this.grant(recordKey, claimant, ttlMs) }
+    if (!lease) {
+      const quietMs = this.quiet.left()
+      if (quietMs > 0 && !options?.reassert) throw new StoreRecoveringError(quietMs)
+      return { granted: true, renewed: false, lease: this.grant(recordKey, claimant, ttlMs) }
+    }
     if (lease.token === claimant.token && lease.userId === claimant.userId) {
       lease.expiresAtMs = Date.now() + ttlMs
       return { granted: true, renewed: true, lease: { ...lease } }
@@ -167,7 +200,7 @@ class MemoryLockStore implements LockStore {
     const lease = this.live(recordKey)
     const allowed =
       condition.kind === 'same-user'
-        ? !lease || lease.userId === to.userId
+        ? (!lease && this.quiet.left() === 0) || (lease !== null && lease.userId === to.userId)
         : this.heldBy(recordKey, condition.holder) !== undefined
     if (!allowed) return { transferred: false, lease: lease ? { ...lease } : null }
     return { transferred: true, lease: this.grant(recordKey, to, ttlMs) }
@@ -320,6 +353,40 @@ class MemorySaveLog implements SaveLog {
   }
 }
 
+/** One synchronous step each, like the Redis scripts. */
+class MemoryWriteSections implements WriteSections {
+  private readonly sections: ExpiringMap<number>
+  private fence = 0
+
+  constructor(
+    private readonly sweeper: Sweeper,
+    private readonly locks: MemoryLockStore,
+    private readonly quiet: QuietPeriod,
+  ) {
+    this.sections = new ExpiringMap(sweeper)
+  }
+
+  get size(): number {
+    return this.sections.size
+  }
+
+  async enter(recordKey: string, ttlMs: number): Promise<WriteEntry> {
+    this.sweeper.tick()
+    const inside = this.sections.slot(recordKey)
+    if (inside) return { entered: false, retryInMs: Math.max(1, inside.expiresAtMs - Date.now()) }
+    const fence = ++this.fence
+    this.sections.set(recordKey, fence, ttlMs)
+    return { entered: true, fence, lease: await this.locks.get(recordKey), quietMs: this.quiet.left() }
+  }
+
+  async leave(recordKey: string, fence: number): Promise<boolean> {
+    this.sweeper.tick()
+    if (this.sections.slot(recordKey)?.value !== fence) return false
+    this.sections.delete(recordKey)
+    return true
+  }
+}
+
 /** A copy that shares no object with the caller's, as a message read back from Redis would. */
 const copyMessage = (message: ChatMessage): ChatMessage => ({ ...message, from: { ...message.from } })
 
@@ -382,13 +449,17 @@ export class MemoryStore implements Store {
   readonly presence: PresenceStore
   readonly attention: AttentionStore
   readonly saves: SaveLog
+  readonly writes: WriteSections
   readonly chat: ChatStore
   readonly limits: RateLimiter
+  private readonly quiet = new QuietPeriod()
+  private readonly lockStore: MemoryLockStore
   private readonly parts: ReadonlyArray<{ readonly size: number }>
 
   constructor(options: MemoryStoreOptions = {}) {
     const sweeper = new Sweeper(options.sweepIntervalMs ?? 60_000)
-    const locks = new MemoryLockStore(sweeper)
+    const locks = new MemoryLockStore(sweeper, this.quiet)
+    const writes = new MemoryWriteSections(sweeper, locks, this.quiet)
     const presence = new MemoryPresenceStore(sweeper)
     const attention = new MemoryAttentionStore(sweeper)
     const saves = new MemorySaveLog(sweeper)
@@ -398,9 +469,11 @@ export class MemoryStore implements Store {
     this.presence = presence
     this.attention = attention
     this.saves = saves
+    this.writes = writes
     this.chat = chat
     this.limits = limits
-    this.parts = [locks, presence, attention, saves, chat, limits]
+    this.lockStore = locks
+    this.parts = [locks, presence, attention, saves, writes, chat, limits]
   }
 
   /**
@@ -410,6 +483,16 @@ export class MemoryStore implements Store {
    */
   heldEntries(): number {
     return this.parts.reduce((sum, part) => sum + part.size, 0)
+  }
+
+  /**
+   * Forgets every lease and starts a restart-quiet period of `quietMs`, as a Redis store does when
+   * Redis comes back without its data: for tests (and demos) of what follows such a loss. Only
+   * re-asserted holders are granted free records, and only holders write, until it ends.
+   */
+  simulateDataLoss(quietMs: number): void {
+    this.lockStore.forgetAll()
+    this.quiet.start(quietMs)
   }
 
   async ready(): Promise<void> {}

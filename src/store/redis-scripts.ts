@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { byArrival } from './presence-rules.js'
 import type { ChatMessage, UserView } from '../protocol.js'
-import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease, type PresenceEntry, type SaveInfo, type TransferResult } from './store.js'
+import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease, type PresenceEntry, type SaveInfo, type TransferResult, type WriteEntry } from './store.js'
 
 interface ScriptDefinition {
   numberOfKeys: number
@@ -46,6 +46,8 @@ export const scripts = {
   attentionTakeCandidate: load('takeCandidate-1.lua'),
   saveRecord: load('recordSave-1.lua'),
   saveLast: load('lastSave-1.lua'),
+  writeEnter: load('enterWrite-4.lua'),
+  writeLeave: load('leaveWrite-1.lua'),
   chatAppend: load('appendChat-1.lua'),
   chatHistory: load('chatHistory-1.lua'),
   limitHit: load('hitLimit-1.lua'),
@@ -199,6 +201,14 @@ export const replies = {
   chatHistory(reply: unknown): ChatMessage[] {
     if (!Array.isArray(reply)) throw malformed(reply)
     return reply.map((value: unknown) => fromJson(value, reply, chatMessage))
+  },
+  /** enterWrite: entered (with the lease, if any, and the quiet time left) or busy. */
+  writeEntry(reply: unknown): WriteEntry {
+    if (!Array.isArray(reply) || typeof reply[1] !== 'number') throw malformed(reply)
+    if (reply[0] === 0) return { entered: false, retryInMs: reply[1] }
+    if (reply[0] !== 1 || typeof reply[2] !== 'number') throw malformed(reply)
+    const lease = reply.length > 3 ? parse(reply.slice(3)).lease : null
+    return { entered: true, fence: reply[1], lease, quietMs: reply[2] }
   },
   /** Scripts that only write answer 1. */
   written(reply: unknown): void {

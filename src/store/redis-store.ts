@@ -35,6 +35,8 @@ import {
   type Store,
   type TransferCondition,
   type TransferResult,
+  type WriteEntry,
+  type WriteSections,
 } from './store.js'
 
 export interface RedisStoreOptions {
@@ -213,6 +215,26 @@ class RedisSaveLog implements SaveLog {
   }
 }
 
+/** Enter and leave are one script each; entering reads the lease and the quiet period in the same step. */
+class RedisWriteSections implements WriteSections {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+  ) {}
+
+  async enter(recordKey: string, ttlMs: number): Promise<WriteEntry> {
+    const reply = await this.run('writeEnter',
+      this.keys.writeSection(recordKey), this.keys.writeFence(), this.keys.lock(recordKey), this.keys.restartQuiet(),
+      wholeMs('ttlMs', ttlMs, 1), Date.now(),
+    )
+    return replies.writeEntry(reply)
+  }
+
+  async leave(recordKey: string, fence: number): Promise<boolean> {
+    return replies.done(await this.run('writeLeave', this.keys.writeSection(recordKey), fence))
+  }
+}
+
 /** Each conversation is one list, appended and trimmed by one script. */
 class RedisChatStore implements ChatStore {
   constructor(
@@ -255,6 +277,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   readonly presence: PresenceStore
   readonly attention: AttentionStore
   readonly saves: SaveLog
+  readonly writes: WriteSections
   readonly chat: ChatStore
   readonly limits: RateLimiter
   private readonly client: ScriptClient
@@ -302,6 +325,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     this.presence = new RedisPresenceStore(run, keys)
     this.attention = new RedisAttentionStore(run, keys)
     this.saves = new RedisSaveLog(run, keys)
+    this.writes = new RedisWriteSections(run, keys)
     this.chat = new RedisChatStore(run, keys)
     this.limits = new RedisRateLimiter(run, keys)
 

@@ -161,6 +161,29 @@ export interface SaveLog {
   lastSave(recordKey: string): Promise<SaveInfo | null>
 }
 
+/**
+ * Entering a record's write section: in one step with the entry, the record's lease (who may write)
+ * and how long the restart-quiet period still runs (0 when it does not), so the guard decides on
+ * what held at the moment it entered.
+ */
+export type WriteEntry =
+  | { entered: true; fence: number; lease: Lease | null; quietMs: number }
+  /** Another writer is inside; it leaves, or its section ends, within `retryInMs`. */
+  | { entered: false; retryInMs: number }
+
+/**
+ * A short mutual exclusion per record around "check the version, then write", across every process:
+ * at most one writer is inside a record's section at a time. A section ends on `leave`, or by
+ * itself `ttlMs` after it was entered, so a writer that crashed inside frees it. Each entry takes a
+ * new fence from one counter: `leave` with an old fence (the section ended and another writer
+ * entered) changes nothing.
+ */
+export interface WriteSections {
+  enter(recordKey: string, ttlMs: number): Promise<WriteEntry>
+  /** Leaves the section if `fence` still holds it; false when it had already ended. */
+  leave(recordKey: string, fence: number): Promise<boolean>
+}
+
 export interface RateLimiter {
   /**
    * Counts one event for `key` in a fixed window of `windowMs`: 0 when it is within `limit`,
@@ -182,6 +205,7 @@ export interface Store {
   readonly presence: PresenceStore
   readonly attention: AttentionStore
   readonly saves: SaveLog
+  readonly writes: WriteSections
   readonly chat: ChatStore
   readonly limits: RateLimiter
   /** Resolves once the store can serve requests (Redis: first connection made). */

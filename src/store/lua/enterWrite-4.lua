@@ -1,0 +1,48 @@
+--[[
+  Enters a record's write section (the short mutual exclusion around "check the version, then
+  write"), and reads in the same step what the writer must check: the record's lease and the time
+  left of the restart-quiet period. A section ends on leaveWrite-1, or by itself after ttlMs, so a
+  writer that crashed inside frees it.
+
+  KEYS[1] the record's write section (its value: the fence of the writer inside)
+  KEYS[2] write fence counter shared by every record
+  KEYS[3] lease hash of the record (token, userId, userName, avatarUrl, fence, sinceMs)
+  KEYS[4] restart-quiet key
+
+  ARGV[1] ttlMs   ARGV[2] nowMs (starts a missing counter, so fences after a restart stay above earlier ones)
+
+  Returns { 1, fence, quietMs }                         entered, the record is free
+          { 1, fence, quietMs, 1, pttl, token, userId, userName, avatarUrl, leaseFence, sinceMs }
+                                                        entered, the record is held (lease fields as get-1)
+          { 0, pttl }                                   another writer is inside for at most pttl ms
+]]
+local lease = KEYS[3]
+-- @include lease
+
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local busy = redis.call('PTTL', KEYS[1])
+  if busy < 1 then
+    busy = 1
+  end
+  return { 0, busy }
+end
+
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SET', KEYS[2], ARGV[2])
+end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], fence, 'PX', ARGV[1])
+
+local quietMs = redis.call('PTTL', KEYS[4])
+if quietMs < 0 then
+  quietMs = 0
+end
+
+if redis.call('EXISTS', lease) == 0 then
+  return { 1, fence, quietMs }
+end
+local reply = { 1, fence, quietMs }
+for _, field in ipairs(leaseReply(1)) do
+  reply[#reply + 1] = field
+end
+return reply
