@@ -17,7 +17,7 @@ import { Database, Resource } from '@adminjs/typeorm'
 import type { DataSource } from 'typeorm'
 import { Collaboration, type CollaborationOptions, type FeatureOptions } from '../src/index.js'
 import { bundleComponentsOnce } from './bundle.js'
-import { createExampleDatabase, exampleQueries, type ExampleQueries } from './data.js'
+import { createExampleDatabase, exampleQueries, type ExampleDatabase, type ExampleQueries } from './data.js'
 import { authenticate } from './users.js'
 
 // Adapters are registered on a process-wide list; once is enough for every app started here.
@@ -46,6 +46,15 @@ export interface ExampleAppOptions {
   collaboration?: Partial<CollaborationOptions>
   /** Feature options of the Page resource only (tests turn a switch off for one resource). */
   pageFeature?: FeatureOptions
+  /** Feature options of the Post resource only. */
+  postFeature?: FeatureOptions
+  /** More actions of the Post resource (tests add custom actions that write). */
+  postActions?: ResourceOptions['actions']
+  /**
+   * A database to use instead of a new one: apps given the same one act as several processes of one
+   * deployment on one shared database (tests). It is not closed with the app.
+   */
+  database?: ExampleDatabase
   /**
    * Session settings, for tests that put two apps behind one login (one store, one secret, as
    * several processes behind a load balancer would). Defaults: a Redis session store with
@@ -115,8 +124,9 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
   }
 
   try {
-    const database = await createExampleDatabase()
-    dataSource = database.dataSource
+    const database = options.database ?? (await createExampleDatabase())
+    // A shared database belongs to whoever made it.
+    if (!options.database) dataSource = database.dataSource
     const { entities } = database
 
     // Its store may open a Redis connection right away, so it counts as opened from here.
@@ -136,9 +146,9 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
             listProperties: ['id', 'title', 'status', 'updatedAt'],
             properties: { body: { type: 'textarea', props: { rows: 10 } } },
             sort: { sortBy: 'updatedAt', direction: 'desc' },
-            actions: writeActions,
+            actions: { ...writeActions, ...options.postActions },
           },
-          features: [collaboration.feature()],
+          features: [collaboration.feature(options.postFeature)],
         },
         {
           resource: entities.Page,
@@ -216,7 +226,7 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
       server,
       admin,
       collaboration,
-      dataSource,
+      dataSource: database.dataSource,
       sessionStore,
       ...exampleQueries(database),
       close: () => (closing ??= closeOpened()),

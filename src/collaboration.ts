@@ -66,6 +66,8 @@ export class Collaboration {
   private closed = false
   private logger: Logger = console
   private stopStatus: (() => void) | undefined
+  /** One per feature() call: guards that feature's resources of an AdminJS instance. */
+  private readonly installs: Array<(admin: AdminJS) => void> = []
 
   constructor(options?: CollaborationOptions) {
     this.options = resolveOptions(options)
@@ -88,15 +90,19 @@ export class Collaboration {
 
   /** Add to a resource's `features`. Options here override texts and switches for that resource. */
   feature(featureOptions?: FeatureOptions): FeatureType {
-    return buildCollaborationFeature({
+    const built = buildCollaborationFeature({
       options: this.options,
       feature: resolveFeatureOptions(featureOptions, this.options),
       locks: () => this.store.locks,
       saves: () => this.store.saves,
+      writes: () => this.store.writes,
       identify: this.options.identify,
       onSaved: (ref, by, version) => this.announceSave(ref, by, version),
-      logger: this.logger,
+      // Read at each use: attach() may bring another logger.
+      logger: { warn: (...args: unknown[]) => this.logger.warn(...args) },
     })
+    this.installs.push(built.install)
+    return built.feature
   }
 
   /** Remembers who saved which version (for stale-save notices) and tells everyone on the record. */
@@ -112,6 +118,8 @@ export class Collaboration {
     if (!attach.session?.store) throw configErrors.sessionStoreMissing()
     if (!attach.auth?.cookiePassword) throw configErrors.cookiePasswordMissing()
     if (attach.logger) this.logger = attach.logger
+    // The feature guarded its resources when AdminJS was built; again here, in case that was missed.
+    for (const install of this.installs) install(attach.admin)
     const redis = this.store instanceof RedisStore ? this.store : undefined
     const socketServer = createSocketServer(httpServer, {
       admin: attach.admin,

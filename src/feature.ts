@@ -1,18 +1,30 @@
 /**
  * The AdminJS feature: swaps the edit and show pages for the collaborative wrappers, hands them
- * their settings through `action.custom`, guards edit, delete and bulk delete on the server, and
- * announces saves. No IO of its own: it talks to the store interfaces and callbacks it is given.
+ * their settings through `action.custom`, guards every write of the resource's records at the
+ * write itself (write-guard.ts), stamps records with their version, and announces saves. No IO of
+ * its own: it talks to the store interfaces and callbacks it is given.
+ *
+ * Where the guard is installed. AdminJS calls a feature with the AdminJS instance and the options
+ * of the features before it, never with the resource, and merges the resource's own options (its
+ * custom actions) only afterwards. So the feature marks its resource with a `before` hook of its
+ * own (a function made per feature call), and `install` finds the resources carrying that mark in
+ * `admin.resources` once the AdminJS constructor has returned (a microtask queued by the feature
+ * call, which runs before any request can be served; `attach()` runs it again): it wraps their
+ * `create`, `update` and `delete`, and puts the request-noting hook first on every one of their
+ * actions, custom ones included.
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { mergeResourceOptions, type ComponentLoader, type FeatureType, type ResourceOptions } from 'adminjs'
+import AdminJS, { mergeResourceOptions, type ActionRequest, type Before, type BaseResource, type ComponentLoader, type FeatureType, type ResourceOptions } from 'adminjs'
 import { COMPONENT_CONFIG_KEY, type ComponentConfig } from './component-config.js'
 import type { AdminUser, ResolvedFeatureOptions, ResolvedOptions } from './options.js'
 import type { UserView } from './protocol.js'
 import { createSaveAnnouncer, type SaveAnnouncerDeps } from './save-announcer.js'
-import { createSaveGuard } from './save-guard.js'
-import type { LockStore, SaveLog } from './store/store.js'
+import { createBulkDeleteGuard } from './save-guard.js'
+import type { LockStore, SaveLog, WriteSections } from './store/store.js'
+import { createWriteGuard } from './write-guard.js'
+import { noteRequestIntent } from './write-intent.js'
 
 /** Component names are prefixed so they cannot collide with another feature's. */
 export const COMPONENTS = {
@@ -49,12 +61,29 @@ export interface FeatureDeps {
   feature: ResolvedFeatureOptions
   locks: () => LockStore
   saves: () => SaveLog
+  writes: () => WriteSections
   identify: (admin: AdminUser) => UserView
   onSaved: SaveAnnouncerDeps['onSaved']
   logger: SaveAnnouncerDeps['logger']
 }
 
-export function buildCollaborationFeature(deps: FeatureDeps): FeatureType {
+export interface CollaborationFeature {
+  feature: FeatureType
+  /** Guards the resources of `admin` that use this feature (idempotent); see the module comment. */
+  install(admin: AdminJS): void
+}
+
+type Hooks = Before | Before[] | undefined
+const hookList = (before: Hooks): Before[] => (Array.isArray(before) ? before : before ? [before] : [])
+
+/**
+ * A decorated action's options, where AdminJS's ActionDecorator reads its `before` hooks at every
+ * call (`this.action.before`; private in its typings, a plain field in 7.x).
+ */
+type ActionOptionsHolder = { action: { before?: Hooks } & Record<string, unknown> }
+const optionsOf = (decorated: unknown) => decorated as ActionOptionsHolder
+
+export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeature {
   const config: ComponentConfig = {
     socketPath: deps.options.socketPath,
     texts: deps.feature.texts,
@@ -64,10 +93,38 @@ export function buildCollaborationFeature(deps: FeatureDeps): FeatureType {
     chatMaxLength: deps.options.chatMaxLength,
     notificationRequestInterval: deps.options.notificationRequestInterval,
   }
-  const guard = createSaveGuard({ locks: deps.locks, saves: deps.saves, identify: deps.identify, texts: deps.feature.texts, blockEditing: deps.feature.blockEditing })
+  const writeGuard = createWriteGuard({
+    writes: deps.writes,
+    saves: deps.saves,
+    identify: deps.identify,
+    texts: deps.feature.texts,
+    blockEditing: deps.feature.blockEditing,
+    requireVersion: deps.feature.requireVersion,
+    unguardedActions: new Set(deps.feature.unguardedActions),
+    logger: deps.logger,
+  })
+  const bulkDeleteGuard = createBulkDeleteGuard({ locks: deps.locks, identify: deps.identify, texts: deps.feature.texts })
   const announcer = createSaveAnnouncer({ identify: deps.identify, onSaved: deps.onSaved, logger: deps.logger })
+  // This feature call's own mark (see the module comment); it also notes each request's intent.
+  const note: Before = (request: ActionRequest, context) => noteRequestIntent(request, context)
 
-  return (admin, previous: ResourceOptions = {}) => {
+  function install(admin: AdminJS): void {
+    const resources = (admin as { resources?: unknown }).resources
+    if (!Array.isArray(resources)) return
+    for (const resource of resources as BaseResource[]) {
+      const actions = resource.decorate?.()?.actions
+      const holders = Object.values(actions ?? {}).map(optionsOf)
+      if (!holders.some((holder) => hookList(holder.action.before).includes(note))) continue
+      writeGuard.guardResource(resource)
+      for (const holder of holders) {
+        const before = hookList(holder.action.before)
+        // A new object: never change options another resource might share.
+        if (!before.includes(note)) holder.action = { ...holder.action, before: [note, ...before] }
+      }
+    }
+  }
+
+  const feature: FeatureType = (admin, previous: ResourceOptions = {}) => {
     const components = registerComponents(admin.componentLoader)
     const lockGuards = deps.feature.blockEditing
     const ours: ResourceOptions = {
@@ -76,17 +133,25 @@ export function buildCollaborationFeature(deps: FeatureDeps): FeatureType {
           component: components.edit,
           // Keep whatever custom data the resource already gave its edit action.
           custom: { ...(previous.actions?.edit?.custom ?? {}), [COMPONENT_CONFIG_KEY]: config },
-          // The edit guard also refuses stale saves, so it stays without locking.
-          before: [guard.edit],
+          before: [note],
           after: [announcer.edit],
         },
         show: {
           component: components.show,
           custom: { ...(previous.actions?.show?.custom ?? {}), [COMPONENT_CONFIG_KEY]: config },
+          before: [note],
+          after: [announcer.show],
         },
-        ...(lockGuards ? { delete: { before: [guard.remove] }, bulkDelete: { before: [guard.bulkRemove] } } : {}),
+        list: { before: [note], after: [announcer.list] },
+        new: { before: [note] },
+        delete: { before: [note] },
+        bulkDelete: { before: lockGuards ? [note, bulkDeleteGuard] : [note] },
       },
     }
+    // The constructor calling this feature returns before the microtask runs: admin.resources is set then.
+    queueMicrotask(() => install(admin))
     return mergeResourceOptions(previous, ours)
   }
+
+  return { feature, install }
 }

@@ -95,6 +95,19 @@ export interface FeatureOptions {
   texts?: Partial<CollaborationTexts>
   blockEditing?: boolean
   enableChat?: boolean
+  /**
+   * An update whose request sends fields must say which version of the record they were built
+   * from (`__collaboratorVersion`, as read from the record's params). False accepts such saves
+   * without it, for API clients that cannot send it: they may then overwrite changes saved since
+   * they read the record. @default true
+   */
+  requireVersion?: boolean
+  /**
+   * Names of this resource's actions whose writes skip the write guard (e.g. a counter an action
+   * bumps, which must not wait for the edit lock). Their writes may overwrite an editor's work.
+   * @default []
+   */
+  unguardedActions?: string[]
 }
 
 export interface ResolvedOptions {
@@ -203,7 +216,13 @@ const optionsSchema = z
   .strict()
 
 const featureSchema = z
-  .object({ texts: textsSchema.optional(), blockEditing: z.boolean().optional(), enableChat: z.boolean().optional() })
+  .object({
+    texts: textsSchema.optional(),
+    blockEditing: z.boolean().optional(),
+    enableChat: z.boolean().optional(),
+    requireVersion: z.boolean().optional(),
+    unguardedActions: z.array(z.string().min(1)).optional(),
+  })
   .strict()
 
 /** Turns zod's first problem into our one-line message naming the key. */
@@ -286,6 +305,8 @@ export function resolveFeatureOptions(input: FeatureOptions | undefined, base: R
     texts: { ...base.texts, ...given.texts },
     blockEditing: given.blockEditing ?? base.blockEditing,
     enableChat: given.enableChat ?? base.enableChat,
+    requireVersion: given.requireVersion ?? true,
+    unguardedActions: given.unguardedActions ?? [],
   }
 }
 export type ResolvedFeatureOptions = ReturnType<typeof resolveFeatureOptions>

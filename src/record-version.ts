@@ -5,6 +5,7 @@
  * package would miss. Two reads of an unchanged row give the same digest.
  */
 import { createHash } from 'node:crypto'
+import { TAB_TOKEN_PARAM, VERSION_PARAM } from './protocol.js'
 
 /** JSON with object keys sorted, so the digest does not depend on the adapter's key order. */
 function stableJson(value: unknown): string {
@@ -19,6 +20,15 @@ function stableJson(value: unknown): string {
   return JSON.stringify(value ?? null)
 }
 
+/**
+ * Our own fields are left out: a record's params object is the one its JSON carries, where the
+ * version is added for the client, and a stray copy must not change the digest.
+ */
 export function recordVersion(params: Record<string, unknown>): string {
-  return createHash('sha256').update(stableJson(params)).digest('base64url').slice(0, 22)
+  const stored = VERSION_PARAM in params || TAB_TOKEN_PARAM in params ? { ...params } : params
+  if (stored !== params) {
+    delete stored[VERSION_PARAM]
+    delete stored[TAB_TOKEN_PARAM]
+  }
+  return createHash('sha256').update(stableJson(stored)).digest('base64url').slice(0, 22)
 }

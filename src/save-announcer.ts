@@ -1,7 +1,8 @@
 /**
- * `after` hooks on the edit action: stamp the record the page receives with its version (so the
- * form submits it back and a stale save can be told), and, after a successful save only, announce
- * it: who saved which version. Announcing is the server's alone; no client can make others reload.
+ * `after` hooks: stamp every record a client reads (edit, show, list) with its version, so the
+ * edit page submits it back and API clients can send it with their saves; and, after a successful
+ * save only, announce it: who saved which version. Announcing is the server's alone; no client can
+ * make others reload.
  */
 import type { ActionContext, ActionResponse, After } from 'adminjs'
 import type { AdminUser } from './options.js'
@@ -15,6 +16,8 @@ export interface SaveAnnouncerDeps {
   logger: Pick<Console, 'warn'>
 }
 
+type RecordJson = { params?: Record<string, unknown> }
+
 /** The stored values as a fresh read gives them: the same input the stale check digests. */
 async function storedParams(context: ActionContext): Promise<Record<string, unknown> | null> {
   const id = context.record?.id()
@@ -23,11 +26,16 @@ async function storedParams(context: ActionContext): Promise<Record<string, unkn
   return fresh?.params ?? null
 }
 
+/** A record's JSON carries its params object: the digest of what was read, before our field joins it. */
+function stamp(record: RecordJson | undefined): void {
+  if (record?.params) record.params[VERSION_PARAM] = recordVersion(record.params)
+}
+
 export function createSaveAnnouncer(deps: SaveAnnouncerDeps) {
   const edit: After<ActionResponse> = async (response, request, context) => {
-    const record = response.record as { params?: Record<string, unknown> } | undefined
+    const record = response.record as RecordJson | undefined
     if (!record?.params || !context.record) return response
-    if (request.method !== 'post') {
+    if (request.method === 'get') {
       record.params[VERSION_PARAM] = recordVersion(context.record.params)
       return response
     }
@@ -37,11 +45,23 @@ export function createSaveAnnouncer(deps: SaveAnnouncerDeps) {
     if (!params) return response
     const version = recordVersion(params)
     record.params[VERSION_PARAM] = version
-    const ref = { resourceId: context.resource.id(), recordId: String(context.record.id()) }
+    const ref = { resourceId: context.resource.decorate().id(), recordId: String(context.record.id()) }
     const by = deps.identify((context.currentAdmin ?? {}) as AdminUser)
     // The save is done; failing to tell others must not turn it into an error for the saver.
     await deps.onSaved(ref, by, version).catch((error) => deps.logger.warn('adminjs-collaborator: announcing a save failed', error))
     return response
   }
-  return { edit }
+
+  const show: After<ActionResponse> = async (response) => {
+    stamp(response.record as RecordJson | undefined)
+    return response
+  }
+
+  const list: After<ActionResponse> = async (response) => {
+    const records = response.records as RecordJson[] | undefined
+    if (Array.isArray(records)) for (const record of records) stamp(record)
+    return response
+  }
+
+  return { edit, show, list }
 }

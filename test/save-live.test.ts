@@ -79,11 +79,11 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     const alice = await join(cookies.alice, id, 'edit')
     const carol = await join(cookies.carol, id, 'show')
     const carolHeard = recordEvents<RecordSavedEvent>(carol.socket, 'record:saved')
-    const refused = await api(cookies.bob, id, { title: 'Refused' })
+    const refused = await api(cookies.bob, id, { title: 'Refused', [VERSION_PARAM]: await loadVersion(cookies.bob, id) })
     expect(refused.notice?.type).toBe('error')
     // A save that does go through afterwards is the first thing carol hears.
     const next = nextEvent<RecordSavedEvent>(carol.socket, 'record:saved')
-    expect((await api(cookies.alice, id, { title: 'Accepted' })).notice?.type).toBe('success')
+    expect((await api(cookies.alice, id, { title: 'Accepted', [VERSION_PARAM]: await loadVersion(cookies.alice, id) })).notice?.type).toBe('success')
     expect((await next).by.name).toBe('Alice Martin')
     expect(carolHeard).toHaveLength(1)
     unwrap(await request(alice.socket, 'lock:leave', { resourceId: 'Post', recordId: id }))

@@ -3,6 +3,7 @@
  * sql.js), on a port the OS picks, with collaboration options a test may override.
  */
 import { startExampleApp } from '../../example/app.js'
+import type { ExampleDatabase } from '../../example/data.js'
 import type { CollaborationOptions, FeatureOptions } from '../../src/index.js'
 import { login } from './clients.js'
 import { randomUUID } from 'node:crypto'
@@ -16,10 +17,44 @@ export interface TestAppExtras {
   session?: { store: NonNullable<Parameters<typeof startExampleApp>[0]>['session'] extends infer S ? S extends { store?: infer T } ? T : never : never; secret: string; cookieName?: string }
   /** Feature options of the Page resource only. */
   pageFeature?: FeatureOptions
+  /** Feature options of the Post resource only. */
+  postFeature?: FeatureOptions
+  /** Extra Post actions: `writingTestActions` adds a custom record and bulk action that write. */
+  postActions?: NonNullable<Parameters<typeof startExampleApp>[0]>['postActions']
+  /** One database shared by several apps (several processes of one deployment). */
+  database?: ExampleDatabase
+}
+
+/**
+ * Custom actions that write, for the test app only: `publish` (a record action, as a button posts
+ * it, without a payload) and `bulkPublish` (a bulk action), both writing through the record as
+ * custom actions usually do.
+ */
+export const writingTestActions: NonNullable<TestAppExtras['postActions']> = {
+  publish: {
+    actionType: 'record',
+    component: false,
+    handler: async (_request, _response, context) => {
+      const record = context.record!
+      await record.update({ status: 'published' }, context)
+      const failed = record.isValid() ? undefined : record.baseError?.message
+      return { record: record.toJSON(context.currentAdmin), notice: { message: failed ?? 'published', type: failed ? 'error' : 'success' } }
+    },
+  },
+  bulkPublish: {
+    actionType: 'bulk',
+    component: false,
+    handler: async (request, _response, context) => {
+      const records = context.records ?? []
+      if (request.method === 'get') return { records: records.map((record) => record.toJSON(context.currentAdmin)) }
+      for (const record of records) await record.update({ status: 'published' }, context)
+      return { records: records.map((record) => record.toJSON(context.currentAdmin)), notice: { message: 'published', type: 'success' } }
+    },
+  },
 }
 
 export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: TestAppExtras = {}): Promise<TestApp> {
-  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature })
+  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database })
   // A test's first event must not race the store's first connection (it would get store_unavailable).
   await app.collaboration.ready().catch(async (error: unknown) => {
     await app.close()

@@ -1,0 +1,224 @@
+/**
+ * The guard at the write itself. Every create, update and delete of a record of a guarded resource
+ * goes through the resource's own `create`, `update` and `delete` (AdminJS's new, edit, delete and
+ * bulk delete actions, `BaseRecord.update/save/create`, and custom actions that write through the
+ * resource or its records), whatever action and HTTP method (HEAD included) led there. So those
+ * three methods of the resource instance are wrapped: no hook ordering, action name or method test
+ * can let a write pass by accident.
+ *
+ * Each write, for one record:
+ *   1. enters the record's write section in the store (one writer at a time across processes;
+ *      entering also reads the lease and the restart-quiet time, in the same step);
+ *   2. refuses unless the writer may write: nobody else (no other user, no other tab) holds the
+ *      record, and during the quiet period after Redis came back empty only a re-asserted holder;
+ *   3. re-reads the record from the resource and refuses unless it still is the version the change
+ *      was built from (the one the client sent, else the one the action loaded);
+ *   4. writes, and leaves the section (which also ends by itself after WRITE_SECTION_TTL_MS, so a
+ *      writer that crashed inside frees it).
+ *
+ * A refusal is a ForbiddenError: AdminJS answers it with an error notice and empties the record in
+ * the response, so the form keeps what the user typed.
+ *
+ * What this cannot see: code that writes to the database without the resource (the ORM directly,
+ * SQL). Such a change still makes every version built before it stale.
+ */
+import { ForbiddenError, type ActionContext, type BaseRecord, type BaseResource } from 'adminjs'
+import type { AdminUser } from './options.js'
+import { VERSION_PARAM, type UserView } from './protocol.js'
+import { recordVersion } from './record-version.js'
+import { fillText, type CollaborationTexts } from './texts.js'
+import { recordKey } from './store/keys.js'
+import { StoreUnavailableError, type Lease, type SaveLog, type WriteEntry, type WriteSections } from './store/store.js'
+import { intentOf, loadedVersion, noteLoaded, takeOurFields } from './write-intent.js'
+
+/** A writer inside for longer than this (crashed, stalled) no longer keeps others out. */
+export const WRITE_SECTION_TTL_MS = 10_000
+/** How long a write waits for another writer of the same record to leave before it is refused. */
+export const WRITE_WAIT_MS = 3_000
+
+export interface WriteGuardDeps {
+  writes: () => WriteSections
+  saves: () => SaveLog
+  identify: (admin: AdminUser) => UserView
+  texts: CollaborationTexts
+  /** False: no lock to respect (presence only); versions are still checked, atomically. */
+  blockEditing: boolean
+  /** An update whose request sent fields must say which version they were built from. */
+  requireVersion: boolean
+  /** Actions whose writes skip the guard altogether (the resource marked them so). */
+  unguardedActions: ReadonlySet<string>
+  logger: Pick<Console, 'warn'>
+}
+
+type Kind = 'save' | 'create' | 'delete'
+
+interface Write {
+  kind: Kind
+  recordId: string
+  context: ActionContext | undefined
+  /**
+   * The version the change was built from; undefined: nothing to compare (server code, a create);
+   * MISSING: the client should have said and did not (refused once the holder check has spoken, as
+   * "someone else edits" is the more useful answer).
+   */
+  builtFrom: string | typeof MISSING | undefined
+  tabToken: string | undefined
+}
+
+type Resource = BaseResource & { [GUARDED]?: true }
+const GUARDED = Symbol('adminjs-collaborator guarded')
+const MISSING = Symbol('version missing')
+
+const waitFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export function createWriteGuard(deps: WriteGuardDeps) {
+  const texts = deps.texts
+  const say = {
+    unavailable: (kind: Kind) => (kind === 'delete' ? texts.deleteUnavailableText : texts.storeUnavailableText),
+    busy: (kind: Kind) => (kind === 'delete' ? texts.deleteBusyText : texts.saveBusyText),
+    quiet: (kind: Kind) => (kind === 'delete' ? texts.deleteQuietText : texts.saveQuietText),
+    held: (kind: Kind, lease: Lease) => fillText(kind === 'delete' ? texts.deleteRefusedText : texts.saveRefusedText, { editorName: lease.userName }),
+    otherTab: (kind: Kind) => (kind === 'delete' ? texts.deleteRefusedOtherTabText : texts.saveRefusedOtherTabText),
+    stale: (kind: Kind, editorName: string) => fillText(kind === 'delete' ? texts.deleteStaleText : texts.staleSaveText, { editorName }),
+  }
+
+  /**
+   * Enters the record's section, waiting for a writer inside to leave (a save takes milliseconds;
+   * the wait is bounded, and polled because nothing announces a section's end across processes).
+   */
+  async function enter(key: string, kind: Kind): Promise<Extract<WriteEntry, { entered: true }>> {
+    const deadline = Date.now() + WRITE_WAIT_MS
+    for (;;) {
+      let entry: WriteEntry
+      try {
+        entry = await deps.writes().enter(key, WRITE_SECTION_TTL_MS)
+      } catch (error) {
+        // Fail closed: without the store nobody can tell who edits, nor keep two writers apart.
+        if (error instanceof StoreUnavailableError) throw new ForbiddenError(say.unavailable(kind))
+        throw error
+      }
+      if (entry.entered) return entry
+      if (Date.now() + 1 > deadline) throw new ForbiddenError(say.busy(kind))
+      await waitFor(Math.min(entry.retryInMs, 20 + Math.random() * 30, Math.max(1, deadline - Date.now())))
+    }
+  }
+
+  /** Who writes: the logged-in admin of the action, or nobody (server code without a context). */
+  function writer(context: ActionContext | undefined): UserView | null {
+    return context?.currentAdmin ? deps.identify(context.currentAdmin as AdminUser) : null
+  }
+
+  function refuseUnlessMayWrite(entry: Extract<WriteEntry, { entered: true }>, write: Write): void {
+    if (!deps.blockEditing) return
+    const me = writer(write.context)
+    const { lease } = entry
+    if (lease) {
+      if (!me || lease.userId !== me.id) throw new ForbiddenError(say.held(write.kind, lease))
+      // No tab token (an API client of the holder's own) passes; another tab's token does not.
+      if (write.tabToken !== undefined && lease.token !== write.tabToken) throw new ForbiddenError(say.otherTab(write.kind))
+      return
+    }
+    // Redis came back empty: a free record may still be edited by someone whose lease is not back yet.
+    if (entry.quietMs > 0 && write.kind !== 'create') throw new ForbiddenError(say.quiet(write.kind))
+  }
+
+  async function staleAuthor(key: string, current: string): Promise<string> {
+    // The store being away only costs the name, never the refusal.
+    const lastSave = await deps.saves().lastSave(key).catch(() => null)
+    return lastSave?.version === current ? lastSave.userName : texts.staleSaveUnknownEditorText
+  }
+
+  /** Steps 1 to 4 above, around `perform` (the resource's own method). */
+  async function guarded<T>(resource: Resource, write: Write, reread: () => Promise<BaseRecord | null>, perform: () => Promise<T>): Promise<T> {
+    // The id as the URL and the sockets name the resource (its options' id), not the adapter's.
+    const key = recordKey(resource.decorate().id(), write.recordId)
+    const entry = await enter(key, write.kind)
+    try {
+      refuseUnlessMayWrite(entry, write)
+      if (write.builtFrom === MISSING) throw new ForbiddenError(fillText(texts.saveVersionMissingText, { field: VERSION_PARAM }))
+      const current = await reread()
+      if (write.kind === 'create') {
+        if (current) throw new ForbiddenError(entry.lease ? say.held('save', entry.lease) : texts.createExistsText)
+      } else if (current && write.builtFrom !== undefined) {
+        const version = recordVersion(current.params)
+        if (version !== write.builtFrom) throw new ForbiddenError(say.stale(write.kind, await staleAuthor(key, version)))
+      }
+      return await perform()
+    } finally {
+      const left = await deps.writes().leave(key, entry.fence).catch(() => true)
+      if (!left) deps.logger.warn(`adminjs-collaborator: a write of ${key} took longer than its ${WRITE_SECTION_TTL_MS} ms write section`)
+    }
+  }
+
+  const unguarded = (context: ActionContext | undefined) => context?.action?.name !== undefined && deps.unguardedActions.has(context.action.name)
+
+  /** The version an update or delete was built from, or MISSING when an update must say and did not. */
+  function builtFrom(kind: 'save' | 'delete', recordId: string, context: ActionContext | undefined, sent: string | undefined): Write['builtFrom'] {
+    const intent = intentOf(context)
+    const said = sent ?? intent?.version
+    if (said !== undefined) return said
+    if (kind === 'save' && deps.requireVersion && intent?.sentFields) return MISSING
+    // No client-built change (a button action, a delete): what the action itself loaded.
+    return loadedVersion(context, recordId)
+  }
+
+  /** Wraps the resource instance's write methods (and notes the versions its reads return). Idempotent. */
+  function guardResource(target: BaseResource): void {
+    const resource = target as Resource
+    if (resource[GUARDED]) return
+    resource[GUARDED] = true
+    const original = {
+      findOne: resource.findOne.bind(resource),
+      findMany: resource.findMany.bind(resource),
+      create: resource.create.bind(resource),
+      update: resource.update.bind(resource),
+      delete: resource.delete.bind(resource),
+    }
+    const idPath = () => resource.properties().find((property) => property.isId())?.path() ?? 'id'
+
+    resource.findOne = async (id, context) => {
+      const record = await original.findOne(id, context)
+      if (record) noteLoaded(context, String(id), recordVersion(record.params))
+      return record
+    }
+    resource.findMany = async (ids, context) => {
+      const records = await original.findMany(ids, context)
+      for (const record of records) noteLoaded(context, String(record.id()), recordVersion(record.params))
+      return records
+    }
+
+    resource.update = async (id, params, context) => {
+      const ours = takeOurFields(params)
+      if (unguarded(context)) return original.update(id, ours.params, context)
+      const recordId = String(id)
+      const write: Write = {
+        kind: 'save',
+        recordId,
+        context,
+        builtFrom: builtFrom('save', recordId, context, ours.version),
+        tabToken: ours.tabToken ?? intentOf(context)?.tabToken,
+      }
+      return guarded(resource, write, () => original.findOne(recordId), () => original.update(id, ours.params, context))
+    }
+
+    resource.delete = async (id, context) => {
+      if (unguarded(context)) return original.delete(id, context)
+      const recordId = String(id)
+      const write: Write = { kind: 'delete', recordId, context, builtFrom: builtFrom('delete', recordId, context, undefined), tabToken: intentOf(context)?.tabToken }
+      return guarded(resource, write, () => original.findOne(recordId), () => original.delete(id, context))
+    }
+
+    resource.create = async (params, context) => {
+      const ours = takeOurFields(params)
+      if (unguarded(context)) return original.create(ours.params, context)
+      const id = ours.params[idPath()]
+      // Without an id the database picks a new one: nobody can hold or have written it yet.
+      if (id === undefined || id === null || id === '') return original.create(ours.params, context)
+      const write: Write = { kind: 'create', recordId: String(id), context, builtFrom: undefined, tabToken: ours.tabToken ?? intentOf(context)?.tabToken }
+      // Some adapters (TypeORM's save) turn a create with an existing id into an overwrite.
+      return guarded(resource, write, () => original.findOne(String(id)), () => original.create(ours.params, context))
+    }
+  }
+
+  return { guardResource }
+}
