@@ -15,6 +15,8 @@ export interface SharedApps {
   apps: TestApp[]
   database: ExampleDatabase
   queries: ReturnType<typeof exampleQueries>
+  /** Starts one more app on the same database, login and (given) Redis, with its own options. */
+  add(collaboration: Partial<CollaborationOptions>, extra?: TestAppExtras): Promise<TestApp>
   close(): Promise<void>
 }
 
@@ -26,11 +28,16 @@ export async function startSharedApps(count: number, collaboration: Partial<Coll
     await Promise.all(apps.map((app) => app.close()))
     await database.dataSource.destroy()
   }
+  const add = async (options: Partial<CollaborationOptions>, more: TestAppExtras = extra) => {
+    const app = await startTestApp(options, { ...more, database, session: sessionOptions })
+    apps.push(app)
+    return app
+  }
   try {
-    for (let i = 0; i < count; i++) apps.push(await startTestApp(collaboration, { ...extra, database, session: sessionOptions }))
+    for (let i = 0; i < count; i++) await add(collaboration)
   } catch (error) {
     await close()
     throw error
   }
-  return { apps, database, queries: exampleQueries(database), close }
+  return { apps, database, queries: exampleQueries(database), add, close }
 }
