@@ -77,12 +77,20 @@ describe('texts', () => {
     expect((options.actions?.edit?.before as unknown[]).length).toBe(2)
   })
 
-  test('blockEditing false adds no lock guards on delete (the edit guard stays for stale saves)', () => {
+  test('blockEditing false adds no lock pre-check on bulk delete (the write guard stays, for versions)', () => {
+    const locking = applyFeature(new Collaboration())
     const options = applyFeature(new Collaboration(), { blockEditing: false })
+    expect(locking.actions?.bulkDelete?.before).toHaveLength(2)
+    // Only the hook that notes each request's tab token and version for the write guard.
+    expect(options.actions?.bulkDelete?.before).toHaveLength(1)
     expect(options.actions?.edit?.before).toHaveLength(1)
-    expect(options.actions?.delete).toBeUndefined()
-    expect(options.actions?.bulkDelete).toBeUndefined()
     expect(configOf(options).blockEditing).toBe(false)
+  })
+
+  test('the write guard switches are checked like every option', () => {
+    expect(() => new Collaboration().feature({ requireVersion: 'no' as never })).toThrow(/feature.requireVersion/)
+    expect(() => new Collaboration().feature({ unguardedActions: [''] })).toThrow(/feature.unguardedActions/)
+    expect(() => new Collaboration().feature({ requireVersion: false, unguardedActions: ['bumpViews'] })).not.toThrow()
   })
 })
 
