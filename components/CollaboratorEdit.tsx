@@ -18,7 +18,7 @@ import CollaboratorChat from './chat/CollaboratorChat'
 import { configOf } from './config'
 import DraftNotice from './DraftNotice'
 import EditForm from './EditForm'
-import LockNotices from './LockNotices'
+import LockNotices, { isRefusal } from './LockNotices'
 import LockOverlay, { LockCover } from './LockOverlay'
 import PresenceBar from './PresenceBar'
 import SavedNotice from './SavedNotice'
@@ -141,7 +141,7 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
       {offeredDraft ? <DraftNotice draft={offeredDraft} onRestore={draft.restore} onDiscard={draft.discard} text={text} /> : null}
       {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} text={text} /> : null}
       {locked ? (
-        <LockOverlay role={lock.role} lease={lock.lease} text={text} onTakeOver={lock.takeOver}>
+        <LockOverlay role={lock.role} lease={lock.lease} text={text} onTakeOver={lock.takeOver} refused={isRefusal(lock.error)}>
           {canAskEditor ? <AttentionButton attention={attention} text={text} /> : null}
         </LockOverlay>
       ) : null}

@@ -1,6 +1,8 @@
 /** The slim messages above the form: editor mode, offline while still editing, and errors. */
 import React from 'react'
-import { Box, MessageBox } from '@adminjs/design-system'
+import { Box, Link, MessageBox } from '@adminjs/design-system'
+import { ErrorCode } from '../src/protocol'
+import { adminLoginPath } from './hooks/socket-client'
 import type { LockRole } from './hooks/useEditLock'
 import type { ClientError } from './hooks/request'
 import type { TextOf } from './hooks/useTexts'
@@ -15,6 +17,29 @@ export interface LockNoticesProps {
   editorBanner?: boolean
 }
 
+/** A refusal the page cannot recover from by reconnecting: the session ended, or the address is not allowed. */
+export function isRefusal(error: ClientError | null | undefined): boolean {
+  return error?.code === ErrorCode.Unauthenticated || error?.code === ErrorCode.BadOrigin
+}
+
+/**
+ * The page's own words for refusals the user must act on; other errors keep the server's message.
+ * A session that ended offers the login page (in a new tab, so this page and its draft stay).
+ */
+const ErrorNotice: React.FC<{ error: ClientError; dismiss: () => void; text: TextOf }> = ({ error, dismiss, text }) => {
+  if (error.code === ErrorCode.Unauthenticated) {
+    return (
+      <MessageBox size="sm" variant="danger" message={text('sessionEndedText')} onCloseClick={dismiss} role="alert">
+        <Link href={adminLoginPath()} target="_blank" rel="noopener" data-testid="collaborator-login-link">
+          {text('loginLinkText')}
+        </Link>
+      </MessageBox>
+    )
+  }
+  if (error.code === ErrorCode.BadOrigin) return <MessageBox size="sm" variant="danger" message={text('originRefusedText')} onCloseClick={dismiss} role="alert" />
+  return <MessageBox size="sm" variant="danger" message={error.message} onCloseClick={dismiss} />
+}
+
 const LockNotices: React.FC<LockNoticesProps> = ({ role, canEdit, errors, text, editorBanner = true }) => (
   <>
     {role === 'editor' && editorBanner ? (
@@ -22,14 +47,14 @@ const LockNotices: React.FC<LockNoticesProps> = ({ role, canEdit, errors, text, 
         <MessageBox size="sm" variant="success" message={text('editorModeText')} />
       </Box>
     ) : null}
-    {role === 'offline' && canEdit ? (
+    {role === 'offline' && canEdit && !errors.some(({ error }) => isRefusal(error)) ? (
       <Box data-testid="collaborator-offline" mb="lg">
         <MessageBox size="sm" variant="warning" message={text('offlineText')} />
       </Box>
     ) : null}
     {errors.map(({ error, dismiss }) => (
       <Box key={`${error.code}:${error.message}`} data-testid="collaborator-error" data-code={error.code} mb="lg">
-        <MessageBox size="sm" variant="danger" message={error.message} onCloseClick={dismiss} />
+        <ErrorNotice error={error} dismiss={dismiss} text={text} />
       </Box>
     ))}
   </>

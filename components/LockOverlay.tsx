@@ -12,6 +12,8 @@ import type { TextOf } from './hooks/useTexts'
 
 export interface LockOverlayProps {
   role: LockRole
+  /** The server refused this page for good (see useConnection's refusal). @default false */
+  refused?: boolean
   lease: LeaseView | null
   text: TextOf
   onTakeOver: () => void
@@ -23,7 +25,7 @@ function since(lease: LeaseView, text: TextOf): string {
   return text('editorSinceText', { time: new Date(lease.sinceMs).toLocaleTimeString() })
 }
 
-function headline(role: LockRole, lease: LeaseView | null, text: TextOf): string | null {
+function headline(role: LockRole, lease: LeaseView | null, text: TextOf, refused: boolean): string | null {
   switch (role) {
     case 'viewer':
       return lease ? text('viewerModeText', { editorName: lease.user.name }) : null
@@ -32,14 +34,16 @@ function headline(role: LockRole, lease: LeaseView | null, text: TextOf): string
     case 'claiming':
       return text('claimingEditorText')
     case 'offline':
-      return text('offlineText')
+      // Refused for good (session ended, address not allowed): the notice above says why;
+      // "reconnecting" would be untrue.
+      return refused ? null : text('offlineText')
     default:
       return null
   }
 }
 
-const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver, children }) => {
-  const message = headline(role, lease, text)
+const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver, refused = false, children }) => {
+  const message = headline(role, lease, text, refused)
   if (message === null) return null
   const showHolder = (role === 'viewer' || role === 'other-tab') && lease
   return (

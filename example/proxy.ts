@@ -24,6 +24,11 @@ export interface ProxyOptions {
   /** The workers WebSocket upgrades are spread over, in turn; read on every upgrade. */
   websocket: () => Backend[]
   log: (message: string) => void
+  /**
+   * Send this Host upstream instead of the browser's, as a proxy configured without
+   * `proxy_set_header Host $host` does: the tests show what the admin then says and logs.
+   */
+  rewriteHost?: string
 }
 
 export async function startProxy(options: ProxyOptions): Promise<http.Server> {
@@ -31,7 +36,8 @@ export async function startProxy(options: ProxyOptions): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const backend = options.http()
     if (!backend) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('no worker to serve this\n')
-    const upstream = http.request({ host: backend.host, port: backend.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    const headers = options.rewriteHost ? { ...req.headers, host: options.rewriteHost } : req.headers
+    const upstream = http.request({ host: backend.host, port: backend.port, method: req.method, path: req.url, headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers)
       answer.pipe(res)
     })
@@ -49,7 +55,11 @@ export async function startProxy(options: ProxyOptions): Promise<http.Server> {
     if (!backend) return void client.destroy()
     const upstream = net.connect(backend.port, backend.host, () => {
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`]
-      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`)
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i]!
+        const value = options.rewriteHost && name.toLowerCase() === 'host' ? options.rewriteHost : req.rawHeaders[i + 1]
+        lines.push(`${name}: ${value}`)
+      }
       upstream.write(`${lines.join('\r\n')}\r\n\r\n`)
       if (head.length > 0) upstream.write(head)
       upstream.pipe(client)

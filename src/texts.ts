@@ -13,7 +13,7 @@ export const defaultTexts = {
   takeOverButtonText: 'Edit in this tab instead',
   sessionEndedText: 'Your session has ended, so this page no longer holds the record. Your changes are kept here as a draft.',
   loginLinkText: 'Log in again',
-  originRefusedText: 'This page\'s address is not allowed to connect to the collaboration server, so the record cannot be locked for you. An administrator can add it to the `allowedOrigins` option.',
+  originRefusedText: 'This page\'s address is not allowed to connect to the collaboration server, so the record cannot be locked for you. An administrator can add it to the allowedOrigins option.',
   offlineText: 'Collaboration is offline: changes by others are not shown and the lock cannot be checked. Reconnecting…',
   saveRefusedText: 'Not saved: {editorName} is editing this record. Your changes are still in the form.',
   saveRefusedOtherTabText: 'Not saved: you are editing this record in another tab. Your changes are still in the form.',

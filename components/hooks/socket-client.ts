@@ -26,12 +26,17 @@ interface SharedSocket {
 const shared = new Map<string, SharedSocket>()
 
 interface AdminJSWindow {
-  REDUX_STATE?: { paths?: { rootPath?: string } }
+  REDUX_STATE?: { paths?: { rootPath?: string; loginPath?: string } }
 }
 
 /** AdminJS 7 writes its paths into `window.REDUX_STATE.paths` in the page layout. */
 export function adminRootPath(): string {
   return (window as Window & AdminJSWindow).REDUX_STATE?.paths?.rootPath ?? '/admin'
+}
+
+/** Where the admin logs in (a custom rootPath comes with its own loginPath). */
+export function adminLoginPath(): string {
+  return (window as Window & AdminJSWindow).REDUX_STATE?.paths?.loginPath ?? `${adminRootPath().replace(/\/+$/, '')}/login`
 }
 
 export function socketPathFor(configuredPath: string | undefined): string {
