@@ -21,7 +21,7 @@ import { COMPONENT_CONFIG_KEY, type ComponentConfig } from './component-config.j
 import type { AdminUser, ResolvedFeatureOptions, ResolvedOptions } from './options.js'
 import type { UserView } from './protocol.js'
 import { createSaveAnnouncer, type SaveAnnouncerDeps } from './save-announcer.js'
-import { createBulkDeleteGuard } from './save-guard.js'
+import { createBulkDeleteGuard } from './bulk-delete-guard.js'
 import type { LockStore, SaveLog, WriteSections } from './store/store.js'
 import { createWriteGuard } from './write-guard.js'
 import { noteRequestIntent } from './write-intent.js'
