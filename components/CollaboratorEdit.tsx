@@ -19,6 +19,7 @@ import { configOf } from './config'
 import DraftNotice from './DraftNotice'
 import EditForm from './EditForm'
 import LockNotices, { isRefusal } from './LockNotices'
+import { useHeaderActionDisabled } from './hooks/useHeaderActionDisabled'
 import LockOverlay, { LockCover } from './LockOverlay'
 import PresenceBar from './PresenceBar'
 import SavedNotice from './SavedNotice'
@@ -62,6 +63,8 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const presence = usePresence({ ...ref, joined: lock.joined, joinedAtMs: lock.joinedAtMs })
   const fresh = useFreshRecord(resourceId, recordId, 'edit')
   const locked = !lock.canEdit
+  // The server refuses a delete while another user holds the record; say so before the click.
+  useHeaderActionDisabled('delete', lock.role === 'viewer', text('deleteRefusedText', { editorName: lock.lease?.user.name ?? '' }))
 
   // The form needs the draft (to forget it once saved) and the draft reads the form.
   const draftRef = useRef<DraftControl | null>(null)

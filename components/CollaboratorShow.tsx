@@ -13,6 +13,7 @@ import CollaborationProvider from './CollaborationProvider'
 import CollaboratorChat from './chat/CollaboratorChat'
 import { configOf } from './config'
 import LockNotices from './LockNotices'
+import { useHeaderActionDisabled } from './hooks/useHeaderActionDisabled'
 import PresenceBar from './PresenceBar'
 import SavedNotice from './SavedNotice'
 import { useEditLock } from './hooks/useEditLock'
@@ -32,6 +33,8 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
   const presence = usePresence({ ...ref, joined: lock.joined, joinedAtMs: lock.joinedAtMs })
   const fresh = useFreshRecord(resourceId, recordId, 'show')
   const [record, setRecord] = useState(loaded)
+  const heldByOther = lock.lease !== null && lock.me !== null && lock.lease.user.id !== lock.me.id
+  useHeaderActionDisabled('delete', heldByOther, text('deleteRefusedText', { editorName: lock.lease?.user.name ?? '' }))
 
   // AdminJS hands a new record after its own fetches; that one is the newest.
   useEffect(() => setRecord(loaded), [loaded])

@@ -35,6 +35,8 @@ test('the first on the edit page edits, the second watches read-only, then takes
   const overlay = await bob.page.textContent('[data-testid=collaborator-overlay]')
   expect(overlay).toContain('This page is being edited by Alice Martin')
   for (const file of screenshotPaths('viewer-overlay')) await bob.page.screenshot({ path: file })
+  // The header's Delete button says no before the click (the server would refuse it anyway).
+  await bob.page.waitForSelector('[data-testid="action-delete"][aria-disabled="true"]', { timeout: 5000 })
 
   // Neither the mouse nor the keyboard reaches the form.
   const before = await bob.page.inputValue('input[name=title]')
@@ -63,6 +65,7 @@ test('the first on the edit page edits, the second watches read-only, then takes
   await waitForRole(bob.page, 'editor')
   expect(await bob.page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true)
   expect(await bob.page.isDisabled('input[name=title]')).toBe(false)
+  expect(await bob.page.getAttribute('[data-testid="action-delete"]', 'aria-disabled')).toBeNull()
   await bob.page.fill('input[name=title]', 'Bob edits now')
   expect(await bob.page.inputValue('input[name=title]')).toBe('Bob edits now')
 
