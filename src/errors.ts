@@ -28,4 +28,10 @@ export const configErrors = {
     new CollaboratorConfigError('attach() needs `auth.cookiePassword`: the one given to buildAuthenticatedRouter'),
   attachedTwice: () => new CollaboratorConfigError('attach() was called twice on the same Collaboration'),
   closed: () => new CollaboratorConfigError('this Collaboration was closed'),
+  otherAdminJS: () =>
+    new CollaboratorConfigError(
+      'the AdminJS instance was made by another copy of the adminjs package than the one this package loads. ' +
+        'Installed from a local folder? `npm install <folder>` links it with that folder\'s own node_modules; ' +
+        'use `npm install --install-links <folder>` or install a packed tarball (see the README\'s "Install").',
+    ),
 }

@@ -17,7 +17,9 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import AdminJS, { mergeResourceOptions, type ActionRequest, type Before, type BaseResource, type ComponentLoader, type FeatureType, type ResourceOptions } from 'adminjs'
+import { keepComponentsBundleServable } from './bundle-path.js'
 import { COMPONENT_CONFIG_KEY, type ComponentConfig } from './component-config.js'
+import { configErrors } from './errors.js'
 import type { AdminUser, ResolvedFeatureOptions, ResolvedOptions } from './options.js'
 import type { UserView } from './protocol.js'
 import { createSaveAnnouncer, type SaveAnnouncerDeps } from './save-announcer.js'
@@ -25,6 +27,7 @@ import { createBulkDeleteGuard } from './bulk-delete-guard.js'
 import type { LockStore, SaveLog, WriteSections } from './store/store.js'
 import { createWriteGuard } from './write-guard.js'
 import { noteRequestIntent } from './write-intent.js'
+import { registerTextsAsTranslations } from './translations.js'
 
 /** Component names are prefixed so they cannot collide with another feature's. */
 export const COMPONENTS = {
@@ -125,6 +128,11 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
   }
 
   const feature: FeatureType = (admin, previous: ResourceOptions = {}) => {
+    // A second copy of adminjs (this package installed as a symlink with its own node_modules)
+    // would fail later and obscurely: its ForbiddenError is not the app's, so refusals become 500s.
+    if (!(admin instanceof AdminJS)) throw configErrors.otherAdminJS()
+    keepComponentsBundleServable((message) => deps.logger.warn(message))
+    registerTextsAsTranslations(admin)
     const components = registerComponents(admin.componentLoader)
     const lockGuards = deps.feature.blockEditing
     const ours: ResourceOptions = {
