@@ -108,6 +108,25 @@ function connectError(code: ErrorCode, message: string): Error & { data: { code:
 export interface HandshakeRules {
   identify: (admin: AdminUser) => UserView
   maxSocketsPerUser: number
+  /** The admin as the app knows it now (see the option); the socket is opened for that admin. */
+  refreshAdmin?: (admin: AdminUser) => AdminUser | null | Promise<AdminUser | null>
+  logger: Logger
+}
+
+/**
+ * The admin a new socket is opened for: the session's, as `refreshAdmin` says it is now. Without
+ * this, a demoted admin's page would reconnect as the role of the login, only to be ended on its
+ * first join (its admin "changed"), again and again; a removed one would still get a connection.
+ * A refreshAdmin that fails keeps the session's admin, as the session re-checks do.
+ */
+async function currentAdmin(sessionAdmin: AdminUser, rules: HandshakeRules): Promise<AdminUser | null> {
+  if (!rules.refreshAdmin) return sessionAdmin
+  try {
+    return await rules.refreshAdmin(sessionAdmin)
+  } catch (error) {
+    rules.logger.warn('adminjs-collaborator: refreshAdmin failed; the session is kept as it is', error)
+    return sessionAdmin
+  }
 }
 
 /**
@@ -116,7 +135,7 @@ export interface HandshakeRules {
  */
 export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
   const socketsOfUser = new Map<string, number>()
-  io.use((socket: Socket, next) => {
+  io.use(async (socket: Socket, next) => {
     const version = (socket.handshake.auth as { v?: unknown } | undefined)?.v
     if (version !== PROTOCOL_VERSION) {
       return next(connectError(ErrorCode.VersionMismatch, `protocol version ${String(version)} is not ${PROTOCOL_VERSION}; reload the page`))
@@ -126,7 +145,19 @@ export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
     if (!adminUser || typeof adminUser !== 'object' || typeof request.sessionID !== 'string') {
       return next(connectError(ErrorCode.Unauthenticated, 'no logged-in AdminJS session'))
     }
-    const user = rules.identify(adminUser as AdminUser)
+    const admin = await currentAdmin(adminUser as AdminUser, rules)
+    if (!admin) return next(connectError(ErrorCode.Unauthenticated, 'the admin of this session no longer exists'))
+    // Gone while refreshAdmin ran: Socket.IO drops such a socket without a 'disconnect', so it
+    // must not be counted below (the count would never come down).
+    if (socket.conn.readyState !== 'open') return next(connectError(ErrorCode.Unauthenticated, 'closed during the handshake'))
+    let user: UserView
+    try {
+      user = rules.identify(admin)
+    } catch (error) {
+      // An async middleware's throw would be an unhandled rejection: refuse this socket instead.
+      rules.logger.error('adminjs-collaborator: identify failed for a connecting admin', error)
+      return next(connectError(ErrorCode.Internal, 'internal error'))
+    }
     const open = socketsOfUser.get(user.id) ?? 0
     if (open >= rules.maxSocketsPerUser) {
       return next(connectError(ErrorCode.TooManySockets, `at most ${rules.maxSocketsPerUser} connections per user; close some tabs`))
@@ -139,10 +170,10 @@ export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
       else socketsOfUser.delete(user.id)
     })
     socket.data = {
-      adminUser: adminUser as AdminUser,
+      adminUser: admin,
       user,
       sessionId: request.sessionID,
-      adminDigest: adminDigest(adminUser as AdminUser),
+      adminDigest: adminDigest(admin),
       joined: new Map(),
       aliases: new Map(),
     }

@@ -30,6 +30,12 @@ export interface EventRouterOptions {
   maxEventBytes: number
   eventsPerSecond: number
   logger: Logger
+  /**
+   * Asked right before each handler runs: a refusal answers the event instead. The server ends a
+   * socket (session over) a moment after saying so, so that the refused event's ack still goes
+   * out; events already queued behind it must not run meanwhile.
+   */
+  gate?: () => AckError | null
 }
 
 /**
@@ -121,6 +127,8 @@ export function createEventRouter(socket: Socket, options: EventRouterOptions): 
   }
 
   const dispatch = async (event: string, route: Route, payload: unknown, ack: AnyAck) => {
+    const closed = options.gate?.()
+    if (closed) return ack({ ok: false, error: closed })
     const parsed = route.schema.safeParse(payload)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]

@@ -69,8 +69,10 @@ export class SessionWatch {
       }
       await Promise.all(
         [...bySession].map(async ([sessionId, sockets]) => {
+          // One read (and one refreshAdmin) per session, however many tabs it has open.
+          const now = await this.adminOf(sessionId)
           for (const socket of sockets) {
-            const verdict = await this.judge(sessionId, socket.data.adminDigest)
+            const verdict = compare(now, socket.data.adminDigest)
             if (verdict.ok === false) this.end(socket, verdict.reason)
           }
         }),
@@ -80,12 +82,17 @@ export class SessionWatch {
     }
   }
 
-  /** Tells the page why, then closes the socket; the disconnect handlers release without grace. */
+  /**
+   * Tells the page why, then closes the socket; the disconnect handlers release without grace.
+   * The close waits for the end of this turn of the event loop: a join or claim refused by
+   * `verify` gets its `unauthenticated` ack first (an ack written after the close would be dropped,
+   * leaving the page waiting). Meanwhile `ended` makes the router refuse anything else queued.
+   */
   end(socket: CollabSocket, reason: string): void {
     if (socket.data.ended) return
     socket.data.ended = true
     socket.emit('session:ended', { code: ErrorCode.Unauthenticated, message: reason })
-    socket.disconnect(true)
+    setImmediate(() => socket.disconnect(true))
   }
 
   close(): void {
@@ -93,6 +100,11 @@ export class SessionWatch {
   }
 
   private async judge(sessionId: string, digest: string): Promise<Verdict> {
+    return compare(await this.adminOf(sessionId), digest)
+  }
+
+  /** The session's admin as it is now (refreshed), or why there is none. */
+  private async adminOf(sessionId: string): Promise<Verdict> {
     let session: SessionData | null | undefined
     try {
       session = await new Promise<SessionData | null | undefined>((resolve, reject) => {
@@ -114,7 +126,12 @@ export class SessionWatch {
       }
     }
     if (!admin) return { ok: false, reason: 'the admin of this session no longer exists' }
-    if (adminDigest(admin) !== digest) return { ok: false, reason: 'the admin of this session has changed' }
     return { ok: true, admin }
   }
+}
+
+/** A socket opened for the admin of `digest` may go on only while the session's admin is that one. */
+function compare(now: Verdict, digest: string): Verdict {
+  if (now.ok === true && adminDigest(now.admin) !== digest) return { ok: false, reason: 'the admin of this session has changed' }
+  return now
 }

@@ -88,7 +88,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
   })
   io.engine.use(session)
-  requireAdmin(io, { identify: options.identify, maxSocketsPerUser: options.maxSocketsPerUser })
+  requireAdmin(io, { identify: options.identify, maxSocketsPerUser: options.maxSocketsPerUser, refreshAdmin: options.refreshAdmin, logger })
   // express-session is typed for Express requests but needs only Node's (as Engine.IO uses it too).
   const stopProbe = serveRefusalProbe(httpServer, path, policy, session as unknown as Middleware)
 
@@ -135,7 +135,12 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     if (!announcedAvailable) socket.emit('server:status', { storeAvailable: false })
     // Every event goes through the router; without enableChat the chat events are not registered,
     // so they are answered `unknown_event` like any other name.
-    const router = createEventRouter(socket, { maxEventBytes: options.maxEventBytes, eventsPerSecond: options.eventsPerSecond, logger })
+    const router = createEventRouter(socket, {
+      maxEventBytes: options.maxEventBytes,
+      eventsPerSecond: options.eventsPerSecond,
+      logger,
+      gate: () => (socket.data.ended ? { code: ErrorCode.Unauthenticated, message: 'the session has ended' } : null),
+    })
     registerLockHandlers(ctx, socket, router)
     registerAttentionHandlers(ctx, socket, router)
     if (options.enableChat) registerChatHandlers(ctx, socket, router)
