@@ -32,7 +32,7 @@ export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSock
     if (joined.intent === 'edit' && joined.locking) {
       await ctx.store.attention.putCandidate(joined.key, joined.tabId, claimantOf(socket, joined.token), CANDIDATE_TTL_MS)
     }
-    ctx.io.to(tabRoom(tabIdOf(lease.token))).emit('attention:requested', { ...joined.ref, from: socket.data.user, fromTabId: joined.tabId, atMs: Date.now() })
+    ctx.io.to(tabRoom(lease.userId, tabIdOf(lease.token))).emit('attention:requested', { ...joined.ref, from: socket.data.user, fromTabId: joined.tabId, atMs: Date.now() })
     return { retryInMs: intervalMs }
   })
 
@@ -50,7 +50,7 @@ export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSock
     const result = await ctx.store.locks.transfer(joined.key, { kind: 'holder', holder: holderOf(socket, joined) }, candidate, ctx.options.lockTtlMs)
     if (!result.transferred) throw new AckFailure(ErrorCode.LockHeld, 'you no longer hold the lock')
     // The new holder's tab confirms with a claim, which makes its own process renew the lease.
-    ctx.keeper.untrack(joined.key, joined.token)
+    ctx.keeper.untrack(joined.key, socket.id, joined.token)
     await announceLock(ctx, joined.ref, result.lease)
     return { ...joined.ref, lease: toLeaseView(result.lease) }
   })

@@ -49,10 +49,14 @@ export class LeaseKeeper {
     this.held.set(recordKey, held)
   }
 
-  /** Stops renewing, but only the given tab's lease: another local tab may hold it by now. */
-  untrack(recordKey: string, token: string): HeldLease | undefined {
+  /**
+   * Stops renewing, but only the lease this socket's join holds: another local tab may hold it by
+   * now, and a socket that joined with someone else's token (copied from a form) must not be able
+   * to stop the renewal of that owner's lease, so the socket must match as well as the token.
+   */
+  untrack(recordKey: string, socketId: string, token: string): HeldLease | undefined {
     const held = this.held.get(recordKey)
-    if (!held || held.claimant.token !== token) return undefined
+    if (!held || held.socketId !== socketId || held.claimant.token !== token) return undefined
     this.held.delete(recordKey)
     return held
   }

@@ -86,7 +86,7 @@ async function leaveRecord(ctx: ServerContext, socket: CollabSocket, key: string
   await socket.leave(recordRoom(ref.resourceId, ref.recordId))
   await socket.leave(recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id))
   await leavePresence(ctx, socket.id, ref)
-  ctx.keeper.untrack(key, joined.token)
+  ctx.keeper.untrack(key, socket.id, joined.token)
   if (joined.locking && (await ctx.store.locks.release(key, holderOf(socket, joined)))) await announceLock(ctx, ref, null)
 }
 
@@ -112,7 +112,7 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket, r
     socket.data.joined.set(key, joined)
     socket.data.aliases.set(recordKey(sent.resourceId, sent.recordId), key)
     // Into the rooms first, then read state: a change made meanwhile is broadcast to this socket too.
-    await socket.join([recordRoom(ref.resourceId, ref.recordId), tabRoom(joined.tabId), recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id)])
+    await socket.join([recordRoom(ref.resourceId, ref.recordId), tabRoom(socket.data.user.id, joined.tabId), recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id)])
     const presence = presenceUsers(await enterPresence(ctx, socket, joined))
     const reply = { tabId: joined.tabId, user: socket.data.user, locking: joined.locking, presence }
     if (!joined.locking) return { ...reply, lease: null }

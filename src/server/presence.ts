@@ -46,7 +46,10 @@ export async function enterPresence(ctx: ServerContext, socket: CollabSocket, jo
   let entries = await ctx.store.presence.join(key, entry, ctx.options.lockTtlMs)
   // A tab has one socket. An older entry of this very tab is its previous connection, left behind
   // by a server process that died: drop it now rather than count the tab twice until it expires.
-  for (const stale of entries.filter((other) => other.tabId === entry.tabId && other.id !== entry.id)) {
+  // The same tab means the same user too: another user with a copied token (it travels in every
+  // save's form body) must not be able to remove the token's owner from the record.
+  const isStale = (other: PresenceEntry) => other.tabId === entry.tabId && other.userId === entry.userId && other.id !== entry.id
+  for (const stale of entries.filter(isStale)) {
     entries = await ctx.store.presence.leave(key, stale.id)
   }
   ctx.presenceKeeper.track(key, joined.ref, entry)

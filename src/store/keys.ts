@@ -11,9 +11,13 @@ export function recordRoom(resourceId: string, recordId: string): string {
   return `record:${recordKey(resourceId, recordId)}`
 }
 
-/** The Socket.IO room of one browser tab (by its public tab id), for messages meant for it alone. */
-export function tabRoom(tabId: string): string {
-  return `tab:${tabId}`
+/**
+ * The Socket.IO room of one browser tab (its public tab id, of its user), for messages meant for it
+ * alone. The user is part of the name: another user joining with a copied token gets the same tab
+ * id, and must not hear what is meant for the token's owner.
+ */
+export function tabRoom(userId: string, tabId: string): string {
+  return `tab:${encodeURIComponent(userId)}:${tabId}`
 }
 
 /**
