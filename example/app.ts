@@ -63,6 +63,8 @@ export interface ExampleAppOptions {
   session?: { store?: session.Store; secret?: string; cookieName?: string }
   /** No progress output. @default false */
   quiet?: boolean
+  /** Where the collaboration reports operational problems (tests collect them). @default console */
+  logger?: Pick<Console, 'error' | 'warn' | 'info'>
 }
 
 export interface ExampleApp extends ExampleQueries {
@@ -210,6 +212,7 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
       admin,
       auth: { cookieName, cookiePassword },
       session: sessionOptions,
+      ...(options.logger ? { logger: options.logger } : {}),
     })
     // Serve pages only once the store answers, so a first join does not meet store_unavailable.
     // A Redis that is not up yet is no reason to fail: the pages say "offline" until it is.

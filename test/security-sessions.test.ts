@@ -175,8 +175,7 @@ test('logout on one process closes that user\'s sockets on both, frees the lock 
       expect(end.reason).toBe('io server disconnect')
     }
     await raw.next((f) => typeof f === 'string' && f.startsWith('42["session:ended"'), 'session:ended on the raw socket', FEW_SWEEPS_MS)
-    await raw.next(() => false, 'nothing', FEW_SWEEPS_MS).catch(() => undefined) // until it closes
-    expect(raw.closed).toBe(true)
+    await raw.whenClosed(FEW_SWEEPS_MS)
     // Nothing that socket could send now reaches the server.
     expect(raw.sendRaw('42["lock:join",{}]')).toBe(false)
 

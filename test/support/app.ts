@@ -23,6 +23,8 @@ export interface TestAppExtras {
   postActions?: NonNullable<Parameters<typeof startExampleApp>[0]>['postActions']
   /** One database shared by several apps (several processes of one deployment). */
   database?: ExampleDatabase
+  /** Collects what the collaboration logs (default: console). */
+  logger?: Pick<Console, 'error' | 'warn' | 'info'>
 }
 
 /**
@@ -54,7 +56,7 @@ export const writingTestActions: NonNullable<TestAppExtras['postActions']> = {
 }
 
 export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: TestAppExtras = {}): Promise<TestApp> {
-  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database })
+  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database, logger: extra.logger })
   // A test's first event must not race the store's first connection (it would get store_unavailable).
   await app.collaboration.ready().catch(async (error: unknown) => {
     await app.close()

@@ -80,6 +80,8 @@ export class RawSocket {
       }
       const found = check()
       if (found !== undefined) return resolve(found)
+      // Closed already: nothing more will come (and no wake-up would ever say so).
+      if (this.closed) return reject(new Error(`closed (${this.closeCode}) before ${what}`))
       const timer = setTimeout(() => {
         this.waiters.delete(wake)
         reject(new Error(`no ${what} within ${timeoutMs} ms`))
@@ -104,6 +106,17 @@ export class RawSocket {
   async ack(id: number, timeoutMs = 5000): Promise<unknown> {
     const frame = (await this.next((f) => typeof f === 'string' && new RegExp(`^43${id}\\[`).test(f), `ack ${id}`, timeoutMs)) as string
     return (JSON.parse(frame.slice(2 + String(id).length)) as unknown[])[0]
+  }
+
+  /** Resolves with the close code once the connection is closed (by either side). */
+  whenClosed(timeoutMs = 5000): Promise<number | undefined> {
+    return this.next(() => false, 'nothing', timeoutMs).then(
+      () => this.closeCode,
+      (error: unknown) => {
+        if (this.closed) return this.closeCode
+        throw error
+      },
+    )
   }
 
   close(): void {
