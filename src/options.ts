@@ -82,10 +82,11 @@ export interface CollaborationOptions {
    */
   trustProxy?: boolean
   /**
-   * Reads the logged-in admin again when a socket's session is re-checked (on every join and claim,
-   * and every `heartbeatIntervalMs`), e.g. from your users table: return null when the admin was
-   * removed. When the result differs from the admin the socket was opened with (another role, say),
-   * the socket is closed as `unauthenticated`. @default the session's admin as stored at login
+   * Reads the logged-in admin again when a socket opens and whenever its session is re-checked (on
+   * every join and claim, and every `heartbeatIntervalMs`), e.g. from your users table: return null
+   * when the admin was removed (no socket opens). A socket is opened for the admin this returns;
+   * when a later result differs (another role, say), the socket is closed as `unauthenticated` and
+   * the page's next socket gets the rights of the admin as it is then. @default the session's admin as stored at login
    */
   refreshAdmin?: (admin: AdminUser) => AdminUser | null | Promise<AdminUser | null>
 }
@@ -166,7 +167,7 @@ export const optionDocs: Array<{ name: string; default: string; meaning: string 
   { name: 'maxRecordsPerSocket', default: '20', meaning: 'Records one socket may be joined to at once (`too_many_records` beyond).' },
   { name: 'maxSocketsPerUser', default: '30', meaning: 'Sockets one user may hold open on one server process (`too_many_sockets` beyond).' },
   { name: 'trustProxy', default: 'false', meaning: 'Check the origin against `X-Forwarded-Proto`/`-Host` (only behind a proxy that always sets them).' },
-  { name: 'refreshAdmin', default: "(the session's admin)", meaning: 'Reads the admin again at every session re-check; null or a changed admin closes its sockets.' },
+  { name: 'refreshAdmin', default: "(the session's admin)", meaning: 'Reads the admin again when a socket opens and at every session re-check; null or a changed admin closes its sockets.' },
 ]
 
 const textsSchema = z
