@@ -1,8 +1,9 @@
+/**
+ * The public API: the one object, its option types, the texts, the configuration error, and the
+ * wire protocol's types and constants (for a custom client). Stores, handlers and guards are internal.
+ */
 export { Collaboration, type AttachOptions } from './collaboration.js'
-export { type CollaborationOptions, type FeatureOptions, type RedisConnectionOptions, type AdminUser, optionDocs } from './options.js'
+export type { CollaborationOptions, FeatureOptions, RedisConnectionOptions, AdminUser } from './options.js'
 export { defaultTexts, type CollaborationTexts } from './texts.js'
 export { CollaboratorConfigError } from './errors.js'
-export { MemoryStore } from './store/memory-store.js'
-export { RedisStore } from './store/redis-store.js'
-export type { Store, LockStore, Lease, Claimant } from './store/store.js'
 export * from './protocol.js'

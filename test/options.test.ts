@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import AdminJS, { type Before, type ResourceOptions } from 'adminjs'
 import session from 'express-session'
-import { Collaboration, defaultTexts, optionDocs, CollaboratorConfigError } from '../src/index.js'
+import { Collaboration, defaultTexts, CollaboratorConfigError } from '../src/index.js'
+import { optionDocs } from '../src/options.js'
 import { COMPONENT_CONFIG_KEY, type ComponentConfig } from '../src/component-config.js'
 
 /** The options a feature gives a resource, as AdminJS would apply them. */
