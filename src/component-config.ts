@@ -15,7 +15,7 @@ export interface ComponentConfig {
   /** Longest chat message, so the input can say so before the server refuses. */
   chatMaxLength: number
   /** Seconds between attention requests, to show when the button works again. */
-  notificationRequestInterval: number
+  notificationRequestIntervalMs: number
 }
 
 /** `action.custom` as the feature writes it. */

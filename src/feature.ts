@@ -94,7 +94,7 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
     // A resource cannot offer chat when the server has no chat handlers at all.
     enableChat: deps.feature.enableChat && deps.options.enableChat,
     chatMaxLength: deps.options.chatMaxLength,
-    notificationRequestInterval: deps.options.notificationRequestInterval,
+    notificationRequestIntervalMs: deps.options.notificationRequestIntervalMs,
   }
   const writeGuard = createWriteGuard({
     writes: deps.writes,

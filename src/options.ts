@@ -1,7 +1,8 @@
 /**
- * The option set, described once: types with their defaults, one merge, one validation that throws
- * a message naming the offending key at startup. The README's options table is checked against
- * `optionDocs` by a test, so the two cannot drift apart.
+ * The option set, described once: the types, one object of defaults (`optionDefaults`) that both
+ * the resolver and the README's options table are made from, one validation that throws a message
+ * naming the offending key at startup. A test renders each README row from `optionDocs` and
+ * `optionDefaults` and finds it in the README, defaults included, so the two cannot drift apart.
  */
 import { z } from 'zod'
 import { configErrors } from './errors.js'
@@ -43,7 +44,9 @@ export interface CollaborationOptions {
   avatarField?: string
   /** Derives the id, name and avatar shown to others from the logged-in admin. @default id|email, title|name|email */
   identify?: (admin: AdminUser) => UserView
-  /** Seconds a viewer must wait between two attention requests on one record. @default 15 */
+  /** How long a viewer must wait between two attention requests on one record. @default 15000 */
+  notificationRequestIntervalMs?: number
+  /** @deprecated Seconds; use `notificationRequestIntervalMs` (this one is read when that is absent). */
   notificationRequestInterval?: number
   /** Offer the chat drawer. @default true */
   enableChat?: boolean
@@ -120,7 +123,7 @@ export interface ResolvedOptions {
   texts: CollaborationTexts
   avatarField: string
   identify: (admin: AdminUser) => UserView
-  notificationRequestInterval: number
+  notificationRequestIntervalMs: number
   enableChat: boolean
   chatMaxLength: number
   chatMessagesPerMinute: number
@@ -140,35 +143,84 @@ export interface ResolvedOptions {
   refreshAdmin: ((admin: AdminUser) => AdminUser | null | Promise<AdminUser | null>) | undefined
 }
 
-/** One line per option for the README table: name, default, meaning. */
-export const optionDocs: Array<{ name: string; default: string; meaning: string }> = [
+/**
+ * Every default, once. Durations are milliseconds (the name says `Ms`). Options whose default is
+ * computed (or is a function, or absent) are not here; their docs say what they default to.
+ */
+export const optionDefaults = {
+  redisKeyPrefix: 'adminjs-collaborator:',
+  allowedOrigins: [] as string[],
+  avatarField: 'avatarUrl',
+  notificationRequestIntervalMs: 15_000,
+  enableChat: true,
+  chatMaxLength: 2000,
+  chatMessagesPerMinute: 30,
+  chatHistoryLimit: 100,
+  chatHistoryTtlMs: 7 * 24 * 60 * 60_000,
+  blockEditing: true,
+  lockTtlMs: 30_000,
+  reconnectGraceMs: 5000,
+  pingIntervalMs: 10_000,
+  pingTimeoutMs: 5000,
+  maxEventBytes: 16_384,
+  eventsPerSecond: 20,
+  maxRecordsPerSocket: 20,
+  maxSocketsPerUser: 30,
+  trustProxy: false,
+}
+
+export const redisConnectionDefaults: Required<RedisConnectionOptions> = {
+  retryDelayMs: 100,
+  maxRetryDelayMs: 5000,
+  connectTimeoutMs: 5000,
+  commandTimeoutMs: 2000,
+}
+
+/**
+ * One line per option for the README table. `default` only where it is not in `optionDefaults`
+ * (computed, a function, or absent); otherwise the README shows `optionDefaults`' value.
+ */
+export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: string; meaning: string }> = [
   { name: 'redis', default: '(memory)', meaning: 'A `redis://` URL or an ioredis client to share state between processes; absent keeps state in this process.' },
-  { name: 'redisKeyPrefix', default: "'adminjs-collaborator:'", meaning: 'Prefix of every Redis key.' },
-  { name: 'redisConnection', default: 'see below', meaning: 'Reconnect back-off and timeouts: `retryDelayMs` 100, `maxRetryDelayMs` 5000, `connectTimeoutMs` 5000, `commandTimeoutMs` 2000.' },
+  { name: 'redisKeyPrefix', meaning: 'Prefix of every Redis key.' },
+  {
+    name: 'redisConnection',
+    default: 'see below',
+    meaning: `Reconnect back-off and timeouts: ${Object.entries(redisConnectionDefaults).map(([key, value]) => `\`${key}\` ${value}`).join(', ')}.`,
+  },
   { name: 'socketPath', default: '`<rootPath>/collaborator/socket.io`', meaning: 'Socket.IO path.' },
-  { name: 'allowedOrigins', default: '[]', meaning: "Origins allowed to open the socket besides the admin's own." },
+  { name: 'allowedOrigins', meaning: "Origins allowed to open the socket besides the admin's own." },
   { name: 'texts', default: 'see Texts', meaning: 'Overrides for any UI text.' },
-  { name: 'avatarField', default: "'avatarUrl'", meaning: 'Property of the logged-in admin holding an avatar URL.' },
+  { name: 'avatarField', meaning: 'Property of the logged-in admin holding an avatar URL.' },
   { name: 'identify', default: 'id or email; title, name or email', meaning: 'Function deriving `{ id, name, avatarUrl }` from the logged-in admin.' },
-  { name: 'notificationRequestInterval', default: '15', meaning: 'Seconds between two attention requests of one viewer on one record.' },
-  { name: 'enableChat', default: 'true', meaning: 'Offer the chat drawer.' },
-  { name: 'chatMaxLength', default: '2000', meaning: 'Longest chat message, in characters.' },
-  { name: 'chatMessagesPerMinute', default: '30', meaning: 'Chat messages one user may send per minute.' },
-  { name: 'chatHistoryLimit', default: '100', meaning: 'Messages kept per conversation.' },
-  { name: 'chatHistoryTtlMs', default: '604800000 (7 days)', meaning: "How long a conversation's history is kept after its last message." },
-  { name: 'blockEditing', default: 'true', meaning: 'Lock the edit page to one editor; false shows presence only.' },
-  { name: 'lockTtlMs', default: '30000', meaning: 'A lease not renewed for this long frees the record (bound for a crashed server process).' },
-  { name: 'heartbeatIntervalMs', default: '10000', meaning: 'How often the server renews its connected editors\' leases; must be under half of `lockTtlMs`.' },
-  { name: 'reconnectGraceMs', default: '5000', meaning: "How long a dropped editor's lock waits for that tab to reconnect." },
-  { name: 'pingIntervalMs', default: '10000', meaning: 'Socket.IO ping interval; a silently vanished tab is noticed within `pingIntervalMs + pingTimeoutMs`.' },
-  { name: 'pingTimeoutMs', default: '5000', meaning: 'Socket.IO ping timeout.' },
-  { name: 'maxEventBytes', default: '16384', meaning: 'Largest accepted socket event, in bytes of JSON.' },
-  { name: 'eventsPerSecond', default: '20', meaning: 'Events one socket may send per second (burst twice that).' },
-  { name: 'maxRecordsPerSocket', default: '20', meaning: 'Records one socket may be joined to at once (`too_many_records` beyond).' },
-  { name: 'maxSocketsPerUser', default: '30', meaning: 'Sockets one user may hold open on one server process (`too_many_sockets` beyond).' },
-  { name: 'trustProxy', default: 'false', meaning: 'Check the origin against `X-Forwarded-Proto`/`-Host` (only behind a proxy that always sets them).' },
+  { name: 'notificationRequestIntervalMs', meaning: 'Time between two attention requests of one viewer on one record (the old `notificationRequestInterval`, in seconds, is still read).' },
+  { name: 'enableChat', meaning: 'Offer the chat drawer.' },
+  { name: 'chatMaxLength', meaning: 'Longest chat message, in characters.' },
+  { name: 'chatMessagesPerMinute', meaning: 'Chat messages one user may send per minute.' },
+  { name: 'chatHistoryLimit', meaning: 'Messages kept per conversation.' },
+  { name: 'chatHistoryTtlMs', meaning: "How long a conversation's history is kept after its last message." },
+  { name: 'blockEditing', meaning: 'Lock the edit page to one editor; false shows presence only.' },
+  { name: 'lockTtlMs', meaning: 'A lease not renewed for this long frees the record (bound for a crashed server process).' },
+  { name: 'heartbeatIntervalMs', default: 'min(10000, lockTtlMs / 3)', meaning: "How often the server renews its connected editors' leases and re-checks sessions; must be under half of `lockTtlMs`." },
+  { name: 'reconnectGraceMs', meaning: "How long a dropped editor's lock waits for that tab to reconnect." },
+  { name: 'pingIntervalMs', meaning: 'Socket.IO ping interval; a silently vanished tab is noticed within `pingIntervalMs + pingTimeoutMs`.' },
+  { name: 'pingTimeoutMs', meaning: 'Socket.IO ping timeout.' },
+  { name: 'maxEventBytes', meaning: 'Largest accepted socket event, in bytes of JSON.' },
+  { name: 'eventsPerSecond', meaning: 'Events one socket may send per second (burst twice that).' },
+  { name: 'maxRecordsPerSocket', meaning: 'Records one socket may be joined to at once (`too_many_records` beyond).' },
+  { name: 'maxSocketsPerUser', meaning: 'Sockets one user may hold open on one server process (`too_many_sockets` beyond).' },
+  { name: 'trustProxy', meaning: 'Check the origin against `X-Forwarded-Proto`/`-Host` (only behind a proxy that always sets them).' },
   { name: 'refreshAdmin', default: "(the session's admin)", meaning: 'Reads the admin again when a socket opens and at every session re-check; null or a changed admin closes its sockets.' },
 ]
+
+
+/** The README's default column of an option: its doc's words, or its value in `optionDefaults`. */
+export function documentedDefault(doc: (typeof optionDocs)[number]): string {
+  if (doc.default !== undefined) return doc.default
+  const value = (optionDefaults as Record<string, unknown>)[doc.name]
+  if (value === undefined) throw new Error(`option ${doc.name} has neither a default nor a documented one`)
+  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value)
+}
 
 const textsSchema = z
   .object(Object.fromEntries(Object.keys(defaultTexts).map((key) => [key, z.string()])) as Record<keyof CollaborationTexts, z.ZodString>)
@@ -195,6 +247,7 @@ const optionsSchema = z
     texts: textsSchema.optional(),
     avatarField: z.string().min(1).optional(),
     identify: z.function().optional(),
+    notificationRequestIntervalMs: z.number().int().nonnegative().optional(),
     notificationRequestInterval: z.number().nonnegative().optional(),
     enableChat: z.boolean().optional(),
     chatMaxLength: positiveInt.optional(),
@@ -255,47 +308,43 @@ export function defaultIdentify(avatarField: string) {
 
 export function resolveOptions(input: CollaborationOptions | undefined): ResolvedOptions {
   const given = parseOrThrow(optionsSchema, input) as CollaborationOptions
-  const lockTtlMs = given.lockTtlMs ?? 30_000
+  const d = optionDefaults
+  const lockTtlMs = given.lockTtlMs ?? d.lockTtlMs
   const heartbeatIntervalMs = given.heartbeatIntervalMs ?? Math.min(10_000, Math.floor(lockTtlMs / 3))
   if (heartbeatIntervalMs * 2 > lockTtlMs) throw configErrors.heartbeatTooSlow(heartbeatIntervalMs, lockTtlMs)
-  const chatMaxLength = given.chatMaxLength ?? 2000
-  const maxEventBytes = given.maxEventBytes ?? 16_384
+  const chatMaxLength = given.chatMaxLength ?? d.chatMaxLength
+  const maxEventBytes = given.maxEventBytes ?? d.maxEventBytes
   // A character takes up to 4 bytes of UTF-8 and the event has a few hundred bytes around the text:
   // below this, a long message would be refused as too large an event instead of as too long.
   if (chatMaxLength * 4 + 1024 > maxEventBytes) throw configErrors.chatLongerThanEvents(chatMaxLength, maxEventBytes)
-  const avatarField = given.avatarField ?? 'avatarUrl'
+  const avatarField = given.avatarField ?? d.avatarField
+  const legacyIntervalMs = given.notificationRequestInterval === undefined ? undefined : Math.round(given.notificationRequestInterval * 1000)
   return {
     redis: given.redis,
-    redisKeyPrefix: given.redisKeyPrefix ?? 'adminjs-collaborator:',
-    redisConnection: {
-      maxRetryDelayMs: 5000,
-      retryDelayMs: 100,
-      connectTimeoutMs: 5000,
-      commandTimeoutMs: 2000,
-      ...given.redisConnection,
-    },
+    redisKeyPrefix: given.redisKeyPrefix ?? d.redisKeyPrefix,
+    redisConnection: { ...redisConnectionDefaults, ...given.redisConnection },
     socketPath: given.socketPath,
-    allowedOrigins: given.allowedOrigins ?? [],
+    allowedOrigins: given.allowedOrigins ?? [...d.allowedOrigins],
     texts: { ...defaultTexts, ...given.texts },
     avatarField,
     identify: given.identify ?? defaultIdentify(avatarField),
-    notificationRequestInterval: given.notificationRequestInterval ?? 15,
-    enableChat: given.enableChat ?? true,
+    notificationRequestIntervalMs: given.notificationRequestIntervalMs ?? legacyIntervalMs ?? d.notificationRequestIntervalMs,
+    enableChat: given.enableChat ?? d.enableChat,
     chatMaxLength,
-    chatMessagesPerMinute: given.chatMessagesPerMinute ?? 30,
-    chatHistoryLimit: given.chatHistoryLimit ?? 100,
-    chatHistoryTtlMs: given.chatHistoryTtlMs ?? 7 * 24 * 60 * 60_000,
-    blockEditing: given.blockEditing ?? true,
+    chatMessagesPerMinute: given.chatMessagesPerMinute ?? d.chatMessagesPerMinute,
+    chatHistoryLimit: given.chatHistoryLimit ?? d.chatHistoryLimit,
+    chatHistoryTtlMs: given.chatHistoryTtlMs ?? d.chatHistoryTtlMs,
+    blockEditing: given.blockEditing ?? d.blockEditing,
     lockTtlMs,
     heartbeatIntervalMs,
-    reconnectGraceMs: given.reconnectGraceMs ?? 5000,
-    pingIntervalMs: given.pingIntervalMs ?? 10_000,
-    pingTimeoutMs: given.pingTimeoutMs ?? 5000,
+    reconnectGraceMs: given.reconnectGraceMs ?? d.reconnectGraceMs,
+    pingIntervalMs: given.pingIntervalMs ?? d.pingIntervalMs,
+    pingTimeoutMs: given.pingTimeoutMs ?? d.pingTimeoutMs,
     maxEventBytes,
-    eventsPerSecond: given.eventsPerSecond ?? 20,
-    maxRecordsPerSocket: given.maxRecordsPerSocket ?? 20,
-    maxSocketsPerUser: given.maxSocketsPerUser ?? 30,
-    trustProxy: given.trustProxy ?? false,
+    eventsPerSecond: given.eventsPerSecond ?? d.eventsPerSecond,
+    maxRecordsPerSocket: given.maxRecordsPerSocket ?? d.maxRecordsPerSocket,
+    maxSocketsPerUser: given.maxSocketsPerUser ?? d.maxSocketsPerUser,
+    trustProxy: given.trustProxy ?? d.trustProxy,
     refreshAdmin: given.refreshAdmin,
   }
 }

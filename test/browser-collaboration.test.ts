@@ -41,7 +41,7 @@ async function waitForPresence(page: Page, expected: Array<{ id: string; editing
 }
 
 beforeAll(async () => {
-  scene = await startBrowserScene({ reconnectGraceMs: 500, notificationRequestInterval: 2 })
+  scene = await startBrowserScene({ reconnectGraceMs: 500, notificationRequestIntervalMs: 2000 })
   app = scene.app
   editUrl = await scene.editUrl(1)
   alice = await scene.login(users.alice)

@@ -38,7 +38,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {
       lockTtlMs: LOCK_TTL_MS,
       heartbeatIntervalMs: HEARTBEAT_MS,
       reconnectGraceMs: GRACE_MS,
-      notificationRequestInterval: 0,
+      notificationRequestIntervalMs: 0,
       eventsPerSecond: 1000,
       maxRecordsPerSocket: 2,
       maxSocketsPerUser: 8,

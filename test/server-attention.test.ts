@@ -16,7 +16,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
   const join = (cookie: string, intent: 'edit' | 'show' = 'edit') => tabs.join(cookie, post, intent)
 
   beforeAll(async () => {
-    app = await startTestApp({ ...storeOptions(store), notificationRequestInterval: 1 })
+    app = await startTestApp({ ...storeOptions(store), notificationRequestIntervalMs: 1000 })
     cookies = await loginAll(app)
   })
 
@@ -77,7 +77,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
 
 test('a hand-over is atomic while a third editor claims at the same moment', async () => {
   // No interval here, so bob may ask every round.
-  const app = await startTestApp({ ...storeOptions('redis'), notificationRequestInterval: 0 })
+  const app = await startTestApp({ ...storeOptions('redis'), notificationRequestIntervalMs: 0 })
   const cookies = await loginAll(app)
   const open = async (cookie: string) => {
     const socket = await openSocket(app.url, { cookie })

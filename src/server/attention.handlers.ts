@@ -1,6 +1,6 @@
 /**
  * Attention requests and hand-over. A viewer asks the editor to finish (at most once per
- * `notificationRequestInterval` per user and record, enforced in the store so every process
+ * `notificationRequestIntervalMs` per user and record, enforced in the store so every process
  * counts the same); the editor's tab alone is told, and may hand the lock to the asking tab.
  * The hand-over is one atomic transfer from the holder's token: a third claimer racing it is
  * denied, because the lock is held until the very step that gives it away.
@@ -23,10 +23,10 @@ export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSock
     const lease = await ctx.store.locks.get(joined.key)
     if (!lease) throw new AckFailure(ErrorCode.NotFound, 'nobody is editing this record')
     if (lease.token === joined.token) throw new AckFailure(ErrorCode.Forbidden, 'you are the editor')
-    const intervalMs = Math.round(ctx.options.notificationRequestInterval * 1000)
+    const intervalMs = ctx.options.notificationRequestIntervalMs
     const retryInMs = intervalMs > 0 ? await ctx.store.attention.throttle(`${joined.key}:${encodeURIComponent(socket.data.user.id)}`, intervalMs) : 0
     if (retryInMs > 0) {
-      throw new AckFailure(ErrorCode.RateLimited, `you asked less than ${ctx.options.notificationRequestInterval} s ago`, retryInMs)
+      throw new AckFailure(ErrorCode.RateLimited, `you asked less than ${Math.ceil(intervalMs / 1000)} s ago`, retryInMs)
     }
     // Only a tab on the edit page can take the lock, so only it becomes a hand-over candidate.
     if (joined.intent === 'edit' && joined.locking) {
