@@ -2,13 +2,19 @@
  * The Lua scripts of the Redis store, and the one place their replies become typed results.
  * Each script is one atomic step on Redis (no other command runs in between), which is what makes
  * "check the holder, then write" safe across processes. Headers in lua/*.lua document KEYS, ARGV
- * and replies; the file name carries the key count, as in BullMQ.
+ * and replies; a file is named `<command>-<number of keys>.lua` (as in BullMQ), and the command is
+ * the method ioredis adds to the client.
+ *
+ * Replies that carry structure (a lease, a write entry) come back as JSON with named fields, and
+ * everything read back from Redis is parsed with zod: a reply of another shape is an error, never
+ * half understood.
  *
  * The scripts are read once at module load, next to this module (the build copies lua/ to dist).
  */
 import { readFileSync } from 'node:fs'
+import { z } from 'zod'
 import { byArrival } from './presence-rules.js'
-import type { ChatMessage, UserView } from '../protocol.js'
+import type { ChatMessage } from '../protocol.js'
 import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease, type PresenceEntry, type SaveInfo, type TransferResult, type WriteEntry } from './store.js'
 
 interface ScriptDefinition {
@@ -16,131 +22,117 @@ interface ScriptDefinition {
   lua: string
 }
 
+/** Every script, by file name without `.lua`: `<command>-<number of keys>`. */
+const SCRIPT_FILES = [
+  'lockClaim-3',
+  'lockHeartbeat-1',
+  'lockRelease-1',
+  'lockExpireIn-1',
+  'lockTransfer-3',
+  'lockGet-1',
+  'presenceJoin-2',
+  'presenceLeave-2',
+  'presenceRenew-2',
+  'presenceList-2',
+  'attentionThrottle-1',
+  'attentionPutCandidate-1',
+  'attentionTakeCandidate-1',
+  'saveRecord-1',
+  'saveLast-1',
+  'writeEnter-4',
+  'writeLeave-1',
+  'chatAppend-1',
+  'chatHistory-1',
+  'limitHit-1',
+] as const
+
+type CommandOf<F> = F extends `${infer Command}-${number}` ? Command : never
+export type ScriptName = CommandOf<(typeof SCRIPT_FILES)[number]>
+
 const readLua = (path: string) => readFileSync(new URL(`./lua/${path}`, import.meta.url), 'utf8')
 
-/** Redis scripts cannot call one another, so shared helpers are pasted in at `-- @include name`. */
+/** Redis scripts cannot call one another, so shared functions are pasted in at `-- @include name`. */
 function withIncludes(lua: string): string {
   return lua.replace(/^-- @include ([\w-]+)$/gm, (_line, name: string) => readLua(`include/${name}.lua`))
 }
 
-function load(file: string): ScriptDefinition {
-  const keys = /-(\d+)\.lua$/.exec(file)
-  if (!keys) throw new Error(`Lua script name must end with -<number of keys>.lua: ${file}`)
-  return { numberOfKeys: Number(keys[1]), lua: withIncludes(readLua(file)) }
+function load(file: string): [ScriptName, ScriptDefinition] {
+  const match = /^(\w+)-(\d+)$/.exec(file)
+  if (!match) throw new Error(`Lua script name must be <command>-<number of keys>: ${file}`)
+  return [match[1] as ScriptName, { numberOfKeys: Number(match[2]), lua: withIncludes(readLua(`${file}.lua`)) }]
 }
 
-/** Method names ioredis adds to the client; prefixed so they never shadow a Redis command (`get`). */
-export const scripts = {
-  lockClaim: load('claim-3.lua'),
-  lockHeartbeat: load('heartbeat-1.lua'),
-  lockRelease: load('release-1.lua'),
-  lockExpireIn: load('expireIn-1.lua'),
-  lockTransfer: load('transfer-3.lua'),
-  lockGet: load('get-1.lua'),
-  presenceJoin: load('joinPresence-2.lua'),
-  presenceLeave: load('leavePresence-2.lua'),
-  presenceRenew: load('renewPresence-2.lua'),
-  presenceList: load('listPresence-2.lua'),
-  attentionThrottle: load('throttle-1.lua'),
-  attentionPutCandidate: load('putCandidate-1.lua'),
-  attentionTakeCandidate: load('takeCandidate-1.lua'),
-  saveRecord: load('recordSave-1.lua'),
-  saveLast: load('lastSave-1.lua'),
-  writeEnter: load('enterWrite-4.lua'),
-  writeLeave: load('leaveWrite-1.lua'),
-  chatAppend: load('appendChat-1.lua'),
-  chatHistory: load('chatHistory-1.lua'),
-  limitHit: load('hitLimit-1.lua'),
-} satisfies Record<string, ScriptDefinition>
+export const scripts = Object.fromEntries(SCRIPT_FILES.map(load)) as Record<ScriptName, ScriptDefinition>
 
-export type ScriptName = keyof typeof scripts
-
-/** Reply codes, as the script headers define them. */
-const ClaimCode = { denied: 0, granted: 1, renewed: 2, quiet: 3 } as const
-const Done = 1
-
-function malformed(reply: unknown): Error {
-  return new Error(`adminjs-collaborator: unexpected reply from a Redis script: ${JSON.stringify(reply)}`)
+function malformed(reply: unknown, detail?: string): Error {
+  return new Error(`adminjs-collaborator: unexpected reply from a Redis script${detail ? ` (${detail})` : ''}: ${JSON.stringify(reply)}`)
 }
 
-function text(value: unknown, reply: unknown): string {
-  if (typeof value !== 'string') throw malformed(reply)
-  return value
-}
-
-/**
- * Replies carrying a lease are `[code, pttl, token, userId, userName, avatarUrl|null, fence, sinceMs]`;
- * those without one are `[code]`. PTTL rather than an absolute time, so the deadline is read on this
- * process's clock whatever Redis's clock says.
- */
-function parse(reply: unknown): { code: number; lease: Lease | null } {
-  if (!Array.isArray(reply) || typeof reply[0] !== 'number') throw malformed(reply)
-  const code = reply[0]
-  if (reply.length === 1) return { code, lease: null }
-  const [, pttl, token, userId, userName, avatarUrl, fence, sinceMs] = reply as unknown[]
-  if (typeof pttl !== 'number' || pttl < 0) throw malformed(reply)
-  const lease: Lease = {
-    token: text(token, reply),
-    userId: text(userId, reply),
-    userName: text(userName, reply),
-    fence: Number(text(fence, reply)),
-    sinceMs: Number(text(sinceMs, reply)),
-    expiresAtMs: Date.now() + pttl,
+/** Parses `value` (JSON text when `json`) with `schema`, or throws naming the reply. */
+function read<S extends z.ZodTypeAny>(schema: S, value: unknown, json = true): z.infer<S> {
+  let parsed: unknown = value
+  if (json) {
+    if (typeof value !== 'string') throw malformed(value)
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      throw malformed(value, 'not JSON')
+    }
   }
-  if (typeof avatarUrl === 'string') lease.avatarUrl = avatarUrl
-  return { code, lease }
+  const result = schema.safeParse(parsed)
+  if (!result.success) throw malformed(value, result.error.issues[0]?.message)
+  return result.data
 }
 
-/** A JSON object one of our scripts stored, with the field checks of `read`. */
-function fromJson<T>(value: unknown, reply: unknown, read: (fields: Record<string, unknown>) => T | undefined): T {
-  if (typeof value !== 'string') throw malformed(reply)
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(value)
-  } catch {
-    throw malformed(reply)
-  }
-  const result = typeof parsed === 'object' && parsed !== null ? read(parsed as Record<string, unknown>) : undefined
-  if (result === undefined) throw malformed(reply)
-  return result
+const storedLease = z.object({
+  pttl: z.number().int().nonnegative(),
+  token: z.string(),
+  userId: z.string(),
+  userName: z.string(),
+  avatarUrl: z.string().optional(),
+  fence: z.number().int(),
+  sinceMs: z.number(),
+})
+
+/** The deadline is read on this process's clock from the lease's remaining time. */
+function toLease({ pttl, avatarUrl, ...fields }: z.infer<typeof storedLease>): Lease {
+  const lease: Lease = { ...fields, expiresAtMs: Date.now() + pttl }
+  if (avatarUrl !== undefined) lease.avatarUrl = avatarUrl
+  return lease
 }
 
-const isString = (value: unknown): value is string => typeof value === 'string'
-const optionalString = (value: unknown): value is string | undefined => value === undefined || typeof value === 'string'
-const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+const leaseReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
+const quietReply = z.object({ code: z.literal(3), quietMs: z.number().int().positive() })
+const writeEntryReply = z.union([
+  z.object({ entered: z.literal(1), fence: z.number().int(), quietMs: z.number().int().nonnegative(), lease: storedLease.optional() }),
+  z.object({ entered: z.literal(0), retryInMs: z.number().int().positive() }),
+])
 
-function presenceEntry({ id, userId, userName, avatarUrl, tabId, intent, sinceMs }: Record<string, unknown>): PresenceEntry | undefined {
-  if (!isString(id) || !isString(userId) || !isString(userName) || !optionalString(avatarUrl) || !isString(tabId)) return undefined
-  if ((intent !== 'edit' && intent !== 'show') || !isNumber(sinceMs)) return undefined
-  const entry: PresenceEntry = { id, userId, userName, tabId, intent, sinceMs }
-  if (avatarUrl !== undefined) entry.avatarUrl = avatarUrl
-  return entry
-}
+const userView = z.object({ id: z.string(), name: z.string(), avatarUrl: z.string().optional() })
+const presenceEntry = z.object({
+  id: z.string(),
+  userId: z.string(),
+  userName: z.string(),
+  avatarUrl: z.string().optional(),
+  tabId: z.string(),
+  intent: z.enum(['edit', 'show']),
+  sinceMs: z.number(),
+})
+const claimant = z.object({ token: z.string(), userId: z.string(), userName: z.string(), avatarUrl: z.string().optional() })
+const saveInfo = z.object({ userId: z.string(), userName: z.string(), atMs: z.number(), version: z.string() })
+const chatMessage = z.object({
+  id: z.string(),
+  resourceId: z.string(),
+  recordId: z.string(),
+  from: userView,
+  to: z.string().nullable(),
+  text: z.string(),
+  atMs: z.number(),
+})
 
-function claimant({ token, userId, userName, avatarUrl }: Record<string, unknown>): Claimant | undefined {
-  if (!isString(token) || !isString(userId) || !isString(userName) || !optionalString(avatarUrl)) return undefined
-  const result: Claimant = { token, userId, userName }
-  if (avatarUrl !== undefined) result.avatarUrl = avatarUrl
-  return result
-}
-
-function saveInfo({ userId, userName, atMs, version }: Record<string, unknown>): SaveInfo | undefined {
-  if (!isString(userId) || !isString(userName) || !isNumber(atMs) || !isString(version)) return undefined
-  return { userId, userName, atMs, version }
-}
-
-function userView(value: unknown): UserView | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const { id, name, avatarUrl } = value as Record<string, unknown>
-  if (!isString(id) || !isString(name) || !optionalString(avatarUrl)) return undefined
-  return avatarUrl === undefined ? { id, name } : { id, name, avatarUrl }
-}
-
-function chatMessage({ id, resourceId, recordId, from, to, text, atMs }: Record<string, unknown>): ChatMessage | undefined {
-  const sender = userView(from)
-  if (!isString(id) || !isString(resourceId) || !isString(recordId) || !sender || !isString(text) || !isNumber(atMs)) return undefined
-  if (to !== null && !isString(to)) return undefined
-  return { id, resourceId, recordId, from: sender, to, text, atMs }
+/** Drops keys whose value is undefined: what was stored without a field comes back without it. */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T
 }
 
 /** What the scripts store: only the fields of the type, whatever else the caller's object carries. */
@@ -153,65 +145,65 @@ export const stored = {
     JSON.stringify({ id, resourceId, recordId, from: { id: from.id, name: from.name, avatarUrl: from.avatarUrl }, to, text, atMs }),
 }
 
+/** Reply codes, as the script headers define them. */
+const ClaimCode = { denied: 0, granted: 1, renewed: 2, quiet: 3 } as const
+const Done = 1
+
 export const replies = {
   claim(reply: unknown): ClaimResult {
-    if (Array.isArray(reply) && reply[0] === ClaimCode.quiet) {
-      if (typeof reply[1] !== 'number') throw malformed(reply)
-      throw new StoreRecoveringError(reply[1])
-    }
-    const { code, lease } = parse(reply)
-    if (!lease) throw malformed(reply)
-    if (code === ClaimCode.granted) return { granted: true, renewed: false, lease }
-    if (code === ClaimCode.renewed) return { granted: true, renewed: true, lease }
-    if (code === ClaimCode.denied) return { granted: false, lease }
-    throw malformed(reply)
+    const parsed = read(z.union([quietReply, leaseReply]), reply)
+    if ('quietMs' in parsed) throw new StoreRecoveringError(parsed.quietMs)
+    if (!parsed.lease) throw malformed(reply, 'no lease')
+    const lease = toLease(parsed.lease)
+    if (parsed.code === ClaimCode.granted) return { granted: true, renewed: false, lease }
+    if (parsed.code === ClaimCode.renewed) return { granted: true, renewed: true, lease }
+    if (parsed.code === ClaimCode.denied) return { granted: false, lease }
+    throw malformed(reply, 'unknown code')
   },
   /** heartbeat and get: the lease, or null when there is none for the caller. */
   lease(reply: unknown): Lease | null {
-    const { code, lease } = parse(reply)
-    return code === Done ? lease : null
+    const { code, lease } = read(leaseReply, reply)
+    return code === Done && lease ? toLease(lease) : null
   },
   transfer(reply: unknown): TransferResult {
-    const { code, lease } = parse(reply)
-    if (code === Done && lease) return { transferred: true, lease }
-    return { transferred: false, lease }
+    const { code, lease } = read(leaseReply, reply)
+    if (code === Done && lease) return { transferred: true, lease: toLease(lease) }
+    return { transferred: false, lease: lease ? toLease(lease) : null }
   },
-  /** release and expireIn: 1 done, 0 not the holder; presence renew: 1 dropped someone, 0 not. */
+  writeEntry(reply: unknown): WriteEntry {
+    const entry = read(writeEntryReply, reply)
+    if (entry.entered === 0) return { entered: false, retryInMs: entry.retryInMs }
+    return { entered: true, fence: entry.fence, quietMs: entry.quietMs, lease: entry.lease ? toLease(entry.lease) : null }
+  },
+  /** release, expireIn, writeLeave: 1 done, 0 not the holder; presence renew: 1 dropped someone, 0 not. */
   done(reply: unknown): boolean {
-    if (reply !== 0 && reply !== 1) throw malformed(reply)
-    return reply === Done
+    return read(z.union([z.literal(0), z.literal(1)]), reply, false) === Done
   },
   /** Presence join, leave and list: entry JSON in no particular order, returned in arrival order. */
   presence(reply: unknown): PresenceEntry[] {
-    if (!Array.isArray(reply)) throw malformed(reply)
-    return reply.map((value: unknown) => fromJson(value, reply, presenceEntry)).sort(byArrival)
+    return read(z.array(z.string()), reply, false)
+      .map((entry) => defined(read(presenceEntry, entry)) as PresenceEntry)
+      .sort(byArrival)
   },
   /** throttle: 0 started, else the ms left; limit hit: 0 counted, else the ms left of the window. */
   msLeft(reply: unknown): number {
-    if (typeof reply !== 'number' || !Number.isSafeInteger(reply) || reply < 0) throw malformed(reply)
-    return reply
+    return read(z.number().int().nonnegative(), reply, false)
   },
   candidate(reply: unknown): Claimant | null {
-    return reply === null ? null : fromJson(reply, reply, claimant)
+    return reply === null ? null : (defined(read(claimant, reply)) as Claimant)
   },
   save(reply: unknown): SaveInfo | null {
-    return reply === null ? null : fromJson(reply, reply, saveInfo)
+    return reply === null ? null : read(saveInfo, reply)
   },
   /** Chat history: message JSON, oldest first, kept in that order. */
   chatHistory(reply: unknown): ChatMessage[] {
-    if (!Array.isArray(reply)) throw malformed(reply)
-    return reply.map((value: unknown) => fromJson(value, reply, chatMessage))
-  },
-  /** enterWrite: entered (with the lease, if any, and the quiet time left) or busy. */
-  writeEntry(reply: unknown): WriteEntry {
-    if (!Array.isArray(reply) || typeof reply[1] !== 'number') throw malformed(reply)
-    if (reply[0] === 0) return { entered: false, retryInMs: reply[1] }
-    if (reply[0] !== 1 || typeof reply[2] !== 'number') throw malformed(reply)
-    const lease = reply.length > 3 ? parse(reply.slice(3)).lease : null
-    return { entered: true, fence: reply[1], lease, quietMs: reply[2] }
+    return read(z.array(z.string()), reply, false).map((message) => {
+      const parsed = read(chatMessage, message)
+      return { ...parsed, from: defined(parsed.from) } as ChatMessage
+    })
   },
   /** Scripts that only write answer 1. */
   written(reply: unknown): void {
-    if (reply !== 1) throw malformed(reply)
+    read(z.literal(1), reply, false)
   },
 }

@@ -1,26 +1,40 @@
 --[[
-  Shared by the lock scripts: the loader puts this file in place of their `-- @include lease` line.
-  Expects `lease` (the record's lease hash key) to be defined before the include.
+  Shared by the lock scripts: the loader puts this file in place of their `-- @include lease` line
+  (Redis scripts cannot load one another). Functions of their parameters only.
 ]]
 
--- { code, pttl, token, userId, userName, avatarUrl, fence, sinceMs } of the lease as it now is.
-local function leaseReply(code)
-  return { code, redis.call('PTTL', lease),
-    unpack(redis.call('HMGET', lease, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')) }
+-- The lease of `leaseKey` as named fields, or nil when the record is free. `pttl` rather than an
+-- absolute deadline, so the caller reads the deadline on its own clock whatever Redis's clock says.
+local function leaseOf(leaseKey)
+  if redis.call('EXISTS', leaseKey) == 0 then
+    return nil
+  end
+  local f = redis.call('HMGET', leaseKey, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')
+  local lease = { pttl = redis.call('PTTL', leaseKey), token = f[1], userId = f[2], userName = f[3],
+    fence = tonumber(f[5]), sinceMs = tonumber(f[6]) }
+  if f[4] then
+    lease.avatarUrl = f[4]
+  end
+  return lease
+end
+
+-- A reply with named fields: `code` and, when the record is held, its `lease`.
+local function leaseReply(code, leaseKey)
+  return cjson.encode({ code = code, lease = leaseOf(leaseKey) })
 end
 
 -- Writes a new lease with the next fence. A missing counter (first use, or Redis restarted without
 -- persistence) starts at the clock, so a fence granted after a restart is above every earlier one.
 -- DEL first: a previous holder's avatarUrl must not survive into the new lease.
-local function grantLease(fenceKey, token, userId, userName, avatarUrl, ttlMs, nowMs)
+local function grantLease(leaseKey, fenceKey, token, userId, userName, avatarUrl, ttlMs, nowMs)
   if redis.call('EXISTS', fenceKey) == 0 then
     redis.call('SET', fenceKey, nowMs)
   end
   local fence = redis.call('INCR', fenceKey)
-  redis.call('DEL', lease)
-  redis.call('HSET', lease, 'token', token, 'userId', userId, 'userName', userName, 'fence', fence, 'sinceMs', nowMs)
+  redis.call('DEL', leaseKey)
+  redis.call('HSET', leaseKey, 'token', token, 'userId', userId, 'userName', userName, 'fence', fence, 'sinceMs', nowMs)
   if avatarUrl ~= '' then
-    redis.call('HSET', lease, 'avatarUrl', avatarUrl)
+    redis.call('HSET', leaseKey, 'avatarUrl', avatarUrl)
   end
-  redis.call('PEXPIRE', lease, ttlMs)
+  redis.call('PEXPIRE', leaseKey, ttlMs)
 end

@@ -1,7 +1,7 @@
 --[[
   Shared by the presence scripts: the loader puts this file in place of their `-- @include presence`
-  line (Redis scripts cannot load one another). Expects `ids` (sorted set: entry id -> expiry ms on
-  Redis's clock) and `data` (hash: entry id -> entry JSON) to be defined before the include.
+  line (Redis scripts cannot load one another). Functions of their parameters only: `ids` is the
+  record's sorted set (entry id -> expiry ms on Redis's clock), `data` its hash (entry id -> JSON).
 ]]
 
 -- Now, in ms, on Redis's clock: every process judges expiry by the same clock.
@@ -11,7 +11,7 @@ local function presenceNow()
 end
 
 -- Drops entries that expired by `now`; returns how many.
-local function pruneExpired(now)
+local function pruneExpired(ids, data, now)
   local expired = redis.call('ZRANGEBYSCORE', ids, '-inf', now)
   for _, id in ipairs(expired) do
     redis.call('HDEL', data, id)
@@ -21,7 +21,7 @@ local function pruneExpired(now)
 end
 
 -- The keys live as long as their longest-lived entry, so an abandoned record leaves nothing behind.
-local function expireKeysWithLastEntry(now)
+local function expireKeysWithLastEntry(ids, data, now)
   local last = redis.call('ZRANGE', ids, -1, -1, 'WITHSCORES')
   if last[2] then
     local keyTtl = tonumber(last[2]) - now
@@ -31,7 +31,7 @@ local function expireKeysWithLastEntry(now)
 end
 
 -- Everyone present, as entry JSON (the caller sorts by arrival).
-local function presentEntries()
+local function presentEntries(ids, data)
   local present = {}
   for _, id in ipairs(redis.call('ZRANGE', ids, 0, -1)) do
     local entry = redis.call('HGET', data, id)

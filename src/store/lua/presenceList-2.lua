@@ -8,8 +8,8 @@
 
   Returns { entry JSON, ... } of everyone present (the caller sorts by arrival)
 ]]
-local ids, data = KEYS[1], KEYS[2]
 -- @include presence
+local ids, data = KEYS[1], KEYS[2]
 
-pruneExpired(presenceNow())
-return presentEntries()
+pruneExpired(ids, data, presenceNow())
+return presentEntries(ids, data)

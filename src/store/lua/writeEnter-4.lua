@@ -1,7 +1,7 @@
 --[[
   Enters a record's write section (the short mutual exclusion around "check the version, then
   write"), and reads in the same step what the writer must check: the record's lease and the time
-  left of the restart-quiet period. A section ends on leaveWrite-1, or by itself after ttlMs, so a
+  left of the restart-quiet period. A section ends on writeLeave-1, or by itself after ttlMs, so a
   writer that crashed inside frees it.
 
   KEYS[1] the record's write section (its value: the fence of the writer inside)
@@ -11,12 +11,9 @@
 
   ARGV[1] ttlMs   ARGV[2] nowMs (starts a missing counter, so fences after a restart stay above earlier ones)
 
-  Returns { 1, fence, quietMs }                         entered, the record is free
-          { 1, fence, quietMs, 1, pttl, token, userId, userName, avatarUrl, leaseFence, sinceMs }
-                                                        entered, the record is held (lease fields as get-1)
-          { 0, pttl }                                   another writer is inside for at most pttl ms
+  Returns JSON { entered = 1, fence, quietMs, lease }   entered; `lease` (as lockGet-1) when the record is held
+          JSON { entered = 0, retryInMs }                another writer is inside for at most retryInMs
 ]]
-local lease = KEYS[3]
 -- @include lease
 
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -24,7 +21,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   if busy < 1 then
     busy = 1
   end
-  return { 0, busy }
+  return cjson.encode({ entered = 0, retryInMs = busy })
 end
 
 if redis.call('EXISTS', KEYS[2]) == 0 then
@@ -38,11 +35,4 @@ if quietMs < 0 then
   quietMs = 0
 end
 
-if redis.call('EXISTS', lease) == 0 then
-  return { 1, fence, quietMs }
-end
-local reply = { 1, fence, quietMs }
-for _, field in ipairs(leaseReply(1)) do
-  reply[#reply + 1] = field
-end
-return reply
+return cjson.encode({ entered = 1, fence = fence, quietMs = quietMs, lease = leaseOf(KEYS[3]) })

@@ -14,14 +14,14 @@
   ARGV[5] ttlMs      ARGV[6] nowMs (the caller's clock: becomes sinceMs of a new lease)
   ARGV[7] reassert ('1' for the server re-asserting its own claimant's lease, else '0')
 
-  Returns { code, pttl, token, userId, userName, avatarUrl, fence, sinceMs } of the lease after the call
+  Returns JSON { code, lease } with the lease after the call (named fields, see include/lease.lua)
     code  1 granted (new lease, new fence)
           2 renewed (the claimant's own lease, same fence, ttl restarted)
-          0 denied  (the fields are the holder's)
-  or { 3, pttl of the restart-quiet key } denied: the record is free, but in the restart-quiet period
+          0 denied  (the lease is the holder's)
+  or JSON { code = 3, quietMs } denied: the record is free, but in the restart-quiet period
 ]]
-local lease = KEYS[1]
 -- @include lease
+local lease = KEYS[1]
 
 if redis.call('EXISTS', lease) == 1 then
   local holder = redis.call('HMGET', lease, 'token', 'userId')
@@ -30,15 +30,15 @@ if redis.call('EXISTS', lease) == 1 then
     redis.call('PEXPIRE', lease, ARGV[5])
     code = 2
   end
-  return leaseReply(code)
+  return leaseReply(code, lease)
 end
 
 if ARGV[7] ~= '1' then
   local quietMs = redis.call('PTTL', KEYS[3])
   if quietMs > 0 then
-    return { 3, quietMs }
+    return cjson.encode({ code = 3, quietMs = quietMs })
   end
 end
 
-grantLease(KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
-return leaseReply(1)
+grantLease(lease, KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+return leaseReply(1, lease)

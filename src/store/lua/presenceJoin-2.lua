@@ -13,12 +13,12 @@
 
   Returns { entry JSON, ... } of everyone present, self included (the caller sorts by arrival)
 ]]
-local ids, data = KEYS[1], KEYS[2]
 -- @include presence
+local ids, data = KEYS[1], KEYS[2]
 
 local now = presenceNow()
-pruneExpired(now)
+pruneExpired(ids, data, now)
 redis.call('ZADD', ids, now + tonumber(ARGV[3]), ARGV[1])
 redis.call('HSET', data, ARGV[1], ARGV[2])
-expireKeysWithLastEntry(now)
-return presentEntries()
+expireKeysWithLastEntry(ids, data, now)
+return presentEntries(ids, data)

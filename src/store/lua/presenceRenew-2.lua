@@ -12,17 +12,17 @@
 
   Returns 1 when expired entries were dropped (the list others see changed), 0 otherwise
 ]]
-local ids, data = KEYS[1], KEYS[2]
 -- @include presence
+local ids, data = KEYS[1], KEYS[2]
 
 local now = presenceNow()
-local dropped = pruneExpired(now)
+local dropped = pruneExpired(ids, data, now)
 local deadline = now + tonumber(ARGV[1])
 for i = 2, #ARGV do
   -- XX: only entries still there; a left entry is not brought back.
   redis.call('ZADD', ids, 'XX', deadline, ARGV[i])
 end
-expireKeysWithLastEntry(now)
+expireKeysWithLastEntry(ids, data, now)
 if dropped > 0 then
   return 1
 end

@@ -11,11 +11,11 @@
 
   Returns { entry JSON, ... } of everyone left (the caller sorts by arrival)
 ]]
-local ids, data = KEYS[1], KEYS[2]
 -- @include presence
+local ids, data = KEYS[1], KEYS[2]
 
-pruneExpired(presenceNow())
+pruneExpired(ids, data, presenceNow())
 -- The keys' own expiry stays: it is at least as late as any remaining entry's.
 redis.call('ZREM', ids, ARGV[1])
 redis.call('HDEL', data, ARGV[1])
-return presentEntries()
+return presentEntries(ids, data)

@@ -6,15 +6,15 @@
 
   ARGV[1] token   ARGV[2] userId   ARGV[3] ttlMs
 
-  Returns { 1, pttl, token, userId, userName, avatarUrl, fence, sinceMs } when extended
-          { 0 } when this tab of this user does not hold the lease
+  Returns JSON { code = 1, lease } when extended
+          JSON { code = 0 } when this tab of this user does not hold the lease
 ]]
-local lease = KEYS[1]
 -- @include lease
+local lease = KEYS[1]
 
 local holder = redis.call('HMGET', lease, 'token', 'userId')
 if holder[1] ~= ARGV[1] or holder[2] ~= ARGV[2] then
-  return { 0 }
+  return cjson.encode({ code = 0 })
 end
 redis.call('PEXPIRE', lease, ARGV[3])
-return leaseReply(1)
+return leaseReply(1, lease)

@@ -4,7 +4,7 @@
     'holder'        the record is held by exactly the given tab of the given user (a hand-over
                     the holder agreed to)
 
-  A free record is not given to anyone while the restart-quiet key exists (see claim-3.lua): a
+  A free record is not given to anyone while the restart-quiet key exists (see lockClaim-3): a
   'same-user' transfer of a free record is a new grant like any claim.
 
   KEYS[1] lease hash of the record
@@ -16,13 +16,12 @@
   ARGV[4] token      ARGV[5] userId     ARGV[6] userName   ARGV[7] avatarUrl ('' when none)
   ARGV[8] ttlMs      ARGV[9] nowMs
 
-  Returns { code, pttl, token, userId, userName, avatarUrl, fence, sinceMs }
-    code  1 transferred (the fields are the new lease)
-          0 refused     (the fields are the current holder's)
-  or { 0 } refused and the record is free
+  Returns JSON { code, lease }
+    code  1 transferred (the new lease)
+          0 refused     (the current holder's lease; none when the record is free)
 ]]
-local lease = KEYS[1]
 -- @include lease
+local lease = KEYS[1]
 local holder = redis.call('HMGET', lease, 'token', 'userId')
 local held = holder[1] ~= false
 
@@ -34,11 +33,8 @@ else
 end
 
 if not allowed then
-  if not held then
-    return { 0 }
-  end
-  return leaseReply(0)
+  return leaseReply(0, lease)
 end
 
-grantLease(KEYS[2], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
-return leaseReply(1)
+grantLease(lease, KEYS[2], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
+return leaseReply(1, lease)
