@@ -8,7 +8,7 @@
  */
 
 /** Bumped on any incompatible change; a client with another version is refused at handshake. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** Error codes a client can receive in a failed acknowledgement or a connect_error. */
 export const ErrorCode = {
@@ -195,14 +195,14 @@ export interface ServerStatusEvent {
 }
 
 export interface ClientToServerEvents {
-  /** Enter a record's room; with intent `edit` also claim its lock. */
-  'lock:join': (request: JoinRequest, ack: AckCallback<JoinReply>) => void
+  /** Be on a record (its rooms and presence); on an edit page this also claims its lock. */
+  'record:join': (request: JoinRequest, ack: AckCallback<JoinReply>) => void
   /** Try to claim the lock again (after it was freed, or when its lease should have expired). */
   'lock:claim': (record: RecordRef, ack: AckCallback<LockStateEvent>) => void
   /** Move the lock from another tab of the same user to this one. */
   'lock:takeover': (record: RecordRef, ack: AckCallback<LockStateEvent>) => void
-  /** Leave the record's room, releasing the lock if this tab holds it. */
-  'lock:leave': (record: RecordRef, ack: AckCallback<null>) => void
+  /** Leave the record, releasing the lock if this tab holds it. */
+  'record:leave': (record: RecordRef, ack: AckCallback<null>) => void
   /** The holder gives the lock to a tab that asked for attention. */
   'lock:handover': (request: HandOverRequest, ack: AckCallback<LockStateEvent>) => void
   /** A viewer asks the editor to finish; refused with `rate_limited` (and retryInMs) too soon after the last. */

@@ -32,7 +32,7 @@ test('a claim that timed out while Redis was paused leaves no lease behind', asy
   const bob = await tabs.join(cookies.bob, post)
   const alice = await tabs.join(cookies.alice, post)
   expect(alice.reply.lease?.user.name).toBe('Bob Chen')
-  unwrap(await request(bob.socket, 'lock:leave', post))
+  unwrap(await request(bob.socket, 'record:leave', post))
 
   // Alice claims while Redis is paused: the command times out for the server, and her tab gives up.
   redis.process.kill('SIGSTOP')
@@ -51,7 +51,7 @@ test('a claim that timed out while Redis was paused leaves no lease behind', asy
   while ((carolTabId === undefined || lease?.tabId !== carolTabId) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100))
     if (carolTabId === undefined) {
-      const reply = await request<JoinReply>(carolSocket, 'lock:join', { ...post, tabToken: carolToken, intent: 'edit' })
+      const reply = await request<JoinReply>(carolSocket, 'record:join', { ...post, tabToken: carolToken, intent: 'edit' })
       if (reply.ok) [carolTabId, lease] = [reply.data.tabId, reply.data.lease]
     } else {
       const reply = await request<LockStateEvent>(carolSocket, 'lock:claim', post)

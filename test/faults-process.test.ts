@@ -90,7 +90,7 @@ async function joinTab(url: string, cookie: string, ref: { resourceId: string; r
   sockets.push(socket)
   const deadline = Date.now() + 5000
   for (;;) {
-    const reply = await request<JoinReply>(socket, 'lock:join', { ...ref, tabToken: token, intent })
+    const reply = await request<JoinReply>(socket, 'record:join', { ...ref, tabToken: token, intent })
     if (reply.ok || reply.error.code !== 'store_unavailable' || Date.now() > deadline) return { socket, token, reply: unwrap(reply) }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -174,7 +174,7 @@ describe('a server process killed (SIGKILL) with editors on it', () => {
     // Never free either: every lease seen after the kill is Alice's, with her fence.
     expect(leases.seen.filter((entry) => entry.atMs >= killedAt && !(isHolder(entry.lease, alice) && entry.lease!.fence === fence))).toEqual([])
     expect(leases.problems()).toEqual([])
-    unwrap(await request(again.socket, 'lock:leave', ref))
+    unwrap(await request(again.socket, 'record:leave', ref))
   }, 40_000)
 
   test('(b) the editor does not come back: the record frees within lockTtlMs of the kill and the waiting editor, alone, gets it', async () => {
@@ -234,7 +234,7 @@ describe('a server process killed (SIGKILL) with editors on it', () => {
     expect(holders.slice(0, firstBob).every((holder) => holder === 'alice')).toBe(true)
     expect(holders.slice(firstBob).every((holder) => holder === 'bob')).toBe(true)
     expect(leases.problems()).toEqual([])
-    unwrap(await request(bob.socket, 'lock:leave', ref))
+    unwrap(await request(bob.socket, 'record:leave', ref))
   }, 40_000)
 })
 
@@ -286,7 +286,7 @@ describe('a client cut off silently (no TCP close)', () => {
     expect(freedAfterMs).toBeLessThan(target + 3000)
     expect(granted.lease).toMatchObject({ tabId: bob.reply.tabId })
     expect(leases.problems()).toEqual([])
-    unwrap(await request(bob.socket, 'lock:leave', ref))
+    unwrap(await request(bob.socket, 'record:leave', ref))
   }, 40_000)
 })
 
@@ -355,7 +355,7 @@ describe('the stale editor', () => {
     expect((await app.postById(ref.recordId))?.title).toBe('bob-title')
 
     // Bob leaves: nobody holds the lock, and only the version stands between her old form and the row.
-    unwrap(await request(bob.socket, 'lock:leave', ref))
+    unwrap(await request(bob.socket, 'record:leave', ref))
     const afterBobLeft = await save('alice-title')
     log(`stale editor: alice's save with the lock free: ${JSON.stringify(afterBobLeft.notice)}`)
     expect(afterBobLeft.notice?.type).toBe('error')

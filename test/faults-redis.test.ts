@@ -67,7 +67,7 @@ async function openRecordingStatus(baseUrl: string, cookie: string): Promise<{ s
     socket.once('connect_error', reject)
   })
   // One round trip: anything the server sent on connecting has arrived once its answer has.
-  await request(socket, 'lock:leave', post1)
+  await request(socket, 'record:leave', post1)
   return { socket, statuses }
 }
 
@@ -126,7 +126,7 @@ describe('Redis faults', () => {
     const carol = await on.join(cookies.carol, post2, 'edit')
     const bobOnPost2 = await on.join(cookies.bob, post2, 'edit')
     expect(bobOnPost2.reply.lease?.user.name).toBe('Carol Diaz')
-    unwrap(await request(carol.socket, 'lock:leave', post2))
+    unwrap(await request(carol.socket, 'record:leave', post2))
 
     const aliceTold = storeDown(alice.socket)
     const bobTold = storeDown(bob.socket)
@@ -163,7 +163,7 @@ describe('Redis faults', () => {
 
     // Everyone is where they were: the holder, the presence of every tab, and Post 2 still free
     // (Bob's failed claim did not take effect later).
-    const dave1 = unwrap(await request<JoinReply>(lateTab, 'lock:join', { ...post1, tabToken: newTabToken(), intent: 'show' }))
+    const dave1 = unwrap(await request<JoinReply>(lateTab, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'show' }))
     expect(dave1.lease?.tabId).toBe(alice.reply.tabId)
     expect(dave1.presence.map((p) => p.user.name)).toEqual(['Alice Martin', 'Bob Chen', 'Dave Okafor'])
     expect(lateStatuses).toEqual([{ storeAvailable: false }, { storeAvailable: true }])

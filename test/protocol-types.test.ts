@@ -23,16 +23,16 @@ const schemasFit: [
 ] = [true, true, true, true, true]
 
 // And every event's payload type is what the router hands its handler.
-const payloadsFit: [Same<PayloadOf<'lock:join'>, JoinRequest>, Same<PayloadOf<'chat:send'>, ChatSendRequest>] = [true, true]
+const payloadsFit: [Same<PayloadOf<'record:join'>, JoinRequest>, Same<PayloadOf<'chat:send'>, ChatSendRequest>] = [true, true]
 
 /** Never called: it only has to compile (or, on the marked lines, not to). */
 export function compileOnly(router: EventRouter, io: CollabServer, socket: CollabSocket): void {
   // @ts-expect-error a misspelled event has no handler type
   router.on('lock:claimm', recordRefSchema, async () => ({ resourceId: 'a', recordId: '1', lease: null }))
-  // @ts-expect-error lock:leave answers null, not a number
-  router.on('lock:leave', recordRefSchema, async () => 42)
-  // @ts-expect-error lock:join's handler must get the join payload, not a bare record ref
-  router.on('lock:join', recordRefSchema, async () => {
+  // @ts-expect-error record:leave answers null, not a number
+  router.on('record:leave', recordRefSchema, async () => 42)
+  // @ts-expect-error record:join's handler must get the join payload, not a bare record ref
+  router.on('record:join', recordRefSchema, async () => {
     throw new Error('unreachable')
   })
   // @ts-expect-error a misspelled broadcast

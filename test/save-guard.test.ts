@@ -20,7 +20,7 @@ const held: Array<{ socket: TestSocket; recordId: string; resourceId: string }> 
 async function holdLock(cookie: string, recordId: string, token = newTabToken(), resourceId = 'Post') {
   const socket = await openSocket(app.url, { cookie })
   held.push({ socket, recordId, resourceId })
-  unwrap(await request<JoinReply>(socket, 'lock:join', { resourceId, recordId, tabToken: token, intent: 'edit' }))
+  unwrap(await request<JoinReply>(socket, 'record:join', { resourceId, recordId, tabToken: token, intent: 'edit' }))
   return { socket, token }
 }
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const { socket, recordId, resourceId } of held.splice(0)) {
-    unwrap(await request(socket, 'lock:leave', { resourceId, recordId }))
+    unwrap(await request(socket, 'record:leave', { resourceId, recordId }))
     socket.close()
   }
 })

@@ -33,7 +33,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     const socket = await openSocket(app.url, { cookie })
     sockets.push(socket)
     const tabToken = newTabToken()
-    const reply = unwrap(await request<JoinReply>(socket, 'lock:join', { resourceId: 'Post', recordId, tabToken, intent }))
+    const reply = unwrap(await request<JoinReply>(socket, 'record:join', { resourceId: 'Post', recordId, tabToken, intent }))
     return { socket, reply, tabToken }
   }
 
@@ -71,7 +71,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     for (const event of events) expect(event).toMatchObject({ resourceId: 'Post', recordId: id, by: { name: 'Alice Martin' }, version: newVersion })
     expect(saved.record?.params[VERSION_PARAM]).toBe(newVersion)
     expect((await app.postById(id))?.title).toBe('Announced title')
-    unwrap(await request(alice.socket, 'lock:leave', { resourceId: 'Post', recordId: id }))
+    unwrap(await request(alice.socket, 'record:leave', { resourceId: 'Post', recordId: id }))
   })
 
   test('a refused save announces nothing', async () => {
@@ -86,7 +86,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     expect((await api(cookies.alice, id, { title: 'Accepted', [VERSION_PARAM]: await loadVersion(cookies.alice, id) })).notice?.type).toBe('success')
     expect((await next).by.name).toBe('Alice Martin')
     expect(carolHeard).toHaveLength(1)
-    unwrap(await request(alice.socket, 'lock:leave', { resourceId: 'Post', recordId: id }))
+    unwrap(await request(alice.socket, 'record:leave', { resourceId: 'Post', recordId: id }))
   })
 
   test("a save from an older version is refused, naming who changed it, and writes nothing", async () => {

@@ -38,9 +38,9 @@ async function expectServerHealthy(recordId: string): Promise<void> {
   expect(server.isRunning()).toBe(true)
   const socket = await openSocket(server.url, { cookie: cookies.bob })
   try {
-    const reply = unwrap(await request<JoinReply>(socket, 'lock:join', { resourceId: 'Post', recordId, tabToken: newTabToken(), intent: 'edit' }))
+    const reply = unwrap(await request<JoinReply>(socket, 'record:join', { resourceId: 'Post', recordId, tabToken: newTabToken(), intent: 'edit' }))
     expect(reply.lease?.tabId).toBe(reply.tabId)
-    await request(socket, 'lock:leave', { resourceId: 'Post', recordId })
+    await request(socket, 'record:leave', { resourceId: 'Post', recordId })
   } finally {
     socket.close()
   }
@@ -55,10 +55,10 @@ describe('argument shapes of an acknowledged event', () => {
     expect(await onlyAck).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidPayload } })
     const extra = new Promise((resolve) => untyped.emit('lock:claim', { resourceId: 'Post', recordId: '1' }, 'extra', resolve))
     expect(await extra).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidPayload } })
-    const three = new Promise((resolve) => untyped.emit('lock:join', 1, 2, 3, resolve))
+    const three = new Promise((resolve) => untyped.emit('record:join', 1, 2, 3, resolve))
     expect(await three).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidPayload } })
     // Without an ack there is nobody to answer: dropped, and the socket lives on.
-    untyped.emit('lock:join', { resourceId: 'Post', recordId: '1', tabToken: newTabToken(), intent: 'show' })
+    untyped.emit('record:join', { resourceId: 'Post', recordId: '1', tabToken: newTabToken(), intent: 'show' })
     const after = await request(dave, 'lock:claim', { resourceId: 'Post', recordId: '1' })
     expect(after).toMatchObject({ ok: false, error: { code: ErrorCode.NotJoined } })
     dave.close()
@@ -69,7 +69,7 @@ describe('argument shapes of an acknowledged event', () => {
     const raw = await RawSocket.open(server.url, { cookie: cookies.dave })
     raw.sendRaw('421["lock:claim"]')
     expect(await raw.ack(1)).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidPayload } })
-    raw.sendRaw('422["lock:join",{"resourceId":"Post","recordId":"1","tabToken":"0123456789abcdef","intent":"show"},{"more":1}]')
+    raw.sendRaw('422["record:join",{"resourceId":"Post","recordId":"1","tabToken":"0123456789abcdef","intent":"show"},{"more":1}]')
     expect(await raw.ack(2)).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidPayload } })
     raw.sendRaw('423[42]')
     expect(await raw.ack(3)).toMatchObject({ ok: false, error: { code: ErrorCode.UnknownEvent } })
@@ -96,7 +96,7 @@ function prng(seed: number) {
   }
 }
 
-const EVENTS = ['lock:join', 'lock:claim', 'lock:takeover', 'lock:leave', 'lock:handover', 'attention:request', 'chat:send', 'chat:history', 'lock:steal', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'x'.repeat(300)]
+const EVENTS = ['record:join', 'lock:claim', 'lock:takeover', 'record:leave', 'lock:handover', 'attention:request', 'chat:send', 'chat:history', 'lock:steal', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'x'.repeat(300)]
 
 function fuzzer(seed: number) {
   const random = prng(seed)
@@ -162,7 +162,7 @@ test('thousands of seeded random packets from logged-in sockets: the process sta
   const { packet, int } = fuzzer(seed)
   // Alice holds Post 3 throughout: no packet may take or free it.
   const alice = await openSocket(server.url, { cookie: cookies.alice })
-  const held = unwrap(await request<JoinReply>(alice, 'lock:join', { resourceId: 'Post', recordId: '3', tabToken: newTabToken(), intent: 'edit' }))
+  const held = unwrap(await request<JoinReply>(alice, 'record:join', { resourceId: 'Post', recordId: '3', tabToken: newTabToken(), intent: 'edit' }))
   expect(held.lease?.tabId).toBe(held.tabId)
 
   const senders = [cookies.dave!, cookies.carol!, undefined]

@@ -134,16 +134,16 @@ describe('handshake', () => {
     const maxEventBytes = app.collaboration.options.maxEventBytes
     const raw = await RawSocket.open(app.url, { cookie: cookies.dave })
     const recordId = 'x'.repeat(maxEventBytes)
-    raw.emit(1, 'lock:join', { ...post1, recordId, tabToken: newTabToken(), intent: 'show' })
+    raw.emit(1, 'record:join', { ...post1, recordId, tabToken: newTabToken(), intent: 'show' })
     expect(await raw.ack(1)).toMatchObject({ ok: false, error: { code: ErrorCode.PayloadTooLarge } })
     // The socket lives on after a refused event.
-    raw.emit(2, 'lock:join', { ...post1, tabToken: newTabToken(), intent: 'show' })
+    raw.emit(2, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'show' })
     expect(await raw.ack(2)).toMatchObject({ ok: true })
 
     // 900 kB, under Socket.IO's own default limit (1 MB) but far above ours: the WebSocket refuses
     // it by its length (1009, message too big), before any parsing.
     const huge = 900_000
-    raw.sendRaw(`42${JSON.stringify(['lock:join', { ...post1, recordId: 'y'.repeat(huge), tabToken: newTabToken(), intent: 'show' }])}`)
+    raw.sendRaw(`42${JSON.stringify(['record:join', { ...post1, recordId: 'y'.repeat(huge), tabToken: newTabToken(), intent: 'show' }])}`)
     expect(await raw.whenClosed()).toBe(1009)
 
     // Several at once, from several sockets: all closed the same way, and the admin serves on.
@@ -155,7 +155,7 @@ describe('handshake', () => {
     }
     const bob = await openSocket(app.url, { cookie: cookies.bob })
     try {
-      const reply = unwrap(await request<JoinReply>(bob, 'lock:join', { ...post1, tabToken: newTabToken(), intent: 'edit' }))
+      const reply = unwrap(await request<JoinReply>(bob, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'edit' }))
       expect(reply.lease?.tabId).toBe(reply.tabId)
     } finally {
       bob.close()

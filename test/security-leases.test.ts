@@ -66,7 +66,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {
   }
 
   async function join(socket: TestSocket, ref: { resourceId: string; recordId: string }, intent: 'edit' | 'show' = 'edit', token = newTabToken()) {
-    return { reply: unwrap(await request<JoinReply>(socket, 'lock:join', { ...ref, tabToken: token, intent })), token }
+    return { reply: unwrap(await request<JoinReply>(socket, 'record:join', { ...ref, tabToken: token, intent })), token }
   }
 
   /** The lease hash as Redis has it; null for the memory store (no outside observer). */
@@ -130,7 +130,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {
     expect(unwrap(await request<LockStateEvent>(mallory, 'lock:claim', post1)).lease?.user.name).toBe('Alice Martin')
     expect(await request(mallory, 'lock:takeover', post1)).toMatchObject({ ok: false, error: { code: ErrorCode.LockHeld } })
     expect(await request(mallory, 'lock:handover', { ...post1, toTabId: watcher.reply.tabId })).toMatchObject({ ok: false })
-    unwrap(await request(mallory, 'lock:leave', post1))
+    unwrap(await request(mallory, 'record:leave', post1))
     await join(mallory, post1, 'edit', held.token)
     mallory.close() // a dropped "editor": the grace would shorten the lease, if it were his
 
@@ -154,7 +154,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {
     const found: string[] = []
     for (const recordId of spellings) {
       const bob = await tab(cookies.bob)
-      const reply = await request<JoinReply>(bob, 'lock:join', { resourceId: 'Post', recordId, tabToken: newTabToken(), intent: 'edit' })
+      const reply = await request<JoinReply>(bob, 'record:join', { resourceId: 'Post', recordId, tabToken: newTabToken(), intent: 'edit' })
       if (!reply.ok) {
         // The adapter may not know a spelling at all; then it is simply no record.
         expect(reply.error.code).toBe(ErrorCode.NotFound)
@@ -181,9 +181,9 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {
 
     // Freed under one spelling, claimed under another: still the one record.
     const bob = await tab(cookies.bob)
-    const waiting = unwrap(await request<JoinReply>(bob, 'lock:join', { resourceId: 'Post', recordId: found[0]!, tabToken: newTabToken(), intent: 'edit' }))
+    const waiting = unwrap(await request<JoinReply>(bob, 'record:join', { resourceId: 'Post', recordId: found[0]!, tabToken: newTabToken(), intent: 'edit' }))
     const freed = nextEvent<LockStateEvent>(bob, 'lock:state', (s) => s.lease === null && s.recordId === '1')
-    unwrap(await request(alice, 'lock:leave', post1))
+    unwrap(await request(alice, 'record:leave', post1))
     await freed
     expect(unwrap(await request<LockStateEvent>(bob, 'lock:claim', { resourceId: 'Post', recordId: found[0]! })).lease?.tabId).toBe(waiting.tabId)
     const again = await join(alice, post1)
@@ -199,7 +199,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {
     const bob = await tab(cookies.bob)
     const bobEdit = await join(bob, post1)
     unwrap(await request(bob, 'attention:request', post1))
-    unwrap(await request(bob, 'lock:leave', post1))
+    unwrap(await request(bob, 'record:leave', post1))
     expect(await request(alice, 'lock:handover', { ...post1, toTabId: bobEdit.reply.tabId })).toMatchObject({ ok: false, error: { code: ErrorCode.NotFound } })
 
     // Carol asks from the edit page, then her tab goes to the show page (same tab, same token).
@@ -226,12 +226,12 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {
     const alice = await tab(cookies.alice)
     await join(alice, post1, 'show')
     await join(alice, post2, 'show')
-    expect(await request(alice, 'lock:join', { ...post3, tabToken: newTabToken(), intent: 'show' })).toMatchObject({ ok: false, error: { code: ErrorCode.TooManyRecords } })
+    expect(await request(alice, 'record:join', { ...post3, tabToken: newTabToken(), intent: 'show' })).toMatchObject({ ok: false, error: { code: ErrorCode.TooManyRecords } })
     // Joining a record again, under any spelling, is not one more record.
     const token = newTabToken()
-    unwrap(await request(alice, 'lock:join', { ...post1, tabToken: token, intent: 'edit' }))
-    unwrap(await request(alice, 'lock:join', { resourceId: 'Post', recordId: '01', tabToken: token, intent: 'edit' }))
-    unwrap(await request(alice, 'lock:leave', post2))
+    unwrap(await request(alice, 'record:join', { ...post1, tabToken: token, intent: 'edit' }))
+    unwrap(await request(alice, 'record:join', { resourceId: 'Post', recordId: '01', tabToken: token, intent: 'edit' }))
+    unwrap(await request(alice, 'record:leave', post2))
     await join(alice, post3, 'show')
 
     // Sockets: 8 per user. 12 opened at once (alice has one already): exactly 7 more get in.
@@ -285,9 +285,9 @@ describe.each(['memory', 'redis'] as const)('300 sockets of one user, %s store',
       const times: number[] = []
       for (let i = 0; i < SAMPLES; i++) {
         const started = performance.now()
-        unwrap(await request<JoinReply>(socket, 'lock:join', { ...ref, tabToken: newTabToken(), intent: 'show' }))
+        unwrap(await request<JoinReply>(socket, 'record:join', { ...ref, tabToken: newTabToken(), intent: 'show' }))
         times.push(performance.now() - started)
-        unwrap(await request(socket, 'lock:leave', ref))
+        unwrap(await request(socket, 'record:leave', ref))
       }
       return times
     } finally {
@@ -305,14 +305,14 @@ describe.each(['memory', 'redis'] as const)('300 sockets of one user, %s store',
     for (let i = 0; i < CROWD; i += 50) {
       const batch = await Promise.all(Array.from({ length: Math.min(50, CROWD - i) }, () => openSocket(app.url, { cookie: cookies.alice })))
       crowd.push(...batch)
-      await Promise.all(batch.map((socket) => request(socket, 'lock:join', { ...post1, tabToken: newTabToken(), intent: 'show' }).then(unwrap)))
+      await Promise.all(batch.map((socket) => request(socket, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'show' }).then(unwrap)))
     }
     const crowdMs = performance.now() - started
     const bystanderSeen = nextEvent<PresenceStateEvent>(crowd[0]!, 'presence:state', (s) => s.users.some((u) => u.user.name === 'Bob Chen'), 10_000)
     const crowded = await joinLatencies(cookies.bob, post1)
     await bystanderSeen
     const elsewhere = await joinLatencies(cookies.bob, post2)
-    const check = unwrap(await request<JoinReply>(crowd[0]!, 'lock:join', { ...post1, tabToken: newTabToken(), intent: 'show' }))
+    const check = unwrap(await request<JoinReply>(crowd[0]!, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'show' }))
     expect(check.presence.find((p) => p.user.name === 'Alice Martin')?.tabs).toBe(CROWD)
     log(`${kind}: ${CROWD} sockets of alice joined Post 1 in ${crowdMs.toFixed(0)} ms`)
     log(`${kind}: bystander join on Post 1 without the crowd: ${summary(quiet)}`)

@@ -121,7 +121,7 @@ class Scene {
   async join(app: TestApp, cookie: string, ref = post1, intent: 'edit' | 'show' = 'edit'): Promise<{ socket: TestSocket; reply: JoinReply; token: string }> {
     const socket = await this.socket(app, cookie)
     const token = newTabToken()
-    const reply = unwrap(await request<JoinReply>(socket, 'lock:join', { ...ref, tabToken: token, intent }))
+    const reply = unwrap(await request<JoinReply>(socket, 'record:join', { ...ref, tabToken: token, intent }))
     return { socket, reply, token }
   }
 
@@ -177,7 +177,7 @@ test('logout on one process closes that user\'s sockets on both, frees the lock 
     await raw.next((f) => typeof f === 'string' && f.startsWith('42["session:ended"'), 'session:ended on the raw socket', FEW_SWEEPS_MS)
     await raw.whenClosed(FEW_SWEEPS_MS)
     // Nothing that socket could send now reaches the server.
-    expect(raw.sendRaw('42["lock:join",{}]')).toBe(false)
+    expect(raw.sendRaw('42["record:join",{}]')).toBe(false)
 
     // Released, not graced: the grace is a minute, yet the lock is free now and bob gets it.
     await freed
@@ -244,7 +244,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store and sessions', (k
 
       // A join on another socket of the same session: refused before it joins anything.
       const otherEnd = endOf(other)
-      const join = await request<JoinReply>(other, 'lock:join', { ...post2, tabToken: newTabToken(), intent: 'edit' })
+      const join = await request<JoinReply>(other, 'record:join', { ...post2, tabToken: newTabToken(), intent: 'edit' })
       expect(join).toMatchObject({ ok: false, error: { code: ErrorCode.Unauthenticated } })
       await otherEnd
       const onPost2 = await scene.join(app, bob, post2, 'show')
@@ -292,27 +292,27 @@ describe.each(['memory', 'redis'] as const)('with the %s store and sessions', (k
       const alice = await login(app.url, 'alice@example.com')
       const dave = await login(app.url, 'dave@example.com')
       const socket = await scene.socket(app, alice)
-      unwrap(await request<JoinReply>(socket, 'lock:join', { ...post1, tabToken: newTabToken(), intent: 'edit' }))
-      unwrap(await request(socket, 'lock:leave', post1))
+      unwrap(await request<JoinReply>(socket, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'edit' }))
+      unwrap(await request(socket, 'record:leave', post1))
 
       // Demoted while connected: the very next join is refused (no sweep runs in this test).
       current.set('alice', { id: 'alice', email: 'alice@example.com', title: 'Alice Martin', role: 'reader' })
       const end = endOf(socket)
-      expect(await request(socket, 'lock:join', { ...post1, tabToken: newTabToken(), intent: 'edit' })).toMatchObject({ ok: false, error: { code: ErrorCode.Unauthenticated } })
+      expect(await request(socket, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'edit' })).toMatchObject({ ok: false, error: { code: ErrorCode.Unauthenticated } })
       await end
 
       // Her page reconnects (her login is still valid): she is now a reader, who may view, not edit.
       const again = await scene.socket(app, alice)
-      expect(await request(again, 'lock:join', { ...post1, tabToken: newTabToken(), intent: 'edit' })).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } })
-      unwrap(await request<JoinReply>(again, 'lock:join', { ...post1, tabToken: newTabToken(), intent: 'show' }))
+      expect(await request(again, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'edit' })).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } })
+      unwrap(await request<JoinReply>(again, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'show' }))
       expect(again.connected).toBe(true)
 
       // Promoted: dave's socket closes (his admin changed), and his next socket may edit.
       const daveSocket = await scene.socket(app, dave)
-      expect(await request(daveSocket, 'lock:join', { ...post2, tabToken: newTabToken(), intent: 'edit' })).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } })
+      expect(await request(daveSocket, 'record:join', { ...post2, tabToken: newTabToken(), intent: 'edit' })).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } })
       current.set('dave', { id: 'dave', email: 'dave@example.com', title: 'Dave Okafor', role: 'editor' })
       const daveAgain = await scene.socket(app, dave)
-      unwrap(await request<JoinReply>(daveAgain, 'lock:join', { ...post2, tabToken: newTabToken(), intent: 'edit' }))
+      unwrap(await request<JoinReply>(daveAgain, 'record:join', { ...post2, tabToken: newTabToken(), intent: 'edit' }))
 
       // Removed: no new socket at all.
       current.set('alice', null)

@@ -81,7 +81,7 @@ test('a hand-over is atomic while a third editor claims at the same moment', asy
   const cookies = await loginAll(app)
   const open = async (cookie: string) => {
     const socket = await openSocket(app.url, { cookie })
-    const reply = unwrap(await request<JoinReply>(socket, 'lock:join', { ...post, tabToken: newTabToken(), intent: 'edit' }))
+    const reply = unwrap(await request<JoinReply>(socket, 'record:join', { ...post, tabToken: newTabToken(), intent: 'edit' }))
     return { socket, reply }
   }
   try {
@@ -102,7 +102,7 @@ test('a hand-over is atomic while a third editor claims at the same moment', asy
       expect(confirmed.lease?.tabId).toBe(bob.reply.tabId)
       expect(confirmed.lease!.fence).toBeGreaterThan(alice.reply.lease!.fence)
       for (const { socket } of [alice, bob, carol]) {
-        await request(socket, 'lock:leave', post)
+        await request(socket, 'record:leave', post)
         socket.close()
       }
     }

@@ -122,7 +122,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
 
     for (const to of ['carol', 'alice', 'nobody']) expect(await send(alice.socket, 'Are you there?', to)).toMatchObject(failure(ErrorCode.NotFound))
     // Once bob has left, he cannot be written to on this record either.
-    unwrap(await request(bob.socket, 'lock:leave', post))
+    unwrap(await request(bob.socket, 'record:leave', post))
     expect(await send(alice.socket, 'Still there?', 'bob')).toMatchObject(failure(ErrorCode.NotFound))
 
     await Promise.all([settled(alice), settled(carolElsewhere, otherPost)])
@@ -223,12 +223,12 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
 
     // Joining is where AdminJS decides: a record that does not exist cannot be joined, nor chatted on.
     const missing = { resourceId: 'Post', recordId: '999999' }
-    const joinMissing = await request(stranger, 'lock:join', { ...missing, tabToken: crypto.randomUUID(), intent: 'show' })
+    const joinMissing = await request(stranger, 'record:join', { ...missing, tabToken: crypto.randomUUID(), intent: 'show' })
     expect(joinMissing).toMatchObject(failure(ErrorCode.NotFound))
     expect(await send(stranger, 'anyone?', null, missing)).toMatchObject(failure(ErrorCode.NotJoined))
     // Nor does a refused join (a reader on the edit page) let the socket in.
     const daveTab = await tabs.open(cookies.dave)
-    const editRefused = await request(daveTab, 'lock:join', { ...post, tabToken: crypto.randomUUID(), intent: 'edit' })
+    const editRefused = await request(daveTab, 'record:join', { ...post, tabToken: crypto.randomUUID(), intent: 'edit' })
     expect(editRefused).toMatchObject(failure(ErrorCode.Forbidden))
     expect(await history(daveTab)).toMatchObject(failure(ErrorCode.NotJoined))
 
@@ -240,7 +240,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     const bob = await join(cookies.bob)
     const aliceStays = await join(cookies.alice)
     const aliceHeard = recordEvents<ChatMessage>(alice.socket, 'chat:message')
-    unwrap(await request(alice.socket, 'lock:leave', post))
+    unwrap(await request(alice.socket, 'record:leave', post))
     const stayingTabHeard = nextEvent<ChatMessage>(aliceStays.socket, 'chat:message', (message) => message.to === 'alice')
     unwrap(await send(bob.socket, 'alice has gone'))
     const toAlice = unwrap(await send(bob.socket, 'to your other tab', 'alice'))

@@ -70,19 +70,19 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
 
     test('a user without edit permission is refused the edit page but may view', async () => {
       const socket = await tab(cookies.dave)
-      const refused = await request<JoinReply>(socket, 'lock:join', { ...post, tabToken: newTabToken(), intent: 'edit' })
+      const refused = await request<JoinReply>(socket, 'record:join', { ...post, tabToken: newTabToken(), intent: 'edit' })
       expect(refused).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } })
-      const viewing = await request<JoinReply>(socket, 'lock:join', { ...post, tabToken: newTabToken(), intent: 'show' })
+      const viewing = await request<JoinReply>(socket, 'record:join', { ...post, tabToken: newTabToken(), intent: 'show' })
       expect(viewing.ok).toBe(true)
     })
 
     test('unknown resources and records are not found', async () => {
       const socket = await tab(cookies.alice)
-      const noResource = await request(socket, 'lock:join', { resourceId: 'Nope', recordId: '1', tabToken: newTabToken(), intent: 'edit' })
+      const noResource = await request(socket, 'record:join', { resourceId: 'Nope', recordId: '1', tabToken: newTabToken(), intent: 'edit' })
       expect(noResource).toMatchObject({ ok: false, error: { code: ErrorCode.NotFound } })
-      const noRecord = await request(socket, 'lock:join', { resourceId: 'Post', recordId: '999999', tabToken: newTabToken(), intent: 'edit' })
+      const noRecord = await request(socket, 'record:join', { resourceId: 'Post', recordId: '999999', tabToken: newTabToken(), intent: 'edit' })
       expect(noRecord).toMatchObject({ ok: false, error: { code: ErrorCode.NotFound } })
-      const notAnId = await request(socket, 'lock:join', { resourceId: 'Post', recordId: 'not-a-number', tabToken: newTabToken(), intent: 'edit' })
+      const notAnId = await request(socket, 'record:join', { resourceId: 'Post', recordId: 'not-a-number', tabToken: newTabToken(), intent: 'edit' })
       expect(notAnId).toMatchObject({ ok: false, error: { code: ErrorCode.NotFound } })
     })
 
@@ -112,10 +112,10 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
         { ...post, tabToken: '../../etc/passwd-0123456789', intent: 'edit' },
       ]
       for (const payload of bad) {
-        const reply = await request(bob, 'lock:join', payload)
+        const reply = await request(bob, 'record:join', payload)
         expect(reply).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidPayload } })
       }
-      const oversized = await request(bob, 'lock:join', { ...post, recordId: 'x'.repeat(20_000), tabToken: newTabToken(), intent: 'edit' })
+      const oversized = await request(bob, 'record:join', { ...post, recordId: 'x'.repeat(20_000), tabToken: newTabToken(), intent: 'edit' })
       expect(oversized).toMatchObject({ ok: false, error: { code: ErrorCode.PayloadTooLarge } })
       const unknown = await request(bob, 'lock:steal', post)
       expect(unknown).toMatchObject({ ok: false, error: { code: ErrorCode.UnknownEvent } })
@@ -143,7 +143,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
       const bob = await joinAs(cookies.bob)
       const carol = await joinAs(cookies.carol)
       const freed = Promise.all([bob, carol].map((v) => nextEvent<LockStateEvent>(v.socket, 'lock:state', (s) => s.lease === null)))
-      unwrap(await request(alice.socket, 'lock:leave', post))
+      unwrap(await request(alice.socket, 'record:leave', post))
       await freed
       const claims = await Promise.all([bob, carol].map((v) => request<LockStateEvent>(v.socket, 'lock:claim', post)))
       const holders = new Set(claims.map((c) => unwrap(c).lease?.tabId))

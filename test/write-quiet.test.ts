@@ -27,7 +27,7 @@ async function holdLock(baseUrl: string, cookie: string, recordId: string) {
   const socket = await openSocket(baseUrl, { cookie })
   sockets.push(socket)
   const tabToken = newTabToken()
-  const reply = unwrap(await request<JoinReply>(socket, 'lock:join', { resourceId: 'Post', recordId, tabToken, intent: 'edit' }))
+  const reply = unwrap(await request<JoinReply>(socket, 'record:join', { resourceId: 'Post', recordId, tabToken, intent: 'edit' }))
   expect(reply.lease?.tabId).toBe(reply.tabId)
   return tabToken
 }

@@ -118,7 +118,7 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
     sockets.push(socket)
     const token = newTabToken()
     tabs.set(key, { socket, token })
-    await request<JoinReply>(socket, 'lock:join', { resourceId: 'Post', recordId, tabToken: token, intent: 'edit' }).catch(() => undefined)
+    await request<JoinReply>(socket, 'record:join', { resourceId: 'Post', recordId, tabToken: token, intent: 'edit' }).catch(() => undefined)
   }
 
   /** The observer: the lease as Redis holds it, read directly. */

@@ -90,8 +90,8 @@ export function ref(recordId: string) {
 
 /** Joins a post as a tab would (new tab token each time); throws on a refusal. */
 export async function joinPost(socket: Socket, recordId: string, intent: JoinIntent, tabToken = randomUUID(), timeoutMs = 10_000): Promise<JoinReply & { ms: number }> {
-  const { ms, reply } = await ask<JoinReply>(socket, 'lock:join', { ...ref(recordId), tabToken, intent }, timeoutMs)
-  if (!reply.ok) throw new Error(`lock:join ${recordId} (${intent}): ${reply.error.code}: ${reply.error.message}`)
+  const { ms, reply } = await ask<JoinReply>(socket, 'record:join', { ...ref(recordId), tabToken, intent }, timeoutMs)
+  if (!reply.ok) throw new Error(`record:join ${recordId} (${intent}): ${reply.error.code}: ${reply.error.message}`)
   return { ...reply.data, ms }
 }
 

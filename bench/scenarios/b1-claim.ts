@@ -4,8 +4,8 @@
  *
  * Each claimer owns one record (all different) and runs cycles on a fixed schedule (open loop: a
  * cycle starts when due, or as soon as the previous one ends if the server fell behind, and the lag
- * is reported): `lock:join` intent edit (the record is free: a grant), `lock:claim` (the holder
- * claiming again: a renewal), `lock:leave` (release). The baseline runs three acknowledged events
+ * is reported): `record:join` intent edit (the record is free: a grant), `lock:claim` (the holder
+ * claiming again: a renewal), `record:leave` (release). The baseline runs three acknowledged events
  * per cycle on the same schedule: `echo`, `echo-redis` (one trivial Lua script first), `echo`.
  * Ours and the baseline run in alternating phases, both sets of sockets connected throughout.
  */
@@ -94,12 +94,12 @@ export async function b1(bench: Bench): Promise<void> {
     const record = ref(claimRecords[i]!)
     try {
       const tabToken = randomUUID()
-      const join = await ask<JoinReply>(socket, 'lock:join', { ...record, tabToken, intent: 'edit' })
+      const join = await ask<JoinReply>(socket, 'record:join', { ...record, tabToken, intent: 'edit' })
       if (!join.reply.ok) throw new Error(`join: ${join.reply.error.code}`)
       if (join.reply.data.lease?.tabId !== join.reply.data.tabId) throw new Error('join: not granted')
       const claim = await ask<LockStateEvent>(socket, 'lock:claim', record)
       if (!claim.reply.ok) throw new Error(`claim: ${claim.reply.error.code}`)
-      const leave = await ask(socket, 'lock:leave', record)
+      const leave = await ask(socket, 'record:leave', record)
       if (!leave.reply.ok) throw new Error(`leave: ${leave.reply.error.code}`)
       if (recording) {
         samples.join.push(join.ms)
@@ -138,7 +138,7 @@ export async function b1(bench: Bench): Promise<void> {
   const solo = bench.quick ? 100 : 500
   await joinPost(claimers[0]!, claimRecords[0]!, 'edit')
   const soloClaim = await unloaded(claimers[0]!, solo, () => ask(claimers[0]!, 'lock:claim', soloRecord))
-  await ask(claimers[0]!, 'lock:leave', soloRecord)
+  await ask(claimers[0]!, 'record:leave', soloRecord)
   const soloEcho = await unloaded(echoClients[0]!, solo, () => ask(echoClients[0]!, 'echo', soloRecord))
   const soloEchoRedis = await unloaded(echoClients[0]!, solo, () => ask(echoClients[0]!, 'echo-redis', soloRecord))
 
@@ -181,10 +181,10 @@ export async function b1(bench: Bench): Promise<void> {
   addRow(bench, { id: 'B1', name, metric: 'lock:claim p99', value: claim.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
   addRow(bench, { id: 'B1', name, metric: 'lock:claim p50 vs echo+Redis', value: claim.p50, unit: 'ms', baseline: baseRedis.p50, target: '', met: null, note: 'baseline: the bare server acknowledging after one trivial Lua script on the same Redis, same schedule' })
   addRow(bench, { id: 'B1', name: 'claim alone (no load)', metric: 'lock:claim p50', value: soloClaim.p50, unit: 'ms', baseline: soloEcho.p50, target: '', met: null, note: `one socket, sequential; echo+Redis alone p50 ${round(soloEchoRedis.p50, 3)} ms` })
-  addRow(bench, { id: 'B1', name, metric: 'lock:join edit (grant) p50', value: join.p50, unit: 'ms', baseline: base.p50, target: '', met: null })
-  addRow(bench, { id: 'B1', name, metric: 'lock:join edit (grant) p99', value: join.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
-  addRow(bench, { id: 'B1', name, metric: 'lock:leave (release) p50', value: leave.p50, unit: 'ms', baseline: base.p50, target: '', met: null })
-  addRow(bench, { id: 'B1', name, metric: 'lock:leave (release) p99', value: leave.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
+  addRow(bench, { id: 'B1', name, metric: 'record:join edit (grant) p50', value: join.p50, unit: 'ms', baseline: base.p50, target: '', met: null })
+  addRow(bench, { id: 'B1', name, metric: 'record:join edit (grant) p99', value: join.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
+  addRow(bench, { id: 'B1', name, metric: 'record:leave (release) p50', value: leave.p50, unit: 'ms', baseline: base.p50, target: '', met: null })
+  addRow(bench, { id: 'B1', name, metric: 'record:leave (release) p99', value: leave.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
   const achieved = collabRun.cycles / (collabRun.elapsedMs / 1000)
   addRow(bench, {
     id: 'B1', name, metric: 'cycles/s achieved', value: achieved, unit: '/s', baseline: bareRun.cycles / (bareRun.elapsedMs / 1000), target: '', met: null,

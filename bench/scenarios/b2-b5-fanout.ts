@@ -55,7 +55,7 @@ export async function fanout(bench: Bench): Promise<void> {
   const bare = series()
   const timeoutMs = 5_000
   for (let r = 0; r < scale.rounds; r++) {
-    add(released, await lockFan.measure(() => ask(holder, 'lock:leave', record), (p) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease === null, timeoutMs))
+    add(released, await lockFan.measure(() => ask(holder, 'record:leave', record), (p) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease === null, timeoutMs))
     add(granted, await lockFan.measure(() => joinPost(holder, recordId, 'edit'), (p) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease !== null, timeoutMs))
     // The same shape as our release announcement, marked with the round.
     const payload = { ...record, lease: null, round: r }
@@ -125,7 +125,7 @@ export async function fanout(bench: Bench): Promise<void> {
     const joinSeconds = (performance.now() - started) / 1000
     const joins = summarize(joinTimes)
     addRow(bench, {
-      id: 'B5', name: `setup: ${more} more viewers on 1 record`, metric: 'lock:join show p99', value: joins.p99, unit: 'ms', baseline: null, target: '', met: null,
+      id: 'B5', name: `setup: ${more} more viewers on 1 record`, metric: 'record:join show p99', value: joins.p99, unit: 'ms', baseline: null, target: '', met: null,
       note: `${more} joins took ${round(joinSeconds, 1)} s in all (20 at a time); every join sends presence:state to everyone already there and reads every presence entry`,
     })
     const extraBare = await connectMany(more, 50, () => connectBare(bench.bareUrl), async (socket) => joinRoom(socket, 'fan'))

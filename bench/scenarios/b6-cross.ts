@@ -37,7 +37,7 @@ export async function b6(bench: Bench): Promise<void> {
   const isGrant = (p: unknown) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease !== null
   try {
     for (let r = 0; r < scale.rounds; r++) {
-      const result = await fan.measure(() => ask(holder, 'lock:leave', record), isRelease, r === 0 ? 3_000 : 5_000)
+      const result = await fan.measure(() => ask(holder, 'record:leave', record), isRelease, r === 0 ? 3_000 : 5_000)
       result.times.forEach((t, i) => {
         const onA = i < half
         if (t > 0) (onA ? localLat : remoteLat).push(t)

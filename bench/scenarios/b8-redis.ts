@@ -85,15 +85,15 @@ export async function b8(bench: Bench): Promise<void> {
   }
 
   const ops: Array<{ metric: string; targeted: boolean; result: PerOp }> = []
-  ops.push({ metric: 'lock:join edit (grant)', targeted: false, result: await countDuring(bench, k, each((socket, id) => joinPost(socket, id, 'edit'))) })
+  ops.push({ metric: 'record:join edit (grant)', targeted: false, result: await countDuring(bench, k, each((socket, id) => joinPost(socket, id, 'edit'))) })
   ops.push({ metric: 'lock:claim (renewal)', targeted: true, result: await countDuring(bench, k, each((socket, id) => ok(ask<LockStateEvent>(socket, 'lock:claim', ref(id))))) })
-  ops.push({ metric: 'lock:leave (release)', targeted: false, result: await countDuring(bench, k, each((socket, id) => ok(ask(socket, 'lock:leave', ref(id))))) })
+  ops.push({ metric: 'record:leave (release)', targeted: false, result: await countDuring(bench, k, each((socket, id) => ok(ask(socket, 'record:leave', ref(id))))) })
   // A claim that grants, as a waiting editor's page makes it: joined (edit) while another tab held
   // the record, that tab has left, now it claims.
   const waiting: Socket[] = await Promise.all(Array.from({ length: k }, (_, i) => connectCollab(app.url, editorCookie(app.cookies, i + 1))))
   await each((socket, id) => joinPost(socket, id, 'edit'))()
   await Promise.all(waiting.map((socket, i) => joinPost(socket, records[i]!, 'edit')))
-  await each((socket, id) => ok(ask(socket, 'lock:leave', ref(id))))()
+  await each((socket, id) => ok(ask(socket, 'record:leave', ref(id))))()
   await sleep(200)
   ops.push({
     metric: 'lock:claim (grant)', targeted: true,

@@ -70,7 +70,7 @@ export async function b9(bench: Bench): Promise<void> {
         return
       }
       try {
-        const { reply } = await ask<JoinReply>(socket, 'lock:join', { ...ref(recordId), tabToken: crypto.randomUUID(), intent: 'edit' }, 60_000)
+        const { reply } = await ask<JoinReply>(socket, 'record:join', { ...ref(recordId), tabToken: crypto.randomUUID(), intent: 'edit' }, 60_000)
         if (!reply.ok) return void count(joinErrors, reply.error.code)
         if (!reply.data.lease) return void count(joinErrors, 'join reply without a lease on an edited record')
         ownTab[i] = reply.data.tabId

@@ -14,7 +14,7 @@ import {
 
 export type CollaborationSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 
-/** Long enough for a `lock:leave` sent by an unmounting component to leave before the socket closes. */
+/** Long enough for a `record:leave` sent by an unmounting component to leave before the socket closes. */
 const DISCONNECT_DELAY_MS = 2000
 
 interface SharedSocket {

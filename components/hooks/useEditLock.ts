@@ -159,7 +159,7 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
       clearTimeout(joinRetryTimer)
       const current = ++generation
       askInFlight += 1
-      const reply = await request(socket, 'lock:join', { ...ref, tabToken, intent }).finally(() => {
+      const reply = await request(socket, 'record:join', { ...ref, tabToken, intent }).finally(() => {
         askInFlight -= 1
       })
       if (!alive || current !== generation) return
@@ -255,7 +255,7 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
       socket.off('disconnect', onDisconnect)
       socket.off('lock:state', onLockState)
       if (socket.connected) {
-        void request(socket, 'lock:leave', ref).then((reply) => {
+        void request(socket, 'record:leave', ref).then((reply) => {
           // The page is gone, so the console is the only place left to report it.
           if (!reply.ok) console.warn(`adminjs-collaborator: leaving ${resourceId}/${recordId} failed: ${reply.error.message}`)
         })

@@ -11,7 +11,8 @@ import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, ServerContext } from './context.js'
 import type { EventRouter } from './event-router.js'
 import { tabIdOf, toLeaseView } from './lease-view.js'
-import { announceLock, claimantOf, holderOf, joinedEditor, joinedRecord } from './lock.handlers.js'
+import { announceLock, claimantOf, holderOf, joinedEditor } from './lock.handlers.js'
+import { joinedRecord } from './record-session.js'
 import { handOverRequestSchema, recordRefSchema } from './validation.js'
 
 /** How long an asking tab stays eligible for a hand-over. */

@@ -14,7 +14,7 @@ import { conversationKey, recordRoom, recordUserRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
 import type { EventRouter } from './event-router.js'
-import { joinedRecord } from './lock.handlers.js'
+import { joinedRecord } from './record-session.js'
 import { chatHistorySchema, chatSendSchema } from './validation.js'
 
 /** The rate limit counts messages per user over this window, on every record together. */

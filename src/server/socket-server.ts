@@ -14,7 +14,8 @@ import { createEventRouter, type Logger } from './event-router.js'
 import { serveRefusalProbe, type Middleware } from './refusal-probe.js'
 import { SessionWatch } from './session-watch.js'
 import { LeaseKeeper } from './lease-keeper.js'
-import { announceLock, registerLockHandlers } from './lock.handlers.js'
+import { announceLock, lockFeature, registerLockHandlers } from './lock.handlers.js'
+import { registerRecordSession } from './record-session.js'
 import { registerAttentionHandlers } from './attention.handlers.js'
 import { registerChatHandlers } from './chat.handlers.js'
 import { announcePresence } from './presence.js'
@@ -131,6 +132,9 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     io.local.emit('server:status', { storeAvailable: available })
   }
 
+  // The per-record features that hook into joining and leaving a record.
+  const recordFeatures = [lockFeature(ctx)]
+
   io.on('connection', (socket) => {
     if (!announcedAvailable) socket.emit('server:status', { storeAvailable: false })
     // Every event goes through the router; without enableChat the chat events are not registered,
@@ -141,6 +145,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       logger,
       gate: () => (socket.data.ended ? { code: ErrorCode.Unauthenticated, message: 'the session has ended' } : null),
     })
+    registerRecordSession(ctx, socket, router, recordFeatures)
     registerLockHandlers(ctx, socket, router)
     registerAttentionHandlers(ctx, socket, router)
     if (options.enableChat) registerChatHandlers(ctx, socket, router)

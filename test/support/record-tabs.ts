@@ -25,13 +25,13 @@ export class RecordTabs {
 
   async join(cookie: string, ref: RecordRef, intent: 'edit' | 'show' = 'edit', token = newTabToken()): Promise<JoinedTab> {
     const socket = await this.open(cookie)
-    const reply = unwrap(await request<JoinReply>(socket, 'lock:join', { ...ref, tabToken: token, intent }))
+    const reply = unwrap(await request<JoinReply>(socket, 'record:join', { ...ref, tabToken: token, intent }))
     this.joined.push({ socket, ref })
     return { socket, reply, token }
   }
 
   async closeAll(): Promise<void> {
-    for (const { socket, ref } of this.joined.splice(0)) if (socket.connected) await request(socket, 'lock:leave', ref)
+    for (const { socket, ref } of this.joined.splice(0)) if (socket.connected) await request(socket, 'record:leave', ref)
     for (const socket of this.sockets.splice(0)) socket.close()
   }
 }

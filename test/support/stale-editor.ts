@@ -36,7 +36,7 @@ const cookie = await login(baseUrl, email)
 const socket = await openSocket(baseUrl, { cookie })
 socket.on('disconnect', (reason) => print({ socket: 'disconnect', reason, atMs: Date.now() }))
 const tabToken = newTabToken()
-const joined = unwrap(await request<JoinReply>(socket, 'lock:join', { resourceId: 'Post', recordId, tabToken, intent: 'edit' }))
+const joined = unwrap(await request<JoinReply>(socket, 'record:join', { resourceId: 'Post', recordId, tabToken, intent: 'edit' }))
 
 const loaded = (await (await fetch(editUrl, { headers: { cookie } })).json()) as { record?: { params: Record<string, unknown> } }
 const version = loaded.record?.params[VERSION_PARAM]
