@@ -29,7 +29,6 @@ const EditForm: React.FC<EditFormProps> = ({ form, ...props }) => {
         {action.layout
           ? action.layout.map((layoutElement, i) => (
               // The layout has no ids; its order is fixed for the life of the page.
-              // eslint-disable-next-line react/no-array-index-key
               <LayoutElementRenderer key={i} layoutElement={layoutElement} {...props} where="edit" onChange={handleChange} record={record} />
             ))
           : resource.editProperties.map((property) => (

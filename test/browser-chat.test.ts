@@ -18,7 +18,6 @@ let scene: BrowserScene
 let app: TestApp
 let alice: UserSession
 let bob: UserSession
-let postId: string
 let editUrl: string
 
 beforeAll(async () => {
@@ -27,7 +26,7 @@ beforeAll(async () => {
     { pageFeature: { enableChat: false } },
   )
   app = scene.app
-  postId = String((await app.postIds())[2])
+
   editUrl = await scene.editUrl(2)
   alice = await scene.login(users.alice)
   bob = await scene.login(users.bob)

@@ -8,7 +8,7 @@ import type { z } from 'zod'
 import type { ChatHistoryRequest, ChatSendRequest, HandOverRequest, JoinRequest, RecordRef } from '../src/protocol.js'
 import type { CollabServer, CollabSocket } from '../src/server/context.js'
 import type { EventName, EventRouter, PayloadOf } from '../src/server/event-router.js'
-import { chatHistorySchema, chatSendSchema, handOverRequestSchema, joinRequestSchema, recordRefSchema } from '../src/server/validation.js'
+import { type chatHistorySchema, type chatSendSchema, type handOverRequestSchema, type joinRequestSchema, recordRefSchema } from '../src/server/validation.js'
 
 /** True only when A and B are the same type (not merely assignable one way). */
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
