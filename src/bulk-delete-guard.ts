@@ -32,7 +32,7 @@ export function createBulkDeleteGuard(deps: BulkDeleteGuardDeps): Before {
         .catch(() => {
           throw new ForbiddenError(deps.texts.deleteUnavailableText)
         })
-      if (lease && lease.userId !== me.id) throw new ForbiddenError(fillText(deps.texts.deleteRefusedText, { editorName: lease.userName }))
+      if (lease && lease.user.id !== me.id) throw new ForbiddenError(fillText(deps.texts.deleteRefusedText, { editorName: lease.user.name }))
     }
     return request
   }

@@ -108,7 +108,7 @@ export class Collaboration {
   /** Remembers who saved which version (for stale-save notices) and tells everyone on the record. */
   private async announceSave(ref: RecordRef, by: UserView, version: string): Promise<void> {
     this.socketServer?.announceSave(ref, by, version)
-    await this.store.saves.recordSave(recordKey(ref.resourceId, ref.recordId), { userId: by.id, userName: by.name, atMs: Date.now(), version }, SAVE_MEMORY_MS)
+    await this.store.saves.recordSave(recordKey(ref.resourceId, ref.recordId), { user: by, atMs: Date.now(), version }, SAVE_MEMORY_MS)
   }
 
   /** Starts the socket server on the admin's HTTP server. Call once, after `app.listen()`. */

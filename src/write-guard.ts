@@ -77,7 +77,7 @@ export function createWriteGuard(deps: WriteGuardDeps) {
     unavailable: (kind: Kind) => (kind === 'delete' ? texts.deleteUnavailableText : texts.storeUnavailableText),
     busy: (kind: Kind) => (kind === 'delete' ? texts.deleteBusyText : texts.saveBusyText),
     quiet: (kind: Kind) => (kind === 'delete' ? texts.deleteQuietText : texts.saveQuietText),
-    held: (kind: Kind, lease: Lease) => fillText(kind === 'delete' ? texts.deleteRefusedText : texts.saveRefusedText, { editorName: lease.userName }),
+    held: (kind: Kind, lease: Lease) => fillText(kind === 'delete' ? texts.deleteRefusedText : texts.saveRefusedText, { editorName: lease.user.name }),
     otherTab: (kind: Kind) => (kind === 'delete' ? texts.deleteRefusedOtherTabText : texts.saveRefusedOtherTabText),
     stale: (kind: Kind, editorName: string) => fillText(kind === 'delete' ? texts.deleteStaleText : texts.staleSaveText, { editorName }),
   }
@@ -113,7 +113,7 @@ export function createWriteGuard(deps: WriteGuardDeps) {
     const me = writer(write.context)
     const { lease } = entry
     if (lease) {
-      if (!me || lease.userId !== me.id) throw new ForbiddenError(say.held(write.kind, lease))
+      if (!me || lease.user.id !== me.id) throw new ForbiddenError(say.held(write.kind, lease))
       // No tab token (an API client of the holder's own) passes; another tab's token does not.
       if (write.tabToken !== undefined && lease.token !== write.tabToken) throw new ForbiddenError(say.otherTab(write.kind))
       return
@@ -125,7 +125,7 @@ export function createWriteGuard(deps: WriteGuardDeps) {
   async function staleAuthor(key: string, current: string): Promise<string> {
     // The store being away only costs the name, never the refusal.
     const lastSave = await deps.saves().lastSave(key).catch(() => null)
-    return lastSave?.version === current ? lastSave.userName : texts.staleSaveUnknownEditorText
+    return lastSave?.version === current ? lastSave.user.name : texts.staleSaveUnknownEditorText
   }
 
   /** Steps 1 to 4 above, around `perform` (the resource's own method). */

@@ -90,18 +90,17 @@ function nextStatus(store: RedisStore, available: boolean, timeoutMs = 5000): Pr
   })
 }
 
-const claimant = (userId: string, extra: Partial<Claimant> = {}): Claimant => ({
-  token: randomUUID(),
-  userId,
-  userName: `User ${userId}`,
-  ...extra,
+/** A claimant; `userName` and `avatarUrl` go into its user (the one identity shape). */
+const claimant = (userId: string, extra: { token?: string; userName?: string; avatarUrl?: string } = {}): Claimant => ({
+  token: extra.token ?? randomUUID(),
+  user: { id: userId, name: extra.userName ?? `User ${userId}`, ...(extra.avatarUrl ? { avatarUrl: extra.avatarUrl } : {}) },
 })
 
 const LONG = 60_000
 
 function expectHeldBy(lease: Lease | null, who: Claimant): Lease {
   expect(lease).not.toBeNull()
-  expect(lease).toMatchObject({ token: who.token, userId: who.userId, userName: who.userName })
+  expect(lease).toMatchObject({ token: who.token, user: { id: who.user.id, name: who.user.name } })
   return lease!
 }
 
@@ -166,7 +165,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
     test('a lease without an avatar reads back without one', async () => {
       const { locks } = await open()
       await locks.claim('posts:1', claimant('ann'), LONG)
-      expect((await locks.get('posts:1'))?.avatarUrl).toBeUndefined()
+      expect((await locks.get('posts:1'))?.user.avatarUrl).toBeUndefined()
     })
 
     test('another claimant is denied and sees the holder', async () => {
@@ -229,7 +228,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
 
     test('on a free record it is null', async () => {
       const { locks } = await open()
-      expect(await locks.heartbeat('posts:1', { token: randomUUID(), userId: 'ann' }, LONG)).toBeNull()
+      expect(await locks.heartbeat('posts:1', { token: randomUUID(), user: { id: 'ann' } }, LONG)).toBeNull()
       expect(await locks.get('posts:1')).toBeNull()
     })
   })
@@ -315,7 +314,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const result = await locks.transfer('posts:1', { kind: 'same-user' }, secondTab, LONG)
       expect(result.transferred).toBe(true)
       expect(expectHeldBy(result.lease, secondTab).fence).toBeGreaterThan(lease.fence)
-      expect(result.lease!.avatarUrl).toBeUndefined()
+      expect(result.lease!.user.avatarUrl).toBeUndefined()
       expect(result.lease!.sinceMs).toBeGreaterThanOrEqual(lease.sinceMs)
       expect(await locks.heartbeat('posts:1', firstTab, LONG)).toBeNull()
       expect(await locks.release('posts:1', firstTab)).toBe(false)
@@ -337,7 +336,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const ann = claimant('ann')
       const { lease } = await locks.claim('posts:1', bob, LONG)
 
-      const wrong = await locks.transfer('posts:1', { kind: 'holder', holder: { token: randomUUID(), userId: 'bob' } }, ann, LONG)
+      const wrong = await locks.transfer('posts:1', { kind: 'holder', holder: { token: randomUUID(), user: { id: 'bob' } } }, ann, LONG)
       expect(wrong.transferred).toBe(false)
       expectHeldBy(wrong.lease, bob)
 
@@ -349,7 +348,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
 
     test('holder: refused on a free record', async () => {
       const { locks } = await open()
-      const result = await locks.transfer('posts:1', { kind: 'holder', holder: { token: randomUUID(), userId: 'bob' } }, claimant('ann'), LONG)
+      const result = await locks.transfer('posts:1', { kind: 'holder', holder: { token: randomUUID(), user: { id: 'bob' } } }, claimant('ann'), LONG)
       expect(result).toEqual({ transferred: false, lease: null })
       expect(await locks.get('posts:1')).toBeNull()
     })
@@ -362,7 +361,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const { locks } = await open()
       const ann = claimant('ann')
       const { lease } = await locks.claim('posts:1', ann, LONG)
-      const mallory = { token: ann.token, userId: 'mallory' }
+      const mallory = { token: ann.token, user: { id: 'mallory' } }
       expect(await locks.heartbeat('posts:1', mallory, LONG)).toBeNull()
       expect(await locks.release('posts:1', mallory)).toBe(false)
       expect(await locks.expireIn('posts:1', mallory, 0)).toBe(false)
@@ -426,10 +425,10 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
 
 let entryCount = 0
 /** A connection's presence entry; `sinceMs` defaults to a counter so arrival order is the call order. */
-const entry = (userId: string, extra: Partial<PresenceEntry> = {}): PresenceEntry => ({
+/** `userName` and `avatarUrl` go into the entry's user. */
+const entry = (userId: string, { userName, avatarUrl, ...extra }: Partial<Omit<PresenceEntry, 'user'>> & { userName?: string; avatarUrl?: string } = {}): PresenceEntry => ({
   id: `socket-${randomUUID()}`,
-  userId,
-  userName: `User ${userId}`,
+  user: { id: userId, name: userName ?? `User ${userId}`, ...(avatarUrl ? { avatarUrl } : {}) },
   tabId: randomUUID(),
   intent: 'show',
   sinceMs: 1_700_000_000_000 + ++entryCount,
@@ -454,7 +453,7 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     expect(await presence.join(key, ann, LONG)).toEqual([ann])
     expect(await presence.join(key, bob, LONG)).toEqual([ann, bob])
     expect(await presence.list(key)).toEqual([ann, bob])
-    expect((await presence.list(key))[1]!.avatarUrl).toBeUndefined()
+    expect((await presence.list(key))[1]!.user.avatarUrl).toBeUndefined()
     expect(await presence.list(recordKey('posts', '2'))).toEqual([])
   })
 
@@ -613,7 +612,7 @@ function attentionContract(makeHarness: () => StoreHarness): void {
       expect(await attention.takeCandidate(key, 'tab-ann')).toBeNull()
       const taken = await attention.takeCandidate(key, 'tab-bob')
       expect(taken).toEqual(bob)
-      expect(taken!.avatarUrl).toBeUndefined()
+      expect(taken!.user.avatarUrl).toBeUndefined()
       expect(await attention.takeCandidate(key, 'tab-never-asked')).toBeNull()
     })
 
@@ -640,7 +639,7 @@ function attentionContract(makeHarness: () => StoreHarness): void {
       await attention.putCandidate(key, 'tab-ann', claimant('ann'), 100)
       // Taking would consume it, so wait on a save put after it with the same ttl: once that one
       // has ended, so has the candidacy.
-      await saves.recordSave(key, { userId: 'ann', userName: 'Ann', atMs: 1, version: 'v1' }, 100)
+      await saves.recordSave(key, { user: { id: 'ann', name: 'Ann' }, atMs: 1, version: 'v1' }, 100)
       await eventually('the marker save to end', async () => ((await saves.lastSave(key)) === null ? true : undefined))
       expect(await attention.takeCandidate(key, 'tab-ann')).toBeNull()
     })
@@ -650,7 +649,7 @@ function attentionContract(makeHarness: () => StoreHarness): void {
 function saveLogContract(makeHarness: () => StoreHarness): void {
   const open = useStores(makeHarness)
   const key = recordKey('posts', '1')
-  const save = (userId: string, version: string): SaveInfo => ({ userId, userName: `User ${userId} ✓`, atMs: Date.now(), version })
+  const save = (userId: string, version: string): SaveInfo => ({ user: { id: userId, name: `User ${userId} ✓` }, atMs: Date.now(), version })
 
   test('the last save recorded is the one read back, per record', async () => {
     const { saves } = await open()
@@ -918,7 +917,7 @@ describe('RedisStore: keys', () => {
     const key = recordKey('posts', '1')
     await store.attention.throttle('ask:ann', 5000)
     await store.attention.putCandidate(key, 'tab:1', claimant('ann'), 5000)
-    await store.saves.recordSave(key, { userId: 'ann', userName: 'Ann', atMs: 1, version: 'v1' }, 5000)
+    await store.saves.recordSave(key, { user: { id: 'ann', name: 'Ann' }, atMs: 1, version: 'v1' }, 5000)
     for (const name of [`${namespace}throttle:ask:ann`, `${namespace}candidate:${key}:tab%3A1`, `${namespace}save:${key}`]) {
       const left = await raw.pttl(name)
       expect(left).toBeGreaterThan(0)

@@ -22,22 +22,22 @@ async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs
  * gives the sweep its chance to run.
  */
 async function afterExpiryOf(store: Store, ttlMs: number): Promise<void> {
-  await store.saves.recordSave('marker', { userId: 'm', userName: 'M', atMs: 0, version: 'm' }, ttlMs)
+  await store.saves.recordSave('marker', { user: { id: 'm', name: 'M' }, atMs: 0, version: 'm' }, ttlMs)
   await eventually('the marker to expire', async () => (await store.saves.lastSave('marker')) === null)
 }
 
-const entry = (id: string): PresenceEntry => ({ id, userId: id, userName: id, tabId: `tab-${id}`, intent: 'show', sinceMs: 0 })
+const entry = (id: string): PresenceEntry => ({ id, user: { id, name: id }, tabId: `tab-${id}`, intent: 'show', sinceMs: 0 })
 
 /** One of everything on each of `records` records, all ending after `ttlMs`. */
 async function fill(store: Store, records: number, ttlMs: number): Promise<void> {
   for (let i = 0; i < records; i++) {
     const key = `posts:${i}`
-    const who = { token: `token-${i}`, userId: `user-${i}`, userName: `User ${i}` }
+    const who = { token: `token-${i}`, user: { id: `user-${i}`, name: `User ${i}` } }
     await store.locks.claim(key, who, ttlMs)
     await store.presence.join(key, entry(`socket-${i}`), ttlMs)
     await store.attention.throttle(`ask:${key}`, ttlMs)
     await store.attention.putCandidate(key, `tab-${i}`, who, ttlMs)
-    await store.saves.recordSave(key, { userId: who.userId, userName: who.userName, atMs: 0, version: 'v1' }, ttlMs)
+    await store.saves.recordSave(key, { user: who.user, atMs: 0, version: 'v1' }, ttlMs)
   }
 }
 
@@ -64,7 +64,7 @@ test('between sweeps expired entries wait; reading one drops it', async () => {
 
 test('a record its last entry leaves, and a candidacy taken, hold nothing', async () => {
   const store = new MemoryStore()
-  const who = { token: 't', userId: 'ann', userName: 'Ann' }
+  const who = { token: 't', user: { id: 'ann', name: 'Ann' } }
   await store.presence.join('posts:1', entry('a'), LONG)
   await store.presence.join('posts:1', entry('b'), LONG)
   await store.presence.leave('posts:1', 'a')

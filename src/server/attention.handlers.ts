@@ -33,7 +33,7 @@ export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSock
     if (joined.intent === 'edit' && joined.locking) {
       await ctx.store.attention.putCandidate(joined.key, joined.tabId, claimantOf(socket, joined.token), CANDIDATE_TTL_MS)
     }
-    ctx.io.to(tabRoom(lease.userId, tabIdOf(lease.token))).emit('attention:requested', { ...joined.ref, from: socket.data.user, fromTabId: joined.tabId, atMs: Date.now() })
+    ctx.io.to(tabRoom(lease.user.id, tabIdOf(lease.token))).emit('attention:requested', { ...joined.ref, from: socket.data.user, fromTabId: joined.tabId, atMs: Date.now() })
     return { retryInMs: intervalMs }
   })
 
@@ -45,7 +45,7 @@ export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSock
     // Only to a tab on the record's edit page now (on any process: presence is shared). A tab that
     // asked, then left or went to the show page, could never edit, and nobody else could either.
     const onEditPage = (await ctx.store.presence.list(joined.key)).some(
-      (entry) => entry.tabId === request.toTabId && entry.userId === candidate.userId && entry.intent === 'edit',
+      (entry) => entry.tabId === request.toTabId && entry.user.id === candidate.user.id && entry.intent === 'edit',
     )
     if (!onEditPage) throw new AckFailure(ErrorCode.NotFound, 'that tab has left the edit page')
     const result = await ctx.store.locks.transfer(joined.key, { kind: 'holder', holder: holderOf(socket, joined) }, candidate, ctx.options.lockTtlMs)

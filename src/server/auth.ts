@@ -152,7 +152,10 @@ export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
     if (socket.conn.readyState !== 'open') return next(connectError(ErrorCode.Unauthenticated, 'closed during the handshake'))
     let user: UserView
     try {
-      user = rules.identify(admin)
+      // Only a UserView's fields, whatever else a custom `identify` returned: this one object is
+      // what the store, the presence list and every message show of the user.
+      const { id, name, avatarUrl } = rules.identify(admin)
+      user = avatarUrl ? { id, name, avatarUrl } : { id, name }
     } catch (error) {
       // An async middleware's throw would be an unhandled rejection: refuse this socket instead.
       rules.logger.error('adminjs-collaborator: identify failed for a connecting admin', error)

@@ -50,16 +50,14 @@ export function registerChatHandlers(ctx: ServerContext, socket: CollabSocket, r
     checkText(request.text, options.chatMaxLength)
     if (request.to !== null) {
       // Only to someone on the record now: they passed AdminJS's check for it when they joined.
-      const present = request.to !== user.id && (await ctx.store.presence.list(joined.key)).some((entry) => entry.userId === request.to)
+      const present = request.to !== user.id && (await ctx.store.presence.list(joined.key)).some((entry) => entry.user.id === request.to)
       if (!present) throw new AckFailure(ErrorCode.NotFound, 'that person is not on this record')
     }
     // Last, so a message refused for another reason does not use up the sender's allowance.
     const retryInMs = await ctx.store.limits.hit(`chat:${encodeURIComponent(user.id)}`, options.chatMessagesPerMinute, RATE_WINDOW_MS)
     if (retryInMs > 0) throw new AckFailure(ErrorCode.RateLimited, `at most ${options.chatMessagesPerMinute} messages a minute`, retryInMs)
 
-    // Only the fields of a UserView, whatever else a custom `identify` returned.
-    const from = user.avatarUrl ? { id: user.id, name: user.name, avatarUrl: user.avatarUrl } : { id: user.id, name: user.name }
-    const message: ChatMessage = { ...ref, id: randomUUID(), from, to: request.to, text: request.text, atMs: Date.now() }
+    const message: ChatMessage = { ...ref, id: randomUUID(), from: user, to: request.to, text: request.text, atMs: Date.now() }
     // Stored first: whoever is told of the message finds it in the history too.
     await ctx.store.chat.append(conversationOf(socket, joined.key, request.to), message, options.chatHistoryLimit, options.chatHistoryTtlMs)
     // The sender's own tabs are told too (the sending tab also has the ack; clients dedupe by id).

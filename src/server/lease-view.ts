@@ -13,7 +13,7 @@ export function tabIdOf(token: string): string {
 export function toLeaseView(lease: Lease | null): LeaseView | null {
   if (!lease) return null
   return {
-    user: lease.avatarUrl ? { id: lease.userId, name: lease.userName, avatarUrl: lease.avatarUrl } : { id: lease.userId, name: lease.userName },
+    user: lease.user,
     tabId: tabIdOf(lease.token),
     fence: lease.fence,
     sinceMs: lease.sinceMs,

@@ -25,15 +25,12 @@ export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: L
 }
 
 export function claimantOf(socket: CollabSocket, token: string): Claimant {
-  const { user } = socket.data
-  return user.avatarUrl
-    ? { token, userId: user.id, userName: user.name, avatarUrl: user.avatarUrl }
-    : { token, userId: user.id, userName: user.name }
+  return { token, user: socket.data.user }
 }
 
 /** The lease this socket's join of a record may hold: its token, and its user. */
 export function holderOf(socket: CollabSocket, joined: JoinedRecord): Holder {
-  return { token: joined.token, userId: socket.data.user.id }
+  return { token: joined.token, user: { id: socket.data.user.id } }
 }
 
 export function joinedEditor(socket: CollabSocket, ref: RecordRef): JoinedAt {
@@ -96,7 +93,7 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket, r
     if (!result.transferred) {
       // Refused with nobody holding it: Redis came back without its data and holders re-assert first.
       if (!result.lease) throw new AckFailure(ErrorCode.StoreUnavailable, 'the collaboration store restarted moments ago; try again shortly')
-      throw new AckFailure(ErrorCode.LockHeld, `${result.lease.userName} holds the lock`)
+      throw new AckFailure(ErrorCode.LockHeld, `${result.lease.user.name} holds the lock`)
     }
     ctx.keeper.track(joined.key, { ref: joined.ref, claimant: claimantOf(socket, joined.token), socketId: socket.id })
     await announceLock(ctx, joined.ref, result.lease)

@@ -13,15 +13,14 @@ import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
 export function presenceUsers(entries: PresenceEntry[]): PresenceUser[] {
   const byUser = new Map<string, PresenceUser>()
   for (const entry of entries) {
-    const known = byUser.get(entry.userId)
+    const known = byUser.get(entry.user.id)
     if (known) {
       known.tabs += 1
       known.onEditPage ||= entry.intent === 'edit'
       known.sinceMs = Math.min(known.sinceMs, entry.sinceMs)
       continue
     }
-    const user = entry.avatarUrl ? { id: entry.userId, name: entry.userName, avatarUrl: entry.avatarUrl } : { id: entry.userId, name: entry.userName }
-    byUser.set(entry.userId, { user, tabs: 1, onEditPage: entry.intent === 'edit', sinceMs: entry.sinceMs })
+    byUser.set(entry.user.id, { user: entry.user, tabs: 1, onEditPage: entry.intent === 'edit', sinceMs: entry.sinceMs })
   }
   return [...byUser.values()].sort((a, b) => a.sinceMs - b.sinceMs)
 }
@@ -35,9 +34,7 @@ export async function enterPresence(ctx: ServerContext, socket: CollabSocket, jo
   const { user } = socket.data
   const entry: PresenceEntry = {
     id: socket.id,
-    userId: user.id,
-    userName: user.name,
-    ...(user.avatarUrl ? { avatarUrl: user.avatarUrl } : {}),
+    user,
     tabId: joined.tabId,
     intent: joined.intent,
     sinceMs: Date.now(),
@@ -48,7 +45,7 @@ export async function enterPresence(ctx: ServerContext, socket: CollabSocket, jo
   // by a server process that died: drop it now rather than count the tab twice until it expires.
   // The same tab means the same user too: another user with a copied token (it travels in every
   // save's form body) must not be able to remove the token's owner from the record.
-  const isStale = (other: PresenceEntry) => other.tabId === entry.tabId && other.userId === entry.userId && other.id !== entry.id
+  const isStale = (other: PresenceEntry) => other.tabId === entry.tabId && other.user.id === entry.user.id && other.id !== entry.id
   for (const stale of entries.filter(isStale)) {
     entries = await ctx.store.presence.leave(key, stale.id)
   }

@@ -146,7 +146,8 @@ class MemoryLockStore implements LockStore {
 
   private grant(recordKey: string, claimant: Claimant, ttlMs: number): Lease {
     const now = Date.now()
-    const lease: Lease = { ...claimant, fence: ++this.fence, sinceMs: now, expiresAtMs: now + ttlMs }
+    // Only the claimant's own fields, copied: the caller's objects never become the stored lease.
+    const lease: Lease = { token: claimant.token, user: { ...claimant.user }, fence: ++this.fence, sinceMs: now, expiresAtMs: now + ttlMs }
     this.leases.set(recordKey, lease)
     return { ...lease }
   }
@@ -163,7 +164,7 @@ class MemoryLockStore implements LockStore {
       if (quietMs > 0 && !options?.reassert) throw new StoreRecoveringError(quietMs)
       return { granted: true, renewed: false, lease: this.grant(recordKey, claimant, ttlMs) }
     }
-    if (lease.token === claimant.token && lease.userId === claimant.userId) {
+    if (lease.token === claimant.token && lease.user.id === claimant.user.id) {
       lease.expiresAtMs = Date.now() + ttlMs
       return { granted: true, renewed: true, lease: { ...lease } }
     }
@@ -173,7 +174,7 @@ class MemoryLockStore implements LockStore {
   /** The live lease of the record if `holder` holds it. */
   private heldBy(recordKey: string, holder: Holder): Lease | undefined {
     const lease = this.live(recordKey)
-    return lease && lease.token === holder.token && lease.userId === holder.userId ? lease : undefined
+    return lease && lease.token === holder.token && lease.user.id === holder.user.id ? lease : undefined
   }
 
   async heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null> {
@@ -200,7 +201,7 @@ class MemoryLockStore implements LockStore {
     const lease = this.live(recordKey)
     const allowed =
       condition.kind === 'same-user'
-        ? (!lease && this.quiet.left() === 0) || (lease !== null && lease.userId === to.userId)
+        ? (!lease && this.quiet.left() === 0) || (lease !== null && lease.user.id === to.user.id)
         : this.heldBy(recordKey, condition.holder) !== undefined
     if (!allowed) return { transferred: false, lease: lease ? { ...lease } : null }
     return { transferred: true, lease: this.grant(recordKey, to, ttlMs) }

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { byArrival } from './presence-rules.js'
-import type { ChatMessage } from '../protocol.js'
+import type { ChatMessage, UserView } from '../protocol.js'
 import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease, type PresenceEntry, type SaveInfo, type TransferResult, type WriteEntry } from './store.js'
 
 interface ScriptDefinition {
@@ -94,11 +94,14 @@ const storedLease = z.object({
   sinceMs: z.number(),
 })
 
+/** The lease hash keeps flat fields; the store's callers get the one identity shape (`UserView`). */
+function userOf(id: string, name: string, avatarUrl: string | undefined): UserView {
+  return avatarUrl === undefined ? { id, name } : { id, name, avatarUrl }
+}
+
 /** The deadline is read on this process's clock from the lease's remaining time. */
-function toLease({ pttl, avatarUrl, ...fields }: z.infer<typeof storedLease>): Lease {
-  const lease: Lease = { ...fields, expiresAtMs: Date.now() + pttl }
-  if (avatarUrl !== undefined) lease.avatarUrl = avatarUrl
-  return lease
+function toLease({ pttl, token, userId, userName, avatarUrl, fence, sinceMs }: z.infer<typeof storedLease>): Lease {
+  return { token, user: userOf(userId, userName, avatarUrl), fence, sinceMs, expiresAtMs: Date.now() + pttl }
 }
 
 const leaseReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
@@ -111,15 +114,13 @@ const writeEntryReply = z.union([
 const userView = z.object({ id: z.string(), name: z.string(), avatarUrl: z.string().optional() })
 const presenceEntry = z.object({
   id: z.string(),
-  userId: z.string(),
-  userName: z.string(),
-  avatarUrl: z.string().optional(),
+  user: userView,
   tabId: z.string(),
   intent: z.enum(['edit', 'show']),
   sinceMs: z.number(),
 })
-const claimant = z.object({ token: z.string(), userId: z.string(), userName: z.string(), avatarUrl: z.string().optional() })
-const saveInfo = z.object({ userId: z.string(), userName: z.string(), atMs: z.number(), version: z.string() })
+const claimant = z.object({ token: z.string(), user: userView })
+const saveInfo = z.object({ user: userView, atMs: z.number(), version: z.string() })
 const chatMessage = z.object({
   id: z.string(),
   resourceId: z.string(),
@@ -130,19 +131,19 @@ const chatMessage = z.object({
   atMs: z.number(),
 })
 
-/** Drops keys whose value is undefined: what was stored without a field comes back without it. */
-function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T
-}
+/** Only a UserView's fields, whatever else a custom `identify` returned. */
+const userFields = ({ id, name, avatarUrl }: UserView) => ({ id, name, avatarUrl })
+
+/** A parsed user without `avatarUrl` when none was stored (zod leaves no undefined key, but be sure). */
+const asUser = (user: z.infer<typeof userView>): UserView => userOf(user.id, user.name, user.avatarUrl)
 
 /** What the scripts store: only the fields of the type, whatever else the caller's object carries. */
 export const stored = {
-  presenceEntry: ({ id, userId, userName, avatarUrl, tabId, intent, sinceMs }: PresenceEntry): string =>
-    JSON.stringify({ id, userId, userName, avatarUrl, tabId, intent, sinceMs }),
-  claimant: ({ token, userId, userName, avatarUrl }: Claimant): string => JSON.stringify({ token, userId, userName, avatarUrl }),
-  save: ({ userId, userName, atMs, version }: SaveInfo): string => JSON.stringify({ userId, userName, atMs, version }),
+  presenceEntry: ({ id, user, tabId, intent, sinceMs }: PresenceEntry): string => JSON.stringify({ id, user: userFields(user), tabId, intent, sinceMs }),
+  claimant: ({ token, user }: Claimant): string => JSON.stringify({ token, user: userFields(user) }),
+  save: ({ user, atMs, version }: SaveInfo): string => JSON.stringify({ user: userFields(user), atMs, version }),
   chatMessage: ({ id, resourceId, recordId, from, to, text, atMs }: ChatMessage): string =>
-    JSON.stringify({ id, resourceId, recordId, from: { id: from.id, name: from.name, avatarUrl: from.avatarUrl }, to, text, atMs }),
+    JSON.stringify({ id, resourceId, recordId, from: userFields(from), to, text, atMs }),
 }
 
 /** Reply codes, as the script headers define them. */
@@ -182,7 +183,10 @@ export const replies = {
   /** Presence join, leave and list: entry JSON in no particular order, returned in arrival order. */
   presence(reply: unknown): PresenceEntry[] {
     return read(z.array(z.string()), reply, false)
-      .map((entry) => defined(read(presenceEntry, entry)) as PresenceEntry)
+      .map((entry) => {
+        const parsed = read(presenceEntry, entry)
+        return { ...parsed, user: asUser(parsed.user) }
+      })
       .sort(byArrival)
   },
   /** throttle: 0 started, else the ms left; limit hit: 0 counted, else the ms left of the window. */
@@ -190,16 +194,20 @@ export const replies = {
     return read(z.number().int().nonnegative(), reply, false)
   },
   candidate(reply: unknown): Claimant | null {
-    return reply === null ? null : (defined(read(claimant, reply)) as Claimant)
+    if (reply === null) return null
+    const parsed = read(claimant, reply)
+    return { token: parsed.token, user: asUser(parsed.user) }
   },
   save(reply: unknown): SaveInfo | null {
-    return reply === null ? null : read(saveInfo, reply)
+    if (reply === null) return null
+    const parsed = read(saveInfo, reply)
+    return { ...parsed, user: asUser(parsed.user) }
   },
   /** Chat history: message JSON, oldest first, kept in that order. */
   chatHistory(reply: unknown): ChatMessage[] {
     return read(z.array(z.string()), reply, false).map((message) => {
       const parsed = read(chatMessage, message)
-      return { ...parsed, from: defined(parsed.from) } as ChatMessage
+      return { ...parsed, from: asUser(parsed.from) }
     })
   },
   /** Scripts that only write answer 1. */

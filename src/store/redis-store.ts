@@ -114,29 +114,29 @@ class RedisLockStore implements LockStore {
   async claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult> {
     const reply = await this.run('lockClaim',
       this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(),
-      claimant.token, claimant.userId, claimant.userName, claimant.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
+      claimant.token, claimant.user.id, claimant.user.name, claimant.user.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
       options?.reassert ? '1' : '0',
     )
     return replies.claim(reply)
   }
 
   async heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null> {
-    return replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), holder.token, holder.userId, wholeMs('ttlMs', ttlMs, 1)))
+    return replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('ttlMs', ttlMs, 1)))
   }
 
   async release(recordKey: string, holder: Holder): Promise<boolean> {
-    return replies.done(await this.run('lockRelease', this.keys.lock(recordKey), holder.token, holder.userId))
+    return replies.done(await this.run('lockRelease', this.keys.lock(recordKey), holder.token, holder.user.id))
   }
 
   async expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean> {
-    return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), holder.token, holder.userId, wholeMs('graceMs', graceMs, 0)))
+    return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('graceMs', graceMs, 0)))
   }
 
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
     const reply = await this.run('lockTransfer',
       this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(),
-      condition.kind, condition.kind === 'holder' ? condition.holder.token : '', condition.kind === 'holder' ? condition.holder.userId : '',
-      to.token, to.userId, to.userName, to.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
+      condition.kind, condition.kind === 'holder' ? condition.holder.token : '', condition.kind === 'holder' ? condition.holder.user.id : '',
+      to.token, to.user.id, to.user.name, to.user.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
     )
     return replies.transfer(reply)
   }

@@ -14,7 +14,7 @@
  *   one lease TTL; holders from before may re-assert theirs (`ClaimOptions.reassert`) meanwhile.
  */
 
-import type { ChatMessage } from '../protocol.js'
+import type { ChatMessage, UserView } from '../protocol.js'
 
 /**
  * The store could not be reached (Redis down, timed out, connection closed). Callers answer with
@@ -46,14 +46,15 @@ export class StoreRecoveringError extends StoreUnavailableError {
  */
 export interface Holder {
   token: string
-  userId: string
+  user: Pick<UserView, 'id'>
 }
 
-/** Who asks for a lock. `token` is the tab's secret; `userId` binds it to the logged-in user. */
+/**
+ * Who asks for a lock: the tab's secret and the user, in the one identity shape the protocol uses
+ * (`UserView`); the name and avatar are shown to others and stored with the lease.
+ */
 export interface Claimant extends Holder {
-  /** Shown to others: the holder's display name and avatar, stored with the lease. */
-  userName: string
-  avatarUrl?: string
+  user: UserView
 }
 
 export interface Lease extends Claimant {
@@ -114,9 +115,7 @@ export interface LockStore {
 export interface PresenceEntry {
   /** The connection (Socket.IO socket id): unique across processes. */
   id: string
-  userId: string
-  userName: string
-  avatarUrl?: string
+  user: UserView
   tabId: string
   intent: 'edit' | 'show'
   sinceMs: number
@@ -149,8 +148,7 @@ export interface AttentionStore {
 }
 
 export interface SaveInfo {
-  userId: string
-  userName: string
+  user: UserView
   atMs: number
   version: string
 }
