@@ -3,7 +3,7 @@
  * conversation with on this page who has left since (so a message from them stays readable).
  */
 import type { ChatMessage, PresenceUser, UserView } from '../../src/protocol'
-import type { ConversationId } from '../hooks/useChat'
+import type { ConversationId } from '../hooks/chat-messages'
 
 export interface ChatPerson {
   user: UserView

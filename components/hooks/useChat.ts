@@ -16,9 +16,9 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import type { ChatMessage, JoinReply, RecordRef, UserView } from '../../src/protocol'
 import { useCollaborationSocket } from './collaboration-context'
 import { LocalErrorCode, request, type ClientError, type Reply } from './request'
+import { conversationOf, withMessages, type ConversationId } from './chat-messages'
 
-/** `null`: everyone on the record; a user id: the one-to-one conversation with that person. */
-export type ConversationId = string | null
+export type { ConversationId } from './chat-messages'
 
 export interface ChatOptions extends RecordRef {
   /** The current join of this tab (null until joined and while disconnected). */
@@ -42,29 +42,6 @@ export interface Chat {
   /** The last history that could not be loaded. */
   error: ClientError | null
   dismissError: () => void
-}
-
-/** The conversation a message belongs to, from the point of view of `meId`. */
-export function conversationOf(message: ChatMessage, meId: string): ConversationId {
-  if (message.to === null) return null
-  return message.from.id === meId ? message.to : message.from.id
-}
-
-/** Known and incoming messages, once each by id, oldest first (the sort is stable for equal times). */
-export function mergeMessages(known: readonly ChatMessage[], incoming: readonly ChatMessage[]): ChatMessage[] {
-  const byId = new Map(known.map((message) => [message.id, message]))
-  for (const message of incoming) byId.set(message.id, message)
-  return [...byId.values()].sort((a, b) => a.atMs - b.atMs)
-}
-
-function withMessages(
-  previous: ReadonlyMap<ConversationId, readonly ChatMessage[]>,
-  conversation: ConversationId,
-  incoming: readonly ChatMessage[],
-): Map<ConversationId, readonly ChatMessage[]> {
-  const next = new Map(previous)
-  next.set(conversation, mergeMessages(previous.get(conversation) ?? [], incoming))
-  return next
 }
 
 export function useChat({ resourceId, recordId, joined, reading }: ChatOptions): Chat {

@@ -18,30 +18,15 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { ErrorCode, type JoinIntent, type JoinReply, type LeaseView, type RecordRef, type UserView } from '../../src/protocol'
 import { useCollaborationSocket } from './collaboration-context'
-import { useConnection, type ConnectionStatus } from './useConnection'
+import { useConnection } from './useConnection'
 import { LocalErrorCode, isTransient, request, type ClientError } from './request'
 import { useTabToken } from './useTabToken'
+import { UNSETTLED_ROLES, canEditIn, lockRole, type LockRole } from './lock-role'
 
-export type LockRole =
-  /** No answer yet from the server about this record. */
-  | 'connecting'
-  /** The resource runs without locking: everyone edits. */
-  | 'unlocked'
-  /** This tab holds the lock. */
-  | 'editor'
-  /** Another tab of the same user holds it. */
-  | 'other-tab'
-  /** Another user holds it (or, with intent `show`, nobody does). */
-  | 'viewer'
-  /** The lock is free and this tab is claiming it. */
-  | 'claiming'
-  /** No connection to the collaboration server, or it cannot check the lock right now. */
-  | 'offline'
+export type { LockRole } from './lock-role'
 
 /** Roles in which another tab had the lock: when this tab gets it, the record may have changed. */
 const WAITING_ROLES: ReadonlySet<LockRole> = new Set<LockRole>(['viewer', 'claiming', 'other-tab'])
-/** Roles that say nothing new about who holds the lock. */
-const UNSETTLED_ROLES: ReadonlySet<LockRole> = new Set<LockRole>(['connecting', 'offline'])
 
 /** Claim this long after the holder's lease should have ended, so it has surely ended on the server. */
 const CLAIM_MARGIN_MS = 250
@@ -91,27 +76,6 @@ interface LockSession {
   claim: () => void
   takeOver: () => void
   claimsRefused: () => boolean
-}
-
-export function lockRole(status: ConnectionStatus, joined: JoinReply | null, lease: LeaseView | null, intent: JoinIntent): LockRole {
-  if (status !== 'online') return status === 'offline' ? 'offline' : 'connecting'
-  if (!joined) return 'connecting'
-  if (!joined.locking) return 'unlocked'
-  if (!lease) return intent === 'edit' ? 'claiming' : 'viewer'
-  if (lease.tabId === joined.tabId) return 'editor'
-  if (lease.user.id === joined.user.id) return 'other-tab'
-  return 'viewer'
-}
-
-/**
- * Editors keep typing through a short outage: the server keeps their lease for its grace time and
- * refuses a save that no longer holds it, with the input kept. Everyone else waits for an answer.
- */
-export function canEditIn(role: LockRole, lastSettledRole: LockRole | null, blockEditing: boolean): boolean {
-  if (role === 'editor' || role === 'unlocked') return true
-  if (!UNSETTLED_ROLES.has(role)) return false
-  if (lastSettledRole === null) return !blockEditing
-  return lastSettledRole === 'editor' || lastSettledRole === 'unlocked'
 }
 
 export function useEditLock({ resourceId, recordId, intent, blockEditing }: EditLockOptions): EditLock {
