@@ -4,8 +4,9 @@
  * Operations per second of the embedded MemoryStore (claims, heartbeats, grace, presence joins,
  * renewals and lists, attention intervals, rate-limit hits, chat appends, saves), and the heap it
  * keeps once everything has expired. Each `src-dir` is a `src/` whose store is measured (default
- * this checkout's): to compare two versions, copy the other one's `src/` elsewhere (e.g.
- * `git archive HEAD~1 src | tar -x -C /tmp/before`) and pass both. Their rounds alternate in one
+ * this checkout's): to compare two versions, copy the other one's `src/` elsewhere with a
+ * `node_modules` link beside it (`mkdir /tmp/before && git archive <commit> src | tar -x -C /tmp/before
+ * && ln -s "$PWD/node_modules" /tmp/before/`) and pass both. Their rounds alternate in one
  * process, so a busy machine slows both alike; each figure is the median of `rounds` fresh stores
  * after one warm-up round each, and the last column is the ratio of the last version to the first.
  */
