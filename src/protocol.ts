@@ -112,7 +112,22 @@ export interface JoinReply {
   lease: LeaseView | null
   /** Everyone on the record right now, this tab included, so a late joiner sees them all. */
   presence: PresenceUser[]
+  /** The record's revision when `lease` was read (see `Revision`). */
+  lockRevision: Revision
+  /** The record's revision when `presence` was read. */
+  presenceRevision: Revision
 }
+
+/**
+ * Orders what the server says about one record. Each record has one counter in the store, raised by
+ * every change of its lock or its presence (a grant, a release, a hand-over, a join, a leave);
+ * every record-state message carries the counter as that state was read. A page applies a state
+ * only when its revision is at least the last one it applied of that kind (`lock:state` against the
+ * join reply's `lockRevision` and earlier `lock:state`s; `presence:state` likewise), never by arrival
+ * order, which differs between processes. Equal revisions are the same state read twice (a lease
+ * that ran out changes no counter), so they apply.
+ */
+export type Revision = number
 
 /** One person on a record, however many tabs they have open there. */
 export interface PresenceUser {
@@ -127,6 +142,7 @@ export interface PresenceUser {
 
 export interface PresenceStateEvent extends RecordRef {
   users: PresenceUser[]
+  revision: Revision
 }
 
 /** A viewer asked the editor to finish; sent to the editor's tab only. */
@@ -157,6 +173,7 @@ export interface RecordSavedEvent extends RecordRef {
 
 export interface LockStateEvent extends RecordRef {
   lease: LeaseView | null
+  revision: Revision
 }
 
 /**

@@ -238,11 +238,11 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const { locks } = await open()
       const ann = claimant('ann')
       await locks.claim('posts:1', ann, LONG)
-      expect(await locks.release('posts:1', claimant('bob'))).toBe(false)
+      expect((await locks.release('posts:1', claimant('bob'))).released).toBe(false)
       expectHeldBy(await locks.get('posts:1'), ann)
-      expect(await locks.release('posts:1', ann)).toBe(true)
+      expect((await locks.release('posts:1', ann)).released).toBe(true)
       expect(await locks.get('posts:1')).toBeNull()
-      expect(await locks.release('posts:1', ann)).toBe(false)
+      expect((await locks.release('posts:1', ann)).released).toBe(false)
     })
   })
 
@@ -317,7 +317,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       expect(result.lease!.user.avatarUrl).toBeUndefined()
       expect(result.lease!.sinceMs).toBeGreaterThanOrEqual(lease.sinceMs)
       expect(await locks.heartbeat('posts:1', firstTab, LONG)).toBeNull()
-      expect(await locks.release('posts:1', firstTab)).toBe(false)
+      expect((await locks.release('posts:1', firstTab)).released).toBe(false)
     })
 
     test('same-user: refused while another user holds the record', async () => {
@@ -349,8 +349,47 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
     test('holder: refused on a free record', async () => {
       const { locks } = await open()
       const result = await locks.transfer('posts:1', { kind: 'holder', holder: { token: randomUUID(), user: { id: 'bob' } } }, claimant('ann'), LONG)
-      expect(result).toEqual({ transferred: false, lease: null })
+      expect(result).toMatchObject({ transferred: false, lease: null })
       expect(await locks.get('posts:1')).toBeNull()
+    })
+  })
+
+  describe('revisions', () => {
+    // Pages order what they hear about a record by these numbers, not by arrival.
+    test('every grant, release and transfer raises the revision of the record; renewals and reads do not', async () => {
+      const { locks } = await open()
+      const ann = claimant('ann')
+      const bob = claimant('bob')
+      const before = (await locks.read('posts:1')).revision
+      const granted = await locks.claim('posts:1', ann, LONG)
+      expect(granted.revision).toBeGreaterThan(before)
+      const renewed = await locks.claim('posts:1', ann, LONG)
+      expect(renewed.revision).toBe(granted.revision)
+      expect((await locks.claim('posts:1', bob, LONG)).revision).toBe(granted.revision)
+      expect((await locks.read('posts:1')).revision).toBe(granted.revision)
+      const handedOver = await locks.transfer('posts:1', { kind: 'holder', holder: ann }, bob, LONG)
+      expect(handedOver.revision).toBeGreaterThan(granted.revision)
+      const released = await locks.release('posts:1', bob)
+      expect(released).toMatchObject({ released: true })
+      expect(released.revision).toBeGreaterThan(handedOver.revision)
+      const read = await locks.read('posts:1')
+      expect(read).toEqual({ lease: null, revision: released.revision })
+      // A refused release changes nothing.
+      expect(await locks.release('posts:1', bob)).toEqual({ released: false, revision: released.revision })
+    })
+
+    test('presence joins and leaves raise the same counter; a later change always has a larger revision than an earlier read', async () => {
+      const { locks, presence } = await open()
+      const key = recordKey('posts', 'rev')
+      const seen: number[] = []
+      seen.push((await presence.join(key, entry('ann'), LONG)).revision)
+      seen.push((await locks.claim(key, claimant('ann'), LONG)).revision)
+      const listed = (await presence.list(key)).revision
+      expect(listed).toBe(seen[1])
+      seen.push((await presence.join(key, entry('bob'), LONG)).revision)
+      const { entries } = await presence.list(key)
+      seen.push((await presence.leave(key, entries[0]!.id)).revision)
+      for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]!)
     })
   })
 
@@ -363,7 +402,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const { lease } = await locks.claim('posts:1', ann, LONG)
       const mallory = { token: ann.token, user: { id: 'mallory' } }
       expect(await locks.heartbeat('posts:1', mallory, LONG)).toBeNull()
-      expect(await locks.release('posts:1', mallory)).toBe(false)
+      expect((await locks.release('posts:1', mallory)).released).toBe(false)
       expect(await locks.expireIn('posts:1', mallory, 0)).toBe(false)
       const handOver = await locks.transfer('posts:1', { kind: 'holder', holder: mallory }, claimant('mallory'), LONG)
       expect(handOver.transferred).toBe(false)
@@ -417,7 +456,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       lastFence = winner.fence
       // Every loser saw the same holder: the one lease of this round.
       expect(results.every((result) => result.lease.fence === winner.fence && result.lease.token === winner.token)).toBe(true)
-      expect(await stores[round % stores.length]!.locks.release('posts:race', winner)).toBe(true)
+      expect((await stores[round % stores.length]!.locks.release('posts:race', winner)).released).toBe(true)
     }
   })
 }
@@ -442,7 +481,7 @@ function presenceContract(makeHarness: () => StoreHarness): void {
   /** Lists until `accept` takes the list; the list it took. */
   const listUntil = (presence: Store['presence'], what: string, accept: (list: PresenceEntry[]) => boolean) =>
     eventually(what, async () => {
-      const list = await presence.list(key)
+      const list = (await presence.list(key)).entries
       return accept(list) ? list : undefined
     })
 
@@ -450,11 +489,11 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     const { presence } = await open()
     const ann = entry('ann', { avatarUrl: 'https://example.com/ann.png', userName: 'Ann Ünïcødé 👋', intent: 'edit' })
     const bob = entry('bob')
-    expect(await presence.join(key, ann, LONG)).toEqual([ann])
-    expect(await presence.join(key, bob, LONG)).toEqual([ann, bob])
-    expect(await presence.list(key)).toEqual([ann, bob])
-    expect((await presence.list(key))[1]!.user.avatarUrl).toBeUndefined()
-    expect(await presence.list(recordKey('posts', '2'))).toEqual([])
+    expect((await presence.join(key, ann, LONG)).entries).toEqual([ann])
+    expect((await presence.join(key, bob, LONG)).entries).toEqual([ann, bob])
+    expect((await presence.list(key)).entries).toEqual([ann, bob])
+    expect((await presence.list(key)).entries[1]!.user.avatarUrl).toBeUndefined()
+    expect((await presence.list(recordKey('posts', '2'))).entries).toEqual([])
   })
 
   test('a second connection of the same user is a separate entry; leave removes only that one', async () => {
@@ -464,14 +503,14 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     const bob = entry('bob')
     await presence.join(key, firstTab, LONG)
     await presence.join(key, secondTab, LONG)
-    expect(await presence.join(key, bob, LONG)).toEqual([firstTab, secondTab, bob])
-    expect(await presence.leave(key, firstTab.id)).toEqual([secondTab, bob])
-    expect(await presence.leave(key, 'socket-never-joined')).toEqual([secondTab, bob])
-    expect(await presence.leave(key, firstTab.id)).toEqual([secondTab, bob])
-    expect(await presence.list(key)).toEqual([secondTab, bob])
+    expect((await presence.join(key, bob, LONG)).entries).toEqual([firstTab, secondTab, bob])
+    expect((await presence.leave(key, firstTab.id)).entries).toEqual([secondTab, bob])
+    expect((await presence.leave(key, 'socket-never-joined')).entries).toEqual([secondTab, bob])
+    expect((await presence.leave(key, firstTab.id)).entries).toEqual([secondTab, bob])
+    expect((await presence.list(key)).entries).toEqual([secondTab, bob])
     await presence.leave(key, secondTab.id)
-    expect(await presence.leave(key, bob.id)).toEqual([])
-    expect(await presence.list(key)).toEqual([])
+    expect((await presence.leave(key, bob.id)).entries).toEqual([])
+    expect((await presence.list(key)).entries).toEqual([])
   })
 
   test('joining again with the same id refreshes the entry instead of adding one', async () => {
@@ -479,7 +518,7 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     const ann = entry('ann')
     await presence.join(key, ann, LONG)
     const editing = { ...ann, intent: 'edit' as const }
-    expect(await presence.join(key, editing, LONG)).toEqual([editing])
+    expect((await presence.join(key, editing, LONG)).entries).toEqual([editing])
   })
 
   test('the list is in arrival order: by sinceMs, then by id', async () => {
@@ -489,7 +528,7 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     const tieB = entry('bob', { sinceMs: 2000, id: 'socket-b' })
     const tieA = entry('dan', { sinceMs: 2000, id: 'socket-a' })
     for (const one of [third, first, tieB, tieA]) await presence.join(key, one, LONG)
-    expect(await presence.list(key)).toEqual([first, tieA, tieB, third])
+    expect((await presence.list(key)).entries).toEqual([first, tieA, tieB, third])
   })
 
   test('an entry not renewed within its ttl is dropped', async () => {
@@ -499,9 +538,9 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     await presence.join(key, ann, 150)
     await presence.join(key, bob, LONG)
     await listUntil(presence, 'ann to be dropped', (list) => list.length === 1)
-    expect(await presence.list(key)).toEqual([bob])
+    expect((await presence.list(key)).entries).toEqual([bob])
     // Only a join brings it back.
-    expect(await presence.join(key, ann, LONG)).toEqual([ann, bob])
+    expect((await presence.join(key, ann, LONG)).entries).toEqual([ann, bob])
   })
 
   test('renew keeps entries alive and returns true exactly when it dropped someone', async () => {
@@ -519,7 +558,7 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     // Renewed every few ms, ann outlived bob and her own first ttl; only the renewal that dropped
     // bob said so.
     expect(answers[0]).toBe(false)
-    expect(await presence.list(key)).toEqual([ann])
+    expect((await presence.list(key)).entries).toEqual([ann])
     expect(await presence.renew(key, [ann.id], 150)).toBe(false)
     expect(await presence.renew(key, [], 150)).toBe(false)
   })
@@ -535,10 +574,10 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     await presence.leave(key, ann.id)
     await listUntil(presence, 'carol to be dropped', (list) => list.length === 1)
     expect(await presence.renew(key, [ann.id, bob.id, carol.id, 'socket-never-joined'], LONG)).toBe(false)
-    expect(await presence.list(key)).toEqual([bob])
+    expect((await presence.list(key)).entries).toEqual([bob])
     // Not on another record either.
     expect(await presence.renew(recordKey('posts', '2'), [bob.id], LONG)).toBe(false)
-    expect(await presence.list(recordKey('posts', '2'))).toEqual([])
+    expect((await presence.list(recordKey('posts', '2'))).entries).toEqual([])
   })
 
   test('record ids with colons, slashes, unicode and UUIDs never share presence', async () => {
@@ -546,7 +585,7 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     const keys = oddRecordKeys()
     const entries = keys.map((_, i) => entry(`user-${i}`))
     await Promise.all(keys.map((one, i) => presence.join(one, entries[i]!, LONG)))
-    for (const [i, one] of keys.entries()) expect(await presence.list(one)).toEqual([entries[i]])
+    for (const [i, one] of keys.entries()) expect((await presence.list(one)).entries).toEqual([entries[i]])
   })
 
   test('entries joined through one store are seen, renewed and removed through another', async () => {
@@ -554,10 +593,10 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     const ann = entry('ann')
     const bob = entry('bob')
     await first.presence.join(key, ann, 200)
-    expect(await second.presence.join(key, bob, LONG)).toEqual([ann, bob])
+    expect((await second.presence.join(key, bob, LONG)).entries).toEqual([ann, bob])
     expect(await second.presence.renew(key, [ann.id], LONG)).toBe(false)
-    expect(await first.presence.leave(key, bob.id)).toEqual([ann])
-    expect(await second.presence.list(key)).toEqual([ann])
+    expect((await first.presence.leave(key, bob.id)).entries).toEqual([ann])
+    expect((await second.presence.list(key)).entries).toEqual([ann])
   })
 }
 

@@ -57,7 +57,7 @@ test('between sweeps expired entries wait; reading one drops it', async () => {
   await afterExpiryOf(store, 50)
   expect(store.heldEntries()).toBe(120)
   expect(await store.locks.get('posts:0')).toBeNull()
-  expect(await store.presence.list('posts:0')).toEqual([])
+  expect((await store.presence.list('posts:0')).entries).toEqual([])
   expect(store.heldEntries()).toBe(117)
   await store.close()
 })
@@ -83,7 +83,7 @@ test('a sweep leaves a partly expired record to its next renew, which reports th
   await store.presence.join('posts:1', entry('bob'), 50)
   await afterExpiryOf(store, 50)
   expect(await store.presence.renew('posts:1', ['ann'], LONG)).toBe(true)
-  expect(await store.presence.list('posts:1')).toEqual([entry('ann')])
+  expect((await store.presence.list('posts:1')).entries).toEqual([entry('ann')])
   await store.close()
 })
 

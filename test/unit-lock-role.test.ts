@@ -10,7 +10,7 @@ import { canEditIn, lockRole, type LockRole } from '../components/hooks/lock-rol
 const ann: UserView = { id: 'ann', name: 'Ann' }
 const bob: UserView = { id: 'bob', name: 'Bob' }
 
-const joined = (locking: boolean): JoinReply => ({ tabId: 'tab-mine', user: ann, locking, lease: null, presence: [] })
+const joined = (locking: boolean): JoinReply => ({ tabId: 'tab-mine', user: ann, locking, lease: null, presence: [], lockRevision: 1, presenceRevision: 1 })
 const lease = (user: UserView, tabId: string): LeaseView => ({ user, tabId, fence: 7, sinceMs: 0, expiresInMs: 30_000 })
 
 const LEASES = {

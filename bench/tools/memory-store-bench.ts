@@ -31,8 +31,8 @@ for (const dir of srcDirs) {
 const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) throw new Error('run with node --expose-gc --import tsx')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const who = (i: number) => ({ token: `token-${i}`, userId: `user-${i}`, userName: `User ${i}` })
-const entry = (i: number, tab: number) => ({ id: `socket-${i}-${tab}`, userId: `user-${i}`, userName: `User ${i}`, tabId: `tab-${i}-${tab}`, intent: 'edit' as const, sinceMs: 0 })
+const who = (i: number) => ({ token: `token-${i}`, user: { id: `user-${i}`, name: `User ${i}` } })
+const entry = (i: number, tab: number) => ({ id: `socket-${i}-${tab}`, user: { id: `user-${i}`, name: `User ${i}` }, tabId: `tab-${i}-${tab}`, intent: 'edit' as const, sinceMs: 0 })
 const message = (i: number) => ({ id: `m${i}`, resourceId: 'posts', recordId: String(i), from: { id: 'ann', name: 'Ann' }, to: null, text: 'hello', atMs: i })
 
 /** Each phase runs on the store the previous ones filled, as a live server's would. */
@@ -48,7 +48,7 @@ const phases: Array<[name: string, opsPerRecord: number, run: (store: Store, i: 
   ['attention.throttle', 1, (s, i) => s.attention.throttle(`ask:${i}`, LONG_MS)],
   ['limits.hit (3 a key)', 3, async (s, i) => { for (let k = 0; k < 3; k++) await s.limits.hit(`events:${i}`, 20, 1_000) }],
   ['chat.append', 1, (s, i) => s.chat.append(`posts:${i}:all`, message(i), 100, LONG_MS)],
-  ['saves.record + last', 2, async (s, i) => { await s.saves.recordSave(`posts:${i}`, { userId: 'u', userName: 'U', atMs: 0, version: 'v' }, LONG_MS); await s.saves.lastSave(`posts:${i}`) }],
+  ['saves.record + last', 2, async (s, i) => { await s.saves.recordSave(`posts:${i}`, { user: { id: 'u', name: 'U' }, atMs: 0, version: 'v' }, LONG_MS); await s.saves.lastSave(`posts:${i}`) }],
 ]
 
 async function round(MemoryStore: StoreClass): Promise<number[]> {
@@ -81,7 +81,7 @@ async function heapAfterExpiry(MemoryStore: StoreClass, options: Record<string, 
     await store.attention.throttle(`ask:${i}`, ttlMs)
     await store.limits.hit(`events:${i}`, 20, ttlMs)
     await store.chat.append(`posts:${i}:all`, message(i), 100, ttlMs)
-    await store.saves.recordSave(`posts:${i}`, { userId: 'u', userName: 'U', atMs: 0, version: 'v' }, ttlMs)
+    await store.saves.recordSave(`posts:${i}`, { user: { id: 'u', name: 'U' }, atMs: 0, version: 'v' }, ttlMs)
   }
   const filledMb = heapMb() - baseline
   // Past every deadline, and past a 1 s sweep interval counted from the store's creation.

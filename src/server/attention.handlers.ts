@@ -10,8 +10,8 @@ import { tabRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, ServerContext } from './context.js'
 import type { EventRouter } from './event-router.js'
-import { tabIdOf, toLeaseView } from './lease-view.js'
-import { announceLock, claimantOf, holderOf, joinedEditor } from './lock.handlers.js'
+import { tabIdOf } from './lease-view.js'
+import { announceLock, claimantOf, holderOf, joinedEditor, lockState } from './lock.handlers.js'
 import { joinedRecord } from './record-session.js'
 import { handOverRequestSchema, recordRefSchema } from './validation.js'
 
@@ -44,7 +44,7 @@ export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSock
     if (!candidate) throw new AckFailure(ErrorCode.NotFound, 'that tab has not asked for the lock, or has left')
     // Only to a tab on the record's edit page now (on any process: presence is shared). A tab that
     // asked, then left or went to the show page, could never edit, and nobody else could either.
-    const onEditPage = (await ctx.store.presence.list(joined.key)).some(
+    const onEditPage = (await ctx.store.presence.list(joined.key)).entries.some(
       (entry) => entry.tabId === request.toTabId && entry.user.id === candidate.user.id && entry.intent === 'edit',
     )
     if (!onEditPage) throw new AckFailure(ErrorCode.NotFound, 'that tab has left the edit page')
@@ -52,7 +52,7 @@ export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSock
     if (!result.transferred) throw new AckFailure(ErrorCode.LockHeld, 'you no longer hold the lock')
     // The new holder's tab confirms with a claim, which makes its own process renew the lease.
     ctx.keeper.untrack(joined.key, socket.id, joined.token)
-    await announceLock(ctx, joined.ref, result.lease)
-    return { ...joined.ref, lease: toLeaseView(result.lease) }
+    await announceLock(ctx, joined.ref, result)
+    return lockState(joined.ref, result)
   })
 }

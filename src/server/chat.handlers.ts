@@ -50,7 +50,7 @@ export function registerChatHandlers(ctx: ServerContext, socket: CollabSocket, r
     checkText(request.text, options.chatMaxLength)
     if (request.to !== null) {
       // Only to someone on the record now: they passed AdminJS's check for it when they joined.
-      const present = request.to !== user.id && (await ctx.store.presence.list(joined.key)).some((entry) => entry.user.id === request.to)
+      const present = request.to !== user.id && (await ctx.store.presence.list(joined.key)).entries.some((entry) => entry.user.id === request.to)
       if (!present) throw new AckFailure(ErrorCode.NotFound, 'that person is not on this record')
     }
     // Last, so a message refused for another reason does not use up the sender's allowance.

@@ -12,7 +12,7 @@
  * that is denied (someone else holds the record now) is the lease lost, and the room told.
  */
 import type { RecordRef } from '../protocol.js'
-import type { Claimant, Lease, LockStore } from '../store/store.js'
+import type { Claimant, LockSnapshot, LockStore } from '../store/store.js'
 
 export interface HeldLease {
   ref: RecordRef
@@ -25,7 +25,7 @@ export interface HeldLease {
  * The lock of a kept record changed without anyone asking here: re-granted to the same tab with a
  * new fence, or lost (`lease`: the new holder's, or null). Either way the room should hear it.
  */
-export type LeaseChanged = (recordKey: string, held: HeldLease, lease: Lease | null) => void
+export type LeaseChanged = (recordKey: string, held: HeldLease, state: LockSnapshot) => void
 
 export class LeaseKeeper {
   private readonly held = new Map<string, HeldLease>()
@@ -106,12 +106,12 @@ export class LeaseKeeper {
       if (this.held.get(recordKey) !== held) return
       const result = await this.locks.claim(recordKey, held.claimant, this.ttlMs, { reassert: true })
       if (result.granted) {
-        if (!result.renewed && this.held.get(recordKey) === held) this.onChanged(recordKey, held, result.lease)
+        if (!result.renewed && this.held.get(recordKey) === held) this.onChanged(recordKey, held, result)
         return
       }
       if (this.held.get(recordKey) !== held) return
       this.held.delete(recordKey)
-      this.onChanged(recordKey, held, result.lease)
+      this.onChanged(recordKey, held, result)
     } catch {
       // The store is unreachable: keep the lease on the list and try again next tick.
     }

@@ -6,7 +6,7 @@
  * record; every lease it made is released or put into grace when it leaves or drops.
  */
 import { ErrorCode, type LockStateEvent, type RecordRef } from '../protocol.js'
-import { StoreRecoveringError, StoreUnavailableError, type Claimant, type ClaimResult, type Holder, type Lease } from '../store/store.js'
+import { StoreRecoveringError, StoreUnavailableError, type Claimant, type ClaimResult, type Holder, type LockSnapshot } from '../store/store.js'
 import { recordKey, recordRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
@@ -15,13 +15,18 @@ import { toLeaseView } from './lease-view.js'
 import { joinedRecord, type JoinedAt, type RecordFeature } from './record-session.js'
 import { recordRefSchema } from './validation.js'
 
+/** A lock state as the room hears it: the lease (or null) and the record's revision. */
+export function lockState(ref: RecordRef, { lease, revision }: LockSnapshot): LockStateEvent {
+  return { ...ref, lease: toLeaseView(lease), revision }
+}
+
 /**
- * Sends the record's holder (or null) to everyone on it. Pass the lease when the caller just got it
- * from the store, to save a round trip; otherwise it is read.
+ * Sends the record's holder (or null) to everyone on it, with the revision it was read at. Pass the
+ * state when the caller just got it from the store, to save a round trip; otherwise it is read.
  */
-export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: Lease | null): Promise<void> {
-  const lease = known !== undefined ? known : await ctx.store.locks.get(recordKey(ref.resourceId, ref.recordId))
-  ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:state', { ...ref, lease: toLeaseView(lease) })
+export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: LockSnapshot): Promise<void> {
+  const state = known ?? (await ctx.store.locks.read(recordKey(ref.resourceId, ref.recordId)))
+  ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:state', lockState(ref, state))
 }
 
 export function claimantOf(socket: CollabSocket, token: string): Claimant {
@@ -48,28 +53,30 @@ async function claimFor(ctx: ServerContext, socket: CollabSocket, joined: Joined
   } catch (error) {
     // Redis came back without its data moments ago: the record looks free, but its holder from
     // before may still re-assert it. Free, then, and the tab asks again shortly.
-    if (error instanceof StoreRecoveringError) return { ...joined.ref, lease: null }
+    if (error instanceof StoreRecoveringError) return { ...joined.ref, lease: null, revision: 0 }
     if (error instanceof StoreUnavailableError) undoLateGrant(ctx, joined.key, claimant)
     throw error
   }
   if (result.granted) {
     ctx.keeper.track(joined.key, { ref: joined.ref, claimant, socketId: socket.id })
-    if (!result.renewed) await announceLock(ctx, joined.ref, result.lease)
+    if (!result.renewed) await announceLock(ctx, joined.ref, result)
   }
-  return { ...joined.ref, lease: toLeaseView(result.lease) }
+  return lockState(joined.ref, result)
 }
 
 /** The record session's hooks: claim on an edit page, release on leaving, grace on dropping. */
 export function lockFeature(ctx: ServerContext): RecordFeature {
   return {
     async joined(socket, joined) {
-      if (!joined.locking) return { lease: null }
-      if (joined.intent === 'show') return { lease: toLeaseView(await ctx.store.locks.get(joined.key)) }
-      return { lease: (await claimFor(ctx, socket, joined)).lease }
+      const state = !joined.locking ? null : joined.intent === 'show' ? lockState(joined.ref, await ctx.store.locks.read(joined.key)) : await claimFor(ctx, socket, joined)
+      // Without locking the lease is always null; the revision of the presence read stands.
+      return state ? { lease: state.lease, lockRevision: state.revision } : {}
     },
     async left(socket, joined) {
       ctx.keeper.untrack(joined.key, socket.id, joined.token)
-      if (joined.locking && (await ctx.store.locks.release(joined.key, holderOf(socket, joined)))) await announceLock(ctx, joined.ref, null)
+      if (!joined.locking) return
+      const { released, revision } = await ctx.store.locks.release(joined.key, holderOf(socket, joined))
+      if (released) await announceLock(ctx, joined.ref, { lease: null, revision })
     },
     dropped(socket, graceMs) {
       // Every lease this socket holds, whichever join made it.
@@ -96,8 +103,8 @@ export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket, r
       throw new AckFailure(ErrorCode.LockHeld, `${result.lease.user.name} holds the lock`)
     }
     ctx.keeper.track(joined.key, { ref: joined.ref, claimant: claimantOf(socket, joined.token), socketId: socket.id })
-    await announceLock(ctx, joined.ref, result.lease)
-    return { ...joined.ref, lease: toLeaseView(result.lease) }
+    await announceLock(ctx, joined.ref, result)
+    return lockState(joined.ref, result)
   })
 }
 
@@ -122,7 +129,8 @@ function undoLateGrant(ctx: ServerContext, key: string, holder: Holder): void {
  */
 async function holdForReconnect(ctx: ServerContext, key: string, ref: RecordRef, holder: Holder, graceMs: number): Promise<void> {
   if (graceMs === 0) {
-    if (await ctx.store.locks.release(key, holder)) await announceLock(ctx, ref, null)
+    const { released, revision } = await ctx.store.locks.release(key, holder)
+    if (released) await announceLock(ctx, ref, { lease: null, revision })
     return
   }
   if (!(await ctx.store.locks.expireIn(key, holder, graceMs))) return
@@ -131,8 +139,8 @@ async function holdForReconnect(ctx: ServerContext, key: string, ref: RecordRef,
   const timer = setTimeout(() => {
     ctx.timers.delete(timer)
     void ctx.store.locks
-      .get(key)
-      .then((lease) => (lease ? undefined : announceLock(ctx, ref, null)))
+      .read(key)
+      .then((state) => (state.lease ? undefined : announceLock(ctx, ref, state)))
       .catch((error) => ctx.logger.warn('adminjs-collaborator: announcing a freed lock failed', error))
   }, graceMs + 20)
   timer.unref()

@@ -6,7 +6,7 @@
  */
 import type { PresenceUser, RecordRef } from '../protocol.js'
 import { recordKey, recordRoom } from '../store/keys.js'
-import type { PresenceEntry } from '../store/store.js'
+import type { PresenceEntry, PresenceSnapshot } from '../store/store.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
 
 /** One line per person, however many tabs: the same user in three tabs appears once. */
@@ -25,12 +25,12 @@ export function presenceUsers(entries: PresenceEntry[]): PresenceUser[] {
   return [...byUser.values()].sort((a, b) => a.sinceMs - b.sinceMs)
 }
 
-export function announcePresence(ctx: ServerContext, ref: RecordRef, entries: PresenceEntry[]): void {
-  ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('presence:state', { ...ref, users: presenceUsers(entries) })
+export function announcePresence(ctx: ServerContext, ref: RecordRef, { entries, revision }: PresenceSnapshot): void {
+  ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('presence:state', { ...ref, users: presenceUsers(entries), revision })
 }
 
 /** Adds this socket to the record's presence; returns everyone there (for the join reply). */
-export async function enterPresence(ctx: ServerContext, socket: CollabSocket, joined: JoinedRecord): Promise<PresenceEntry[]> {
+export async function enterPresence(ctx: ServerContext, socket: CollabSocket, joined: JoinedRecord): Promise<PresenceSnapshot> {
   const { user } = socket.data
   const entry: PresenceEntry = {
     id: socket.id,
@@ -40,18 +40,18 @@ export async function enterPresence(ctx: ServerContext, socket: CollabSocket, jo
     sinceMs: Date.now(),
   }
   const key = recordKey(joined.ref.resourceId, joined.ref.recordId)
-  let entries = await ctx.store.presence.join(key, entry, ctx.options.lockTtlMs)
+  let snapshot = await ctx.store.presence.join(key, entry, ctx.options.lockTtlMs)
   // A tab has one socket. An older entry of this very tab is its previous connection, left behind
   // by a server process that died: drop it now rather than count the tab twice until it expires.
   // The same tab means the same user too: another user with a copied token (it travels in every
   // save's form body) must not be able to remove the token's owner from the record.
   const isStale = (other: PresenceEntry) => other.tabId === entry.tabId && other.user.id === entry.user.id && other.id !== entry.id
-  for (const stale of entries.filter(isStale)) {
-    entries = await ctx.store.presence.leave(key, stale.id)
+  for (const stale of snapshot.entries.filter(isStale)) {
+    snapshot = await ctx.store.presence.leave(key, stale.id)
   }
   ctx.presenceKeeper.track(key, joined.ref, entry)
-  announcePresence(ctx, joined.ref, entries)
-  return entries
+  announcePresence(ctx, joined.ref, snapshot)
+  return snapshot
 }
 
 export async function leavePresence(ctx: ServerContext, socketId: string, ref: RecordRef): Promise<void> {

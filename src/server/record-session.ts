@@ -25,7 +25,7 @@ export type JoinedAt = JoinedRecord & { key: string }
 /** What a per-record feature does when a socket joins, leaves or drops a record. */
 export interface RecordFeature {
   /** After the socket is in the record's rooms and presence; its answer goes into the join reply. */
-  joined(socket: CollabSocket, joined: JoinedAt): Promise<Pick<JoinReply, 'lease'>>
+  joined(socket: CollabSocket, joined: JoinedAt): Promise<Partial<Pick<JoinReply, 'lease' | 'lockRevision'>>>
   /** The socket left the record (navigated away, or replaced its join). */
   left(socket: CollabSocket, joined: JoinedAt): Promise<void>
   /** The socket is gone; `graceMs` is how long what it held may wait for the same tab to come back. */
@@ -72,8 +72,16 @@ export function registerRecordSession(ctx: ServerContext, socket: CollabSocket, 
     socket.data.aliases.set(recordKey(sent.resourceId, sent.recordId), key)
     // Into the rooms first, then read state: a change made meanwhile is broadcast to this socket too.
     await socket.join([recordRoom(ref.resourceId, ref.recordId), tabRoom(socket.data.user.id, joined.tabId), recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id)])
-    const presence = presenceUsers(await enterPresence(ctx, socket, joined))
-    let reply: JoinReply = { tabId: joined.tabId, user: socket.data.user, locking: joined.locking, presence, lease: null }
+    const present = await enterPresence(ctx, socket, joined)
+    let reply: JoinReply = {
+      tabId: joined.tabId,
+      user: socket.data.user,
+      locking: joined.locking,
+      presence: presenceUsers(present.entries),
+      presenceRevision: present.revision,
+      lease: null,
+      lockRevision: present.revision,
+    }
     for (const feature of features) reply = { ...reply, ...(await feature.joined(socket, { ...joined, key })) }
     return reply
   })

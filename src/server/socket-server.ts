@@ -105,8 +105,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       store.locks,
       options.lockTtlMs,
       options.heartbeatIntervalMs,
-      (_key, held, lease) => {
-        void announceLock(ctx, held.ref, lease).catch((error) => logger.warn('adminjs-collaborator: announcing a changed lease failed', error))
+      (_key, held, state) => {
+        void announceLock(ctx, held.ref, state).catch((error) => logger.warn('adminjs-collaborator: announcing a changed lease failed', error))
       },
       (socketId) => io.of('/').sockets.has(socketId),
     ),
@@ -114,7 +114,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     presenceKeeper: new PresenceKeeper(store.presence, options.lockTtlMs, options.heartbeatIntervalMs, (key, ref) => {
       void store.presence
         .list(key)
-        .then((entries) => announcePresence(ctx, ref, entries))
+        .then((snapshot) => announcePresence(ctx, ref, snapshot))
         .catch((error) => logger.warn('adminjs-collaborator: announcing presence failed', error))
     }),
   }

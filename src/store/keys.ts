@@ -53,6 +53,8 @@ export function redisKeys(prefix: string) {
     socketIoChannel: () => `${prefix}socket.io`,
     socketIoSession: () => `${prefix}socket.io-session:`,
     /** Sorted set of the record's presence entry ids, scored by when each expires (Redis clock, ms). */
+    /** The record's revision counter (include/revision.lua), raised by lock and presence changes. */
+    revision: (key: string) => `${prefix}revision:${key}`,
     presence: (key: string) => `${prefix}presence:${key}`,
     /** Hash of the record's presence entries as JSON, by entry id; kept in step with `presence`. */
     presenceData: (key: string) => `${prefix}presence-data:${key}`,

@@ -16,6 +16,9 @@ import {
   type ClaimOptions,
   type ClaimResult,
   type Holder,
+  type LockSnapshot,
+  type PresenceSnapshot,
+  type ReleaseResult,
   type Lease,
   type LockStore,
   type PresenceEntry,
@@ -115,6 +118,23 @@ class QuietPeriod {
   }
 }
 
+/**
+ * Revisions in one process: one counter for every record. It orders each record's states as a
+ * counter per record would (a later change of a record always gets a larger number than any
+ * earlier read of it), and keeps nothing per record that would need sweeping.
+ */
+class Revisions {
+  private last = 0
+
+  next(): number {
+    return ++this.last
+  }
+
+  current(): number {
+    return this.last
+  }
+}
+
 class MemoryLockStore implements LockStore {
   private readonly leases = new Map<string, Lease>()
   private fence = 0
@@ -122,6 +142,7 @@ class MemoryLockStore implements LockStore {
   constructor(
     private readonly sweeper: Sweeper,
     private readonly quiet: QuietPeriod,
+    private readonly revisions: Revisions,
   ) {
     sweeper.register((now) => {
       for (const [recordKey, lease] of this.leases) if (lease.expiresAtMs <= now) this.leases.delete(recordKey)
@@ -162,13 +183,14 @@ class MemoryLockStore implements LockStore {
     if (!lease) {
       const quietMs = this.quiet.left()
       if (quietMs > 0 && !options?.reassert) throw new StoreRecoveringError(quietMs)
-      return { granted: true, renewed: false, lease: this.grant(recordKey, claimant, ttlMs) }
+      const granted = this.grant(recordKey, claimant, ttlMs)
+      return { granted: true, renewed: false, lease: granted, revision: this.revisions.next() }
     }
     if (lease.token === claimant.token && lease.user.id === claimant.user.id) {
       lease.expiresAtMs = Date.now() + ttlMs
-      return { granted: true, renewed: true, lease: { ...lease } }
+      return { granted: true, renewed: true, lease: { ...lease }, revision: this.revisions.current() }
     }
-    return { granted: false, lease: { ...lease } }
+    return { granted: false, lease: { ...lease }, revision: this.revisions.current() }
   }
 
   /** The live lease of the record if `holder` holds it. */
@@ -184,10 +206,10 @@ class MemoryLockStore implements LockStore {
     return { ...lease }
   }
 
-  async release(recordKey: string, holder: Holder): Promise<boolean> {
-    if (!this.heldBy(recordKey, holder)) return false
+  async release(recordKey: string, holder: Holder): Promise<ReleaseResult> {
+    if (!this.heldBy(recordKey, holder)) return { released: false, revision: this.revisions.current() }
     this.leases.delete(recordKey)
-    return true
+    return { released: true, revision: this.revisions.next() }
   }
 
   async expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean> {
@@ -203,13 +225,18 @@ class MemoryLockStore implements LockStore {
       condition.kind === 'same-user'
         ? (!lease && this.quiet.left() === 0) || (lease !== null && lease.user.id === to.user.id)
         : this.heldBy(recordKey, condition.holder) !== undefined
-    if (!allowed) return { transferred: false, lease: lease ? { ...lease } : null }
-    return { transferred: true, lease: this.grant(recordKey, to, ttlMs) }
+    if (!allowed) return { transferred: false, lease: lease ? { ...lease } : null, revision: this.revisions.current() }
+    const granted = this.grant(recordKey, to, ttlMs)
+    return { transferred: true, lease: granted, revision: this.revisions.next() }
   }
 
   async get(recordKey: string): Promise<Lease | null> {
     const lease = this.live(recordKey)
     return lease ? { ...lease } : null
+  }
+
+  async read(recordKey: string): Promise<LockSnapshot> {
+    return { lease: await this.get(recordKey), revision: this.revisions.current() }
   }
 }
 
@@ -223,7 +250,10 @@ class MemoryPresenceStore implements PresenceStore {
   /** Entries by entry id, by record; a record without entries has no map. */
   private readonly records = new Map<string, Map<string, PresenceSlot>>()
 
-  constructor(private readonly sweeper: Sweeper) {
+  constructor(
+    private readonly sweeper: Sweeper,
+    private readonly revisions: Revisions,
+  ) {
     // Only records whose entries have ALL expired, as Redis drops a record's keys when its
     // longest-lived entry ends: a partly expired record is left for its next operation, so that a
     // `renew` there still reports the change instead of a sweep making it silently.
@@ -258,25 +288,25 @@ class MemoryPresenceStore implements PresenceStore {
     return { entries: undefined, dropped }
   }
 
-  private static listed(entries: Map<string, PresenceSlot> | undefined): PresenceEntry[] {
-    return entries ? [...entries.values()].map((slot) => ({ ...slot.entry })).sort(byArrival) : []
+  private static listed(entries: Map<string, PresenceSlot> | undefined, revision: number): PresenceSnapshot {
+    return { entries: entries ? [...entries.values()].map((slot) => ({ ...slot.entry })).sort(byArrival) : [], revision }
   }
 
-  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceEntry[]> {
+  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceSnapshot> {
     let { entries } = this.live(recordKey)
     if (!entries) {
       entries = new Map()
       this.records.set(recordKey, entries)
     }
     entries.set(entry.id, { entry: { ...entry }, expiresAtMs: Date.now() + ttlMs })
-    return MemoryPresenceStore.listed(entries)
+    return MemoryPresenceStore.listed(entries, this.revisions.next())
   }
 
-  async leave(recordKey: string, entryId: string): Promise<PresenceEntry[]> {
+  async leave(recordKey: string, entryId: string): Promise<PresenceSnapshot> {
     const { entries } = this.live(recordKey)
     entries?.delete(entryId)
     if (entries?.size === 0) this.records.delete(recordKey)
-    return MemoryPresenceStore.listed(entries)
+    return MemoryPresenceStore.listed(entries, this.revisions.next())
   }
 
   async renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean> {
@@ -286,11 +316,12 @@ class MemoryPresenceStore implements PresenceStore {
       const slot = entries?.get(id)
       if (slot) slot.expiresAtMs = expiresAtMs
     }
+    if (dropped > 0) this.revisions.next()
     return dropped > 0
   }
 
-  async list(recordKey: string): Promise<PresenceEntry[]> {
-    return MemoryPresenceStore.listed(this.live(recordKey).entries)
+  async list(recordKey: string): Promise<PresenceSnapshot> {
+    return MemoryPresenceStore.listed(this.live(recordKey).entries, this.revisions.current())
   }
 }
 
@@ -459,9 +490,10 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     const sweeper = new Sweeper(options.sweepIntervalMs ?? 60_000)
-    const locks = new MemoryLockStore(sweeper, this.quiet)
+    const revisions = new Revisions()
+    const locks = new MemoryLockStore(sweeper, this.quiet, revisions)
     const writes = new MemoryWriteSections(sweeper, locks, this.quiet)
-    const presence = new MemoryPresenceStore(sweeper)
+    const presence = new MemoryPresenceStore(sweeper, revisions)
     const attention = new MemoryAttentionStore(sweeper)
     const saves = new MemorySaveLog(sweeper)
     const chat = new MemoryChatStore(sweeper)

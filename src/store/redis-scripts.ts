@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { byArrival } from './presence-rules.js'
 import type { ChatMessage, UserView } from '../protocol.js'
-import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease, type PresenceEntry, type SaveInfo, type TransferResult, type WriteEntry } from './store.js'
+import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease, type LockSnapshot, type PresenceEntry, type PresenceSnapshot, type ReleaseResult, type SaveInfo, type TransferResult, type WriteEntry } from './store.js'
 
 interface ScriptDefinition {
   numberOfKeys: number
@@ -24,16 +24,16 @@ interface ScriptDefinition {
 
 /** Every script, by file name without `.lua`: `<command>-<number of keys>`. */
 const SCRIPT_FILES = [
-  'lockClaim-3',
+  'lockClaim-4',
   'lockHeartbeat-1',
-  'lockRelease-1',
+  'lockRelease-2',
   'lockExpireIn-1',
-  'lockTransfer-3',
-  'lockGet-1',
-  'presenceJoin-2',
-  'presenceLeave-2',
-  'presenceRenew-2',
-  'presenceList-2',
+  'lockTransfer-4',
+  'lockGet-2',
+  'presenceJoin-3',
+  'presenceLeave-3',
+  'presenceRenew-3',
+  'presenceList-3',
   'attentionThrottle-1',
   'attentionPutCandidate-1',
   'attentionTakeCandidate-1',
@@ -104,7 +104,14 @@ function toLease({ pttl, token, userId, userName, avatarUrl, fence, sinceMs }: z
   return { token, user: userOf(userId, userName, avatarUrl), fence, sinceMs, expiresAtMs: Date.now() + pttl }
 }
 
-const leaseReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
+const revision = z.number().int().nonnegative()
+const leaseReply = z.object({ code: z.number().int(), lease: storedLease.optional(), revision })
+const releaseReply = z.object({ released: z.union([z.literal(0), z.literal(1)]), revision })
+/** Redis's cjson writes an empty Lua table as `{}`: an empty list of entries. */
+const entryList = z.union([z.array(z.string()), z.object({}).strict().transform((): string[] => [])])
+const presenceReply = z.object({ entries: entryList, revision })
+/** Heartbeat replies carry no revision: a renewal changes nothing anyone sees. */
+const heartbeatReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
 const quietReply = z.object({ code: z.literal(3), quietMs: z.number().int().positive() })
 const writeEntryReply = z.union([
   z.object({ entered: z.literal(1), fence: z.number().int(), quietMs: z.number().int().nonnegative(), lease: storedLease.optional() }),
@@ -156,20 +163,30 @@ export const replies = {
     if ('quietMs' in parsed) throw new StoreRecoveringError(parsed.quietMs)
     if (!parsed.lease) throw malformed(reply, 'no lease')
     const lease = toLease(parsed.lease)
-    if (parsed.code === ClaimCode.granted) return { granted: true, renewed: false, lease }
-    if (parsed.code === ClaimCode.renewed) return { granted: true, renewed: true, lease }
-    if (parsed.code === ClaimCode.denied) return { granted: false, lease }
+    const { revision } = parsed
+    if (parsed.code === ClaimCode.granted) return { granted: true, renewed: false, lease, revision }
+    if (parsed.code === ClaimCode.renewed) return { granted: true, renewed: true, lease, revision }
+    if (parsed.code === ClaimCode.denied) return { granted: false, lease, revision }
     throw malformed(reply, 'unknown code')
   },
-  /** heartbeat and get: the lease, or null when there is none for the caller. */
+  /** heartbeat: the lease, or null when the caller does not hold it. */
   lease(reply: unknown): Lease | null {
-    const { code, lease } = read(leaseReply, reply)
+    const { code, lease } = read(heartbeatReply, reply)
     return code === Done && lease ? toLease(lease) : null
   },
+  /** get: the lease (or null) and the record's revision. */
+  snapshot(reply: unknown): LockSnapshot {
+    const { code, lease, revision } = read(leaseReply, reply)
+    return { lease: code === Done && lease ? toLease(lease) : null, revision }
+  },
   transfer(reply: unknown): TransferResult {
-    const { code, lease } = read(leaseReply, reply)
-    if (code === Done && lease) return { transferred: true, lease: toLease(lease) }
-    return { transferred: false, lease: lease ? toLease(lease) : null }
+    const { code, lease, revision } = read(leaseReply, reply)
+    if (code === Done && lease) return { transferred: true, lease: toLease(lease), revision }
+    return { transferred: false, lease: lease ? toLease(lease) : null, revision }
+  },
+  release(reply: unknown): ReleaseResult {
+    const { released, revision } = read(releaseReply, reply)
+    return { released: released === Done, revision }
   },
   writeEntry(reply: unknown): WriteEntry {
     const entry = read(writeEntryReply, reply)
@@ -181,13 +198,13 @@ export const replies = {
     return read(z.union([z.literal(0), z.literal(1)]), reply, false) === Done
   },
   /** Presence join, leave and list: entry JSON in no particular order, returned in arrival order. */
-  presence(reply: unknown): PresenceEntry[] {
-    return read(z.array(z.string()), reply, false)
-      .map((entry) => {
-        const parsed = read(presenceEntry, entry)
-        return { ...parsed, user: asUser(parsed.user) }
-      })
-      .sort(byArrival)
+  presence(reply: unknown): PresenceSnapshot {
+    const { entries, revision } = read(presenceReply, reply)
+    const parsed = entries.map((entry) => {
+      const fields = read(presenceEntry, entry)
+      return { ...fields, user: asUser(fields.user) }
+    })
+    return { entries: parsed.sort(byArrival), revision }
   },
   /** throttle: 0 started, else the ms left; limit hit: 0 counted, else the ms left of the window. */
   msLeft(reply: unknown): number {

@@ -32,6 +32,9 @@ import {
   type SaveInfo,
   type SaveLog,
   type Holder,
+  type LockSnapshot,
+  type PresenceSnapshot,
+  type ReleaseResult,
   type Store,
   type TransferCondition,
   type TransferResult,
@@ -113,7 +116,7 @@ class RedisLockStore implements LockStore {
 
   async claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult> {
     const reply = await this.run('lockClaim',
-      this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(),
+      this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(), this.keys.revision(recordKey),
       claimant.token, claimant.user.id, claimant.user.name, claimant.user.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
       options?.reassert ? '1' : '0',
     )
@@ -124,8 +127,8 @@ class RedisLockStore implements LockStore {
     return replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('ttlMs', ttlMs, 1)))
   }
 
-  async release(recordKey: string, holder: Holder): Promise<boolean> {
-    return replies.done(await this.run('lockRelease', this.keys.lock(recordKey), holder.token, holder.user.id))
+  async release(recordKey: string, holder: Holder): Promise<ReleaseResult> {
+    return replies.release(await this.run('lockRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), holder.token, holder.user.id))
   }
 
   async expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean> {
@@ -134,7 +137,7 @@ class RedisLockStore implements LockStore {
 
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
     const reply = await this.run('lockTransfer',
-      this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(),
+      this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(), this.keys.revision(recordKey),
       condition.kind, condition.kind === 'holder' ? condition.holder.token : '', condition.kind === 'holder' ? condition.holder.user.id : '',
       to.token, to.user.id, to.user.name, to.user.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
     )
@@ -142,7 +145,11 @@ class RedisLockStore implements LockStore {
   }
 
   async get(recordKey: string): Promise<Lease | null> {
-    return replies.lease(await this.run('lockGet', this.keys.lock(recordKey)))
+    return (await this.read(recordKey)).lease
+  }
+
+  async read(recordKey: string): Promise<LockSnapshot> {
+    return replies.snapshot(await this.run('lockGet', this.keys.lock(recordKey), this.keys.revision(recordKey)))
   }
 }
 
@@ -153,28 +160,28 @@ class RedisPresenceStore implements PresenceStore {
     private readonly keys: Keys,
   ) {}
 
-  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceEntry[]> {
+  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceSnapshot> {
     const reply = await this.run('presenceJoin',
-      this.keys.presence(recordKey), this.keys.presenceData(recordKey),
+      this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey),
       entry.id, stored.presenceEntry(entry), wholeMs('ttlMs', ttlMs, 1),
     )
     return replies.presence(reply)
   }
 
-  async leave(recordKey: string, entryId: string): Promise<PresenceEntry[]> {
-    return replies.presence(await this.run('presenceLeave', this.keys.presence(recordKey), this.keys.presenceData(recordKey), entryId))
+  async leave(recordKey: string, entryId: string): Promise<PresenceSnapshot> {
+    return replies.presence(await this.run('presenceLeave', this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey), entryId))
   }
 
   async renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean> {
     const reply = await this.run('presenceRenew',
-      this.keys.presence(recordKey), this.keys.presenceData(recordKey),
+      this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey),
       wholeMs('ttlMs', ttlMs, 1), ...entryIds,
     )
     return replies.done(reply)
   }
 
-  async list(recordKey: string): Promise<PresenceEntry[]> {
-    return replies.presence(await this.run('presenceList', this.keys.presence(recordKey), this.keys.presenceData(recordKey)))
+  async list(recordKey: string): Promise<PresenceSnapshot> {
+    return replies.presence(await this.run('presenceList', this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey)))
   }
 }
 

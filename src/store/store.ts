@@ -65,11 +65,19 @@ export interface Lease extends Claimant {
   expiresAtMs: number
 }
 
+/**
+ * The record's revision (see `Revision` in src/protocol.ts) as a state was read or changed: one
+ * counter per record, raised by every grant, release and transfer of its lock and every join and
+ * leave of its presence (and a renewal that drops someone expired). It never goes down, not even
+ * across a store that lost its data.
+ */
+export type Revision = number
+
 export type ClaimResult =
   /** `renewed`: the claimant already held the lease (same token and user). */
-  | { granted: true; renewed: boolean; lease: Lease }
+  | { granted: true; renewed: boolean; lease: Lease; revision: Revision }
   /** Denied: `lease` is the current holder's. */
-  | { granted: false; lease: Lease }
+  | { granted: false; lease: Lease; revision: Revision }
 
 export interface ClaimOptions {
   /**
@@ -88,7 +96,24 @@ export type TransferCondition =
   /** The lock is held by exactly this tab of this user (a hand-over the holder agreed to). */
   | { kind: 'holder'; holder: Holder }
 
-export type TransferResult = { transferred: true; lease: Lease } | { transferred: false; lease: Lease | null }
+export type TransferResult = { transferred: true; lease: Lease; revision: Revision } | { transferred: false; lease: Lease | null; revision: Revision }
+
+export interface ReleaseResult {
+  released: boolean
+  revision: Revision
+}
+
+/** A lease as read, with the record's revision at that moment. */
+export interface LockSnapshot {
+  lease: Lease | null
+  revision: Revision
+}
+
+/** Everyone on a record as read or changed, with the record's revision at that moment. */
+export interface PresenceSnapshot {
+  entries: PresenceEntry[]
+  revision: Revision
+}
 
 export interface LockStore {
   /**
@@ -99,7 +124,7 @@ export interface LockStore {
   /** Extends the lease if `holder` still holds it; null when it does not (lost or expired). */
   heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null>
   /** Frees the record if `holder` holds it; false (and nothing changes) otherwise. */
-  release(recordKey: string, holder: Holder): Promise<boolean>
+  release(recordKey: string, holder: Holder): Promise<ReleaseResult>
   /**
    * Shortens the lease of `holder` to end `graceMs` from now (its connection dropped). The same
    * claimant may renew it by claiming within that time; otherwise the record frees itself.
@@ -109,6 +134,8 @@ export interface LockStore {
   transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult>
   /** The current lease, or null when the record is free. */
   get(recordKey: string): Promise<Lease | null>
+  /** The current lease (or null) and the record's revision, in one step. */
+  read(recordKey: string): Promise<LockSnapshot>
 }
 
 /** One connection on a record. Entries expire unless renewed, so a dead process's users vanish. */
@@ -123,16 +150,16 @@ export interface PresenceEntry {
 
 export interface PresenceStore {
   /** Adds (or refreshes) the entry for `ttlMs`; returns everyone present, expired entries dropped. */
-  join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceEntry[]>
+  join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceSnapshot>
   /** Removes the entry; returns everyone left. */
-  leave(recordKey: string, entryId: string): Promise<PresenceEntry[]>
+  leave(recordKey: string, entryId: string): Promise<PresenceSnapshot>
   /**
    * Extends these entries by `ttlMs` (entries not present are not re-added) and drops expired
    * ones; returns true when that dropped anyone, i.e. the list others see changed.
    */
   renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean>
   /** Everyone present, in arrival order; expired entries dropped. */
-  list(recordKey: string): Promise<PresenceEntry[]>
+  list(recordKey: string): Promise<PresenceSnapshot>
 }
 
 export interface AttentionStore {

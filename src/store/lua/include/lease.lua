@@ -18,9 +18,9 @@ local function leaseOf(leaseKey)
   return lease
 end
 
--- A reply with named fields: `code` and, when the record is held, its `lease`.
-local function leaseReply(code, leaseKey)
-  return cjson.encode({ code = code, lease = leaseOf(leaseKey) })
+-- A reply with named fields: `code`, the record's `revision`, and, when the record is held, its `lease`.
+local function leaseReply(code, leaseKey, revision)
+  return cjson.encode({ code = code, lease = leaseOf(leaseKey), revision = revision })
 end
 
 -- Writes a new lease with the next fence. A missing counter (first use, or Redis restarted without

@@ -5,11 +5,13 @@
 
   KEYS[1] sorted set: entry id -> when it expires (ms, Redis clock)
   KEYS[2] hash: entry id -> entry JSON
+  KEYS[3] the record's revision counter
 
-  Returns { entry JSON, ... } of everyone present (the caller sorts by arrival)
+  Returns JSON { entries = { entry JSON, ... }, revision } of everyone present (the caller sorts by arrival)
 ]]
 -- @include presence
+-- @include revision
 local ids, data = KEYS[1], KEYS[2]
 
 pruneExpired(ids, data, presenceNow())
-return presentEntries(ids, data)
+return cjson.encode({ entries = presentEntries(ids, data), revision = currentRevision(KEYS[3]) })

@@ -6,16 +6,18 @@
 
   KEYS[1] sorted set: entry id -> when it expires (ms, Redis clock)
   KEYS[2] hash: entry id -> entry JSON
+  KEYS[3] the record's revision counter (raised by this change)
 
   ARGV[1] entry id
 
-  Returns { entry JSON, ... } of everyone left (the caller sorts by arrival)
+  Returns JSON { entries = { entry JSON, ... }, revision } of everyone left (the caller sorts by arrival)
 ]]
 -- @include presence
+-- @include revision
 local ids, data = KEYS[1], KEYS[2]
 
 pruneExpired(ids, data, presenceNow())
 -- The keys' own expiry stays: it is at least as late as any remaining entry's.
 redis.call('ZREM', ids, ARGV[1])
 redis.call('HDEL', data, ARGV[1])
-return presentEntries(ids, data)
+return cjson.encode({ entries = presentEntries(ids, data), revision = bumpRevision(KEYS[3]) })

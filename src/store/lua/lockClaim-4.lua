@@ -9,18 +9,20 @@
   KEYS[1] lease hash of the record (token, userId, userName, avatarUrl, fence, sinceMs)
   KEYS[2] fence counter shared by every record
   KEYS[3] restart-quiet key
+  KEYS[4] the record's revision counter (raised by a grant)
 
   ARGV[1] token      ARGV[2] userId     ARGV[3] userName   ARGV[4] avatarUrl ('' when none)
   ARGV[5] ttlMs      ARGV[6] nowMs (the caller's clock: becomes sinceMs of a new lease)
   ARGV[7] reassert ('1' for the server re-asserting its own claimant's lease, else '0')
 
-  Returns JSON { code, lease } with the lease after the call (named fields, see include/lease.lua)
+  Returns JSON { code, lease, revision } with the lease after the call (named fields, see include/lease.lua)
     code  1 granted (new lease, new fence)
           2 renewed (the claimant's own lease, same fence, ttl restarted)
           0 denied  (the lease is the holder's)
   or JSON { code = 3, quietMs } denied: the record is free, but in the restart-quiet period
 ]]
 -- @include lease
+-- @include revision
 local lease = KEYS[1]
 
 if redis.call('EXISTS', lease) == 1 then
@@ -30,7 +32,7 @@ if redis.call('EXISTS', lease) == 1 then
     redis.call('PEXPIRE', lease, ARGV[5])
     code = 2
   end
-  return leaseReply(code, lease)
+  return leaseReply(code, lease, currentRevision(KEYS[4]))
 end
 
 if ARGV[7] ~= '1' then
@@ -41,4 +43,4 @@ if ARGV[7] ~= '1' then
 end
 
 grantLease(lease, KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
-return leaseReply(1, lease)
+return leaseReply(1, lease, bumpRevision(KEYS[4]))

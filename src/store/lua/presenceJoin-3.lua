@@ -8,12 +8,14 @@
 
   KEYS[1] sorted set: entry id -> when it expires (ms, Redis clock)
   KEYS[2] hash: entry id -> entry JSON (kept in step with KEYS[1], which is the one that counts)
+  KEYS[3] the record's revision counter (raised by this change)
 
   ARGV[1] entry id   ARGV[2] entry JSON   ARGV[3] ttlMs
 
-  Returns { entry JSON, ... } of everyone present, self included (the caller sorts by arrival)
+  Returns JSON { entries = { entry JSON, ... }, revision } of everyone present, self included (the caller sorts by arrival)
 ]]
 -- @include presence
+-- @include revision
 local ids, data = KEYS[1], KEYS[2]
 
 local now = presenceNow()
@@ -21,4 +23,4 @@ pruneExpired(ids, data, now)
 redis.call('ZADD', ids, now + tonumber(ARGV[3]), ARGV[1])
 redis.call('HSET', data, ARGV[1], ARGV[2])
 expireKeysWithLastEntry(ids, data, now)
-return presentEntries(ids, data)
+return cjson.encode({ entries = presentEntries(ids, data), revision = bumpRevision(KEYS[3]) })

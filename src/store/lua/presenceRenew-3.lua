@@ -7,12 +7,14 @@
 
   KEYS[1] sorted set: entry id -> when it expires (ms, Redis clock)
   KEYS[2] hash: entry id -> entry JSON
+  KEYS[3] the record's revision counter (raised when someone expired)
 
   ARGV[1] ttlMs   ARGV[2..] entry ids to extend
 
   Returns 1 when expired entries were dropped (the list others see changed), 0 otherwise
 ]]
 -- @include presence
+-- @include revision
 local ids, data = KEYS[1], KEYS[2]
 
 local now = presenceNow()
@@ -24,6 +26,7 @@ for i = 2, #ARGV do
 end
 expireKeysWithLastEntry(ids, data, now)
 if dropped > 0 then
+  bumpRevision(KEYS[3])
   return 1
 end
 return 0
