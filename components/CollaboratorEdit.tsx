@@ -1,12 +1,12 @@
 /**
  * The edit action of a resource with collaboration: AdminJS's edit form, with its state owned here.
  * The tab holding the record's lock edits as usual under a slim banner; everyone else sees the
- * same form, unreachable (inert and disabled), under an overlay naming the editor, with a button
- * to ask them to finish. Above it: who is on the record, requests for the editor, a draft to
+ * same form read-only (readable, searchable and copyable, but nothing typed or clicked reaches
+ * it: see useReadOnlyForm), under an overlay naming the editor, with a button to ask them to finish. Above it: who is on the record, requests for the editor, a draft to
  * restore, and who saved the version the form now shows.
  * Registered by the feature as the `edit` action component under the name 'CollaboratorEdit'.
  */
-import React, { useCallback, useEffect, useMemo, useRef, type FormEvent } from 'react'
+import React, { useCallback, useEffect, useMemo, useRef } from 'react'
 import { Edit, type ActionProps, type RecordJSON, type ResourceJSON } from 'adminjs'
 import { Box, MessageBox } from '@adminjs/design-system'
 import type { ComponentConfig } from '../src/component-config'
@@ -29,9 +29,9 @@ import { useDraft, type DraftControl } from './hooks/useDraft'
 import { useEditForm } from './hooks/useEditForm'
 import { useEditLock } from './hooks/useEditLock'
 import { useFreshRecord } from './hooks/useFreshRecord'
-import { useInert } from './hooks/useInert'
 import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { usePresence } from './hooks/usePresence'
+import { useReadOnlyForm } from './hooks/useReadOnlyForm'
 import { useTabToken } from './hooks/useTabToken'
 import { useTexts } from './hooks/useTexts'
 
@@ -48,8 +48,6 @@ function privateParams(resource: ResourceJSON): (key: string) => boolean {
 
 type LockedEditProps = ActionProps & { record: RecordJSON; config: ComponentConfig }
 
-/** Fieldset without its own box: it only lends `disabled` to every control of the form inside. */
-const fieldsetStyle = { display: 'contents', border: 0, margin: 0, padding: 0, minWidth: 0 } as const
 /** Keeps AdminJS's layout when the form sits in a drawer (a flex column down to the footer). */
 const columnStyle = { display: 'flex', flexDirection: 'column', flexGrow: 1 } as const
 
@@ -112,14 +110,8 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
     presentUserIds: lock.joined ? new Set(presence.map(({ user }) => user.id)) : null,
   })
 
-  const inertRef = useInert<HTMLDivElement>(locked)
-
-  // Belt and braces next to `inert` and `disabled`: a locked form never submits.
-  const refuseSubmit = (event: FormEvent) => {
-    if (!locked) return
-    event.preventDefault()
-    event.stopPropagation()
-  }
+  // Read-only, not removed: a viewer reads, searches and copies the record, and nothing reaches it.
+  const readOnlyRef = useReadOnlyForm<HTMLDivElement>(locked)
 
   const errors = [
     ...(lock.error ? [{ error: lock.error, dismiss: lock.dismissError }] : []),
@@ -149,10 +141,8 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
         </LockOverlay>
       ) : null}
       <Box position="relative" flex flexDirection="column" flexGrow={1}>
-        <div ref={inertRef} style={columnStyle} aria-disabled={locked} onSubmitCapture={refuseSubmit}>
-          <fieldset disabled={locked} style={fieldsetStyle}>
-            <EditForm {...props} form={form} />
-          </fieldset>
+        <div ref={readOnlyRef} style={columnStyle} data-testid="collaborator-form" data-readonly={locked}>
+          <EditForm {...props} form={form} />
         </div>
         {locked ? <LockCover /> : null}
       </Box>

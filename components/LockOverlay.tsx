@@ -2,7 +2,8 @@
  * What everyone but the editor sees over the form: who edits and since when, and in the same user's
  * other tab a button to move the editing here (and, for other users, whatever the page adds as
  * children: the attention request). The message sticks to the top while the form
- * scrolls under it; the cover keeps the mouse off the form, which stays visible but unreachable.
+ * scrolls under it, and is a polite live region, so a screen reader announces who edits. The form
+ * under it is read-only (see useReadOnlyForm); the cover only tints it.
  */
 import React, { type ReactNode } from 'react'
 import { Box, Button, MessageBox, Text } from '@adminjs/design-system'
@@ -44,10 +45,12 @@ function headline(role: LockRole, lease: LeaseView | null, text: TextOf, refused
 
 const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver, refused = false, children }) => {
   const message = headline(role, lease, text, refused)
-  if (message === null) return null
+  // The live region exists before its message does: a region that appears with its text already
+  // in it is not announced by every screen reader.
+  if (message === null) return <Box role="status" aria-live="polite" />
   const showHolder = (role === 'viewer' || role === 'other-tab') && lease
   return (
-    <Box data-testid="collaborator-overlay" data-role={role} position="sticky" top={0} zIndex={11} mb="lg">
+    <Box data-testid="collaborator-overlay" data-role={role} role="status" aria-live="polite" position="sticky" top={0} zIndex={11} mb="lg">
       <MessageBox
         data-testid={role === 'offline' ? 'collaborator-offline' : undefined}
         variant={role === 'offline' ? 'warning' : 'info'}
@@ -65,17 +68,21 @@ const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver
   )
 }
 
-/** Lies over the locked form and takes every pointer event, so nothing below reacts to the mouse. */
+/**
+ * Tints the locked form. It lets the mouse through, so text can be selected with it; what the mouse
+ * would change is stopped by useReadOnlyForm.
+ */
 export const LockCover: React.FC = () => (
   <Box
     data-testid="collaborator-cover"
+    aria-hidden="true"
     position="absolute"
     top={0}
     right={0}
     bottom={0}
     left={0}
     zIndex={10}
-    style={{ background: 'rgba(128, 128, 128, 0.08)', cursor: 'not-allowed' }}
+    style={{ background: 'rgba(128, 128, 128, 0.08)', pointerEvents: 'none' }}
   />
 )
 

@@ -38,13 +38,29 @@ test('the first on the edit page edits, the second watches read-only, then takes
   // The header's Delete button says no before the click (the server would refuse it anyway).
   await bob.page.waitForSelector('[data-testid="action-delete"][aria-disabled="true"]', { timeout: 5000 })
 
-  // Neither the mouse nor the keyboard reaches the form.
+  // Neither the mouse nor the keyboard changes the form (it is read-only, not removed: bob can
+  // focus it and read it; see browser-a11y for reading and copying).
   const before = await bob.page.inputValue('input[name=title]')
-  expect(await bob.page.isDisabled('input[name=title]')).toBe(true)
+  expect(await bob.page.isEditable('input[name=title]')).toBe(false)
   await bob.page.focus('input[name=title]').catch(() => undefined)
   await bob.page.keyboard.type('bob sneaks in')
+  await bob.page.keyboard.press('Backspace')
   await bob.page.locator('input[name=title]').click({ timeout: 1000, force: true }).catch(() => undefined)
   await bob.page.keyboard.type('and again')
+  expect(await bob.page.inputValue('input[name=title]')).toBe(before)
+
+  // Nor does the Save button, clicked or pressed, nor a submit the page script asks for: no request leaves.
+  const posts: string[] = []
+  bob.page.on('request', (request) => {
+    if (request.method() === 'POST') posts.push(request.url())
+  })
+  await bob.page.locator('[data-testid=button-save]').click({ timeout: 1000, force: true }).catch(() => undefined)
+  await bob.page.focus('input[name=title]')
+  await bob.page.keyboard.press('Enter')
+  await bob.page.evaluate(() => document.querySelector<HTMLFormElement>('[data-testid=collaborator-form] form')?.requestSubmit())
+  // A request the page started would be on its way by the time another round trip returns.
+  await bob.page.evaluate(() => fetch(window.location.href, { method: 'HEAD' }))
+  expect(posts).toEqual([])
   expect(await bob.page.inputValue('input[name=title]')).toBe(before)
 
   // A save bob forges with his session, bypassing the page, is refused and writes nothing.
@@ -64,7 +80,7 @@ test('the first on the edit page edits, the second watches read-only, then takes
   await alice.page.goto(`${app.adminUrl}/resources/Post`, { waitUntil: 'domcontentloaded' })
   await waitForRole(bob.page, 'editor')
   expect(await bob.page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true)
-  expect(await bob.page.isDisabled('input[name=title]')).toBe(false)
+  expect(await bob.page.isEditable('input[name=title]')).toBe(true)
   expect(await bob.page.getAttribute('[data-testid="action-delete"]', 'aria-disabled')).toBeNull()
   await bob.page.fill('input[name=title]', 'Bob edits now')
   expect(await bob.page.inputValue('input[name=title]')).toBe('Bob edits now')
