@@ -42,6 +42,7 @@ export const defaultTexts = {
   draftRestoreButtonText: 'Restore my changes',
   draftDiscardButtonText: 'Discard',
   chatButtonText: 'Chat',
+  chatUnreadText: '{count} unread',
   chatEveryoneText: 'Everyone on this record',
   chatSendButtonText: 'Send',
   chatMessageEmptyText: 'Type something to send.',

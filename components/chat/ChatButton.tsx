@@ -1,4 +1,7 @@
-/** Opens and closes the chat drawer; while it is closed, a badge counts the unread messages. */
+/**
+ * Opens and closes the chat drawer; while it is closed, a badge counts the unread messages. The
+ * badge is only seen: the button's accessible name says it in words ("Chat, 1 unread", not "Chat1").
+ */
 import React, { forwardRef } from 'react'
 import { Badge, Button, Icon } from '@adminjs/design-system'
 import type { TextOf } from '../hooks/useTexts'
@@ -12,27 +15,32 @@ export interface ChatButtonProps {
   text: TextOf
 }
 
-const ChatButton = forwardRef<HTMLButtonElement, ChatButtonProps>(({ open, unread, drawerId, onToggle, text }, ref) => (
-  <Button
-    ref={ref}
-    data-testid="collaborator-chat-button"
-    type="button"
-    variant={open ? 'contained' : 'outlined'}
-    size="sm"
-    ml="default"
-    aria-expanded={open}
-    aria-controls={drawerId}
-    onClick={onToggle}
-  >
-    <Icon icon="MessageCircle" />
-    {text('chatButtonText')}
-    {!open && unread > 0 ? (
-      <Badge data-testid="collaborator-chat-unread" variant="danger" size="sm" ml="sm" aria-live="polite">
-        {String(unread)}
-      </Badge>
-    ) : null}
-  </Button>
-))
+const ChatButton = forwardRef<HTMLButtonElement, ChatButtonProps>(({ open, unread, drawerId, onToggle, text }, ref) => {
+  const showUnread = !open && unread > 0
+  const label = text('chatButtonText')
+  return (
+    <Button
+      ref={ref}
+      data-testid="collaborator-chat-button"
+      type="button"
+      variant={open ? 'contained' : 'outlined'}
+      size="sm"
+      ml="default"
+      aria-label={showUnread ? `${label}, ${text('chatUnreadText', { count: String(unread) })}` : label}
+      aria-expanded={open}
+      aria-controls={drawerId}
+      onClick={onToggle}
+    >
+      <Icon icon="MessageCircle" aria-hidden="true" />
+      {label}
+      {showUnread ? (
+        <Badge data-testid="collaborator-chat-unread" variant="danger" size="sm" ml="sm" aria-hidden="true">
+          {String(unread)}
+        </Badge>
+      ) : null}
+    </Button>
+  )
+})
 ChatButton.displayName = 'ChatButton'
 
 export default ChatButton
