@@ -33,7 +33,7 @@ const MessageItem: React.FC<{ message: ChatMessage; mine: boolean }> = ({ messag
           <Text as="span" fontWeight="bold" mr="default">
             {message.from.name}
           </Text>
-          <Text as="time" fontSize="sm" color="grey60" dateTime={at.toISOString()} title={at.toLocaleString()}>
+          <Text as="time" fontSize="sm" color="grey80" dateTime={at.toISOString()} title={at.toLocaleString()}>
             {at.toLocaleTimeString()}
           </Text>
         </Box>
@@ -64,7 +64,7 @@ const MessageList: React.FC<MessageListProps> = ({ messages, loaded, meId, text 
   return (
     <Box ref={scrollRef} onScroll={onScroll} flexGrow={1} style={{ overflowY: 'auto', minHeight: '120px' }} aria-live="polite">
       {messages.length === 0 ? (
-        <Text data-testid="collaborator-chat-start" color="grey60" textAlign="center" mt="xl">
+        <Text data-testid="collaborator-chat-start" color="grey80" textAlign="center" mt="xl">
           {loaded ? text('chatStartConversationText') : <Icon icon="Loader" spin />}
         </Text>
       ) : (
