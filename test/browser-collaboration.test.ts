@@ -99,7 +99,7 @@ test('three people on a record: presence, attention, hand-over, live updates, dr
   await alice.page.click('[data-testid=collaborator-handover]')
   await waitForRole(bob.page, 'editor')
   await waitForRole(alice.page, 'viewer')
-  expect(await bob.page.isDisabled('input[name=title]')).toBe(false)
+  expect(await bob.page.isEditable('input[name=title]')).toBe(true)
   expect(await bob.page.inputValue('input[name=title]')).toBe(originalTitle)
   for (const { page } of [alice, bob, carol]) {
     await waitForPresence(page, [

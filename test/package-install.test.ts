@@ -61,7 +61,7 @@ async function lockWalk(adminUrl: string): Promise<WalkResult> {
     await bob.page.goto(editUrl, { waitUntil: 'domcontentloaded' })
     await waitForRole(bob.page, 'viewer', 60_000)
     expect(await bob.page.textContent('[data-testid=collaborator-overlay]')).toContain('This page is being edited by Alice Martin')
-    expect(await bob.page.isDisabled('input[name=title]')).toBe(true)
+    expect(await bob.page.isEditable('input[name=title]')).toBe(false)
 
     // The show page is the feature's too, and the chat drawer's texts come from the same lookups.
     await bob.page.goto(`${adminUrl}/resources/Post/records/1/show`, { waitUntil: 'domcontentloaded' })
