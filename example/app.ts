@@ -46,6 +46,8 @@ export interface ExampleAppOptions {
   collaboration?: Partial<CollaborationOptions>
   /** Feature options of the Page resource only (tests turn a switch off for one resource). */
   pageFeature?: FeatureOptions
+  /** Property options of the Page resource on top of the example's (tests use other field types). */
+  pageProperties?: ResourceOptions['properties']
   /** Feature options of the Post resource only. */
   postFeature?: FeatureOptions
   /** More actions of the Post resource (tests add custom actions that write). */
@@ -158,7 +160,7 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
             id: 'Page',
             navigation: { name: 'Content', icon: 'FileText' },
             listProperties: ['slug', 'title', 'updatedAt'],
-            properties: { content: { type: 'textarea', props: { rows: 10 } } },
+            properties: { content: { type: 'textarea', props: { rows: 10 } }, ...options.pageProperties },
             sort: { sortBy: 'updatedAt', direction: 'desc' },
             actions: writeActions,
           },

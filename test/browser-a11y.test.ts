@@ -15,9 +15,9 @@
  *   second app; the comparison in 2 covers the part of the page the package changes but did not write.
  * - The viewer's form is read-only, not removed: its accessibility tree (Chromium's own, over CDP)
  *   has the record's text boxes, marked read-only; its text can be selected with the keyboard and
- *   the mouse and copied; the browser's find finds it; and yet no key or click changes a text field
- *   or the react-select status (the example has no date picker or rich text; useReadOnlyForm stops
- *   their events the same way).
+ *   the mouse and copied; the browser's find finds it; and yet no key or click changes a text field,
+ *   the react-select status, the rich text (its toolbar included) or the date picker (the Page
+ *   resource gets those two field types here); once the lock is the viewer's, all of it is editable.
  * - Every control the package adds is reached with Tab, and the chat drawer is opened, used and
  *   closed with the keyboard alone (Escape closes it and gives the focus back to its button).
  */
@@ -29,6 +29,10 @@ import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, typ
 const AXE_PATH = path.resolve('node_modules/axe-core/axe.min.js')
 const WAIT = { timeout: 10_000 }
 const SEVERE = ['serious', 'critical']
+const PAGE_PROPERTIES = {
+  content: { type: 'richtext' as const },
+  updatedAt: { type: 'datetime' as const, isVisible: { list: true, filter: true, show: true, edit: true } },
+}
 
 let scene: BrowserScene
 let alice: UserSession
@@ -36,7 +40,8 @@ let bob: UserSession
 let editUrl: string
 
 beforeAll(async () => {
-  scene = await startBrowserScene({ reconnectGraceMs: 500 })
+  // The Page resource gets the field types the example lacks: rich text and a date picker.
+  scene = await startBrowserScene({ reconnectGraceMs: 500 }, { pageProperties: PAGE_PROPERTIES })
   editUrl = await scene.editUrl(1)
   alice = await scene.login(users.alice)
   bob = await scene.login(users.bob)
@@ -297,4 +302,57 @@ test("the chat button's name says the unread count in words; the overlay is a li
 
   expect(await bob.page.getAttribute('[data-testid=collaborator-overlay]', 'role')).toBe('status')
   expect(await bob.page.getAttribute('[data-testid=collaborator-overlay]', 'aria-live')).toBe('polite')
+}, 60_000)
+
+test("the viewer's rich text and date picker change neither by key nor by click, and become editable when the lock is theirs", async () => {
+  const pageId = (await scene.app.pageIds())[0]!
+  const pageUrl = `${scene.app.adminUrl}/resources/Page/records/${encodeURIComponent(pageId)}/edit`
+  await alice.page.goto(pageUrl, { waitUntil: 'domcontentloaded' })
+  await waitForRole(alice.page, 'editor')
+  await bob.page.goto(pageUrl, { waitUntil: 'domcontentloaded' })
+  await waitForRole(bob.page, 'viewer')
+  const form = '[data-testid=collaborator-form]'
+  const richText = bob.page.locator(`${form} [data-testid="property-edit-content"] [contenteditable]`).first()
+  const dateInput = bob.page.locator(`${form} [data-testid="property-edit-updatedAt"] input`).first()
+  await richText.waitFor(WAIT)
+  await dateInput.waitFor(WAIT)
+  expect(await richText.getAttribute('contenteditable')).toBe('false')
+  expect(await richText.getAttribute('aria-readonly')).toBe('true')
+  const htmlBefore = await richText.innerHTML()
+  const dateBefore = await dateInput.inputValue()
+
+  await richText.click({ force: true })
+  await bob.page.keyboard.type('bob types')
+  await bob.page.keyboard.press('Enter')
+  await bob.page.keyboard.press('Backspace')
+  // The editor's toolbar (spans with click handlers: heading, bold, lists…) would change the
+  // content even of a read-only editor; its clicks are stopped.
+  const toolbar = bob.page.locator(`${form} [data-testid="property-edit-content"] .adminjs_MenuBarWrapper > span`)
+  expect(await toolbar.count()).toBeGreaterThan(5)
+  await toolbar.nth(0).click({ force: true })
+  await toolbar.nth(7).click({ force: true })
+  expect(await richText.innerHTML()).toBe(htmlBefore)
+  await dateInput.click({ force: true })
+  expect(await bob.page.locator('.react-datepicker__month').count()).toBe(0)
+  await bob.page.keyboard.press('ArrowDown')
+  expect(await bob.page.locator('.react-datepicker__month').count()).toBe(0)
+  await bob.page.keyboard.press('Enter')
+  await bob.page.keyboard.type('2001-01-01')
+  for (const file of screenshotPaths('a11y-viewer-richtext')) await bob.page.screenshot({ path: file })
+  expect(await bob.page.locator('.react-datepicker__month').count()).toBe(0)
+  expect(await richText.innerHTML()).toBe(htmlBefore)
+  expect(await dateInput.inputValue()).toBe(dateBefore)
+
+  // Alice leaves: bob's rich text is editable again, with what this hook changed undone.
+  await alice.page.goto(`${scene.app.adminUrl}/resources/Page`, { waitUntil: 'domcontentloaded' })
+  await waitForRole(bob.page, 'editor')
+  expect(await richText.getAttribute('contenteditable')).toBe('true')
+  expect(await richText.getAttribute('aria-readonly')).toBeNull()
+  expect(await bob.page.locator(`${form} [data-collaborator-readonly]`).count()).toBe(0)
+  await richText.click()
+  await bob.page.keyboard.type(' Bob was here')
+  expect(await richText.innerText()).toContain('Bob was here')
+  await dateInput.click()
+  await bob.page.locator('.react-datepicker__month').waitFor(WAIT)
+  expect(bob.pageErrors).toEqual([])
 }, 60_000)

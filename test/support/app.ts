@@ -17,6 +17,8 @@ export interface TestAppExtras {
   session?: { store: NonNullable<Parameters<typeof startExampleApp>[0]>['session'] extends infer S ? S extends { store?: infer T } ? T : never : never; secret: string; cookieName?: string }
   /** Feature options of the Page resource only. */
   pageFeature?: FeatureOptions
+  /** Property options of the Page resource (other field types: rich text, dates). */
+  pageProperties?: NonNullable<Parameters<typeof startExampleApp>[0]>['pageProperties']
   /** Feature options of the Post resource only. */
   postFeature?: FeatureOptions
   /** Extra Post actions: `writingTestActions` adds a custom record and bulk action that write. */
@@ -56,7 +58,7 @@ export const writingTestActions: NonNullable<TestAppExtras['postActions']> = {
 }
 
 export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: TestAppExtras = {}): Promise<TestApp> {
-  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database, logger: extra.logger })
+  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, pageProperties: extra.pageProperties, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database, logger: extra.logger })
   // A test's first event must not race the store's first connection (it would get store_unavailable).
   await app.collaboration.ready().catch(async (error: unknown) => {
     await app.close()
