@@ -30,7 +30,12 @@ type Change = 'readonly' | 'disabled' | 'contenteditable'
 
 function changeOf(element: Element): Change | null {
   if (element instanceof HTMLTextAreaElement) return 'readonly'
-  if (element instanceof HTMLInputElement) return TEXT_INPUT_TYPES.has(element.getAttribute('type')?.toLowerCase() ?? '') ? 'readonly' : 'disabled'
+  if (element instanceof HTMLInputElement) {
+    const type = element.getAttribute('type')?.toLowerCase() ?? ''
+    // A hidden input (react-select keeps its value in one) cannot be reached: nothing to lock.
+    if (type === 'hidden') return null
+    return TEXT_INPUT_TYPES.has(type) ? 'readonly' : 'disabled'
+  }
   if (element instanceof HTMLSelectElement || element instanceof HTMLButtonElement) return 'disabled'
   if (element instanceof HTMLElement && element.isContentEditable && element.getAttribute('contenteditable') !== null) return 'contenteditable'
   return null
