@@ -4,10 +4,11 @@
  * at the write itself (write-guard.ts, which still guards each of them) would leave the others
  * deleted. This is only that early, whole-batch answer; the guarantee is the write guard's.
  */
-import { ForbiddenError, type Before } from 'adminjs'
+import type { Before } from 'adminjs'
 import type { AdminUser } from './options.js'
 import type { UserView } from './protocol.js'
-import { fillText, type CollaborationTexts } from './texts.js'
+import { refusal } from './refusal.js'
+import type { CollaborationTexts } from './texts.js'
 import { recordKey } from './store/keys.js'
 import type { LockStore } from './store/store.js'
 
@@ -30,9 +31,9 @@ export function createBulkDeleteGuard(deps: BulkDeleteGuardDeps): Before {
         .locks()
         .get(recordKey(resourceId, recordId))
         .catch(() => {
-          throw new ForbiddenError(deps.texts.deleteUnavailableText)
+          throw refusal(deps.texts, 'deleteUnavailableText')
         })
-      if (lease && lease.user.id !== me.id) throw new ForbiddenError(fillText(deps.texts.deleteRefusedText, { editorName: lease.user.name }))
+      if (lease && lease.user.id !== me.id) throw refusal(deps.texts, 'deleteRefusedText', { editorName: lease.user.name })
     }
     return request
   }

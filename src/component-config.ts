@@ -9,7 +9,10 @@ export const COMPONENT_CONFIG_KEY = 'collaborator'
 export interface ComponentConfig {
   /** Socket.IO path; undefined means `defaultSocketPath(rootPath)` from protocol.ts. */
   socketPath?: string
+  /** Every text in English (the page's fallback when a language has no translation registered). */
   texts: CollaborationTexts
+  /** The texts the `texts` options gave, read by translations.ts (they apply to every language). */
+  textOverrides: Partial<CollaborationTexts>
   blockEditing: boolean
   enableChat: boolean
   /** Longest chat message, so the input can say so before the server refuses. */

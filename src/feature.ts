@@ -28,6 +28,7 @@ import type { LockStore, SaveLog, WriteSections } from './store/store.js'
 import { createWriteGuard } from './write-guard.js'
 import { noteRequestIntent } from './write-intent.js'
 import { registerTextsAsTranslations } from './translations.js'
+import { answerRefusalsWithKeys } from './refusal.js'
 
 /** Component names are prefixed so they cannot collide with another feature's. */
 export const COMPONENTS = {
@@ -90,6 +91,7 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
   const config: ComponentConfig = {
     socketPath: deps.options.socketPath,
     texts: deps.feature.texts,
+    textOverrides: deps.feature.textOverrides,
     blockEditing: deps.feature.blockEditing,
     // A resource cannot offer chat when the server has no chat handlers at all.
     enableChat: deps.feature.enableChat && deps.options.enableChat,
@@ -119,7 +121,10 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
       const holders = Object.values(actions ?? {}).map(optionsOf)
       if (!holders.some((holder) => hookList(holder.action.before).includes(note))) continue
       writeGuard.guardResource(resource)
+      const resourceId = resource.decorate().id()
       for (const holder of holders) {
+        // Refusals reach the page as a key and parameters, translated there (refusal.ts).
+        answerRefusalsWithKeys(holder, resourceId)
         const before = hookList(holder.action.before)
         // A new object: never change options another resource might share.
         if (!before.includes(note)) holder.action = { ...holder.action, before: [note, ...before] }

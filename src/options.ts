@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { configErrors } from './errors.js'
-import { defaultTexts, type CollaborationTexts } from './texts.js'
+import { defaultTexts, fromLegacyPlaceholders, type CollaborationTexts } from './texts.js'
 import type { UserView } from './protocol.js'
 
 /** What AdminJS keeps as the logged-in admin (`req.session.adminUser`): any object with fields. */
@@ -120,7 +120,10 @@ export interface ResolvedOptions {
   redisConnection: Required<RedisConnectionOptions>
   socketPath: string | undefined
   allowedOrigins: string[]
+  /** Every text in English: the defaults with the `texts` option over them (server-side fallbacks). */
   texts: CollaborationTexts
+  /** Only the texts the `texts` option gave: registered for every language, over the shipped ones. */
+  textOverrides: Partial<CollaborationTexts>
   avatarField: string
   identify: (admin: AdminUser) => UserView
   notificationRequestIntervalMs: number
@@ -325,7 +328,8 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     redisConnection: { ...redisConnectionDefaults, ...given.redisConnection },
     socketPath: given.socketPath,
     allowedOrigins: given.allowedOrigins ?? [...d.allowedOrigins],
-    texts: { ...defaultTexts, ...given.texts },
+    texts: { ...defaultTexts, ...textOverridesOf(given.texts) },
+    textOverrides: textOverridesOf(given.texts),
     avatarField,
     identify: given.identify ?? defaultIdentify(avatarField),
     notificationRequestIntervalMs: given.notificationRequestIntervalMs ?? legacyIntervalMs ?? d.notificationRequestIntervalMs,
@@ -349,10 +353,21 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
   }
 }
 
+/**
+ * The `texts` a user gave, in i18next's placeholder syntax: the `{name}` form of earlier versions
+ * is deprecated and converted here, once, so every later reader sees `{{name}}`.
+ */
+function textOverridesOf(given: Partial<CollaborationTexts> | undefined): Partial<CollaborationTexts> {
+  const converted: Partial<CollaborationTexts> = {}
+  for (const [key, text] of Object.entries(given ?? {}) as Array<[keyof CollaborationTexts, string]>) converted[key] = fromLegacyPlaceholders(text)
+  return converted
+}
+
 export function resolveFeatureOptions(input: FeatureOptions | undefined, base: ResolvedOptions) {
   const given = parseOrThrow(featureSchema, input, 'feature') as FeatureOptions
   return {
-    texts: { ...base.texts, ...given.texts },
+    texts: { ...base.texts, ...textOverridesOf(given.texts) },
+    textOverrides: { ...base.textOverrides, ...textOverridesOf(given.texts) },
     blockEditing: given.blockEditing ?? base.blockEditing,
     enableChat: given.enableChat ?? base.enableChat,
     requireVersion: given.requireVersion ?? true,

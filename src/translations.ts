@@ -1,14 +1,19 @@
 /**
- * Registers the texts of every resource with the feature as AdminJS translations, so the page's
- * lookups (`translateMessage(key, resourceId, { defaultValue })`) find a key instead of falling
- * back to `defaultValue`. Each such miss made i18next log `missingKey` in development, once per
- * text per render.
+ * The package's texts are AdminJS translations: registered here for every resource with the
+ * feature and every language the admin may use, so the page's lookups
+ * (`translateMessage(key, resourceId)`) and AdminJS's own notices (a refusal arrives as a key and
+ * its parameters, see refusal.ts) find them in the admin's language, and i18next logs no
+ * `missingKey`.
  *
- * What a page shows does not change: a text is registered under `resources.<id>.messages.<key>`
- * (the first key AdminJS looks up) only where the user's locale has neither that key nor
- * `messages.<key>`, so the user's translations keep winning, and the value is the text the
- * options resolved for that resource (`texts` of the feature call, of the Collaboration, or the
- * default). A resource's own `translations` option is merged over these by AdminJS.
+ * Who wins, for one key, one resource and one language:
+ * 1. the user's `locale.translations.<lang>.resources.<id>.messages.<key>`, then their
+ *    `locale.translations.<lang>.messages.<key>` (AdminJS's own lookup order; a resource's own
+ *    `translations` option is merged over everything by AdminJS);
+ * 2. the `texts` option (of the feature call, then of the Collaboration): a shortcut that applies
+ *    to every language;
+ * 3. the package's translation of that language (src/locales), else English.
+ * A text is registered under `resources.<id>.messages.<key>` only where the user has neither
+ * translation of it, so the user's global one is not hidden by ours.
  *
  * The locale is computed per page (AdminJS allows a function of the current admin), so the
  * registration wraps `admin.options.locale`, which AdminJS only reads through that one call.
@@ -16,13 +21,16 @@
 import type AdminJS from 'adminjs'
 import type { AdminJSOptions, Locale, LocaleTranslations } from 'adminjs'
 import { COMPONENT_CONFIG_KEY, type ComponentConfig } from './component-config.js'
+import { shippedTextsFor } from './locales/index.js'
+import type { CollaborationTexts } from './texts.js'
 
 type LocaleOption = NonNullable<AdminJSOptions['locale']>
 type Messages = Record<string, unknown>
 
-interface ResourceTexts {
+export interface ResourceTexts {
   id: string
-  texts: Record<string, string>
+  /** What the `texts` options gave for this resource; the same in every language. */
+  overrides: Partial<CollaborationTexts>
 }
 
 const registered = new WeakSet<AdminJS>()
@@ -44,7 +52,7 @@ function resourcesWithTexts(admin: AdminJS): ResourceTexts[] {
     const decorated = resource.decorate()
     const custom = decorated.options.actions?.edit?.custom as Partial<Record<string, ComponentConfig>> | undefined
     const config = custom?.[COMPONENT_CONFIG_KEY]
-    return config ? [{ id: decorated.id(), texts: { ...config.texts } }] : []
+    return config ? [{ id: decorated.id(), overrides: { ...config.textOverrides } }] : []
   })
 }
 
@@ -62,7 +70,9 @@ export function withCollaboratorTexts(locale: Locale, resources: ResourceTexts[]
     const users = locale.translations?.[language]
     const usersGlobal = (users?.messages ?? {}) as Messages
     const perResource = { ...users?.resources }
-    for (const { id, texts } of resources) {
+    const shipped = shippedTextsFor(language)
+    for (const { id, overrides } of resources) {
+      const texts: Record<string, string> = { ...shipped, ...overrides }
       const usersOwn = (users?.resources?.[id]?.messages ?? {}) as Messages
       const ours: Messages = {}
       for (const [key, text] of Object.entries(texts)) {

@@ -17,16 +17,18 @@
  *      writer that crashed inside frees it).
  *
  * A refusal is a ForbiddenError: AdminJS answers it with an error notice and empties the record in
- * the response, so the form keeps what the user typed.
+ * the response, so the form keeps what the user typed. It carries its text's key and parameters,
+ * so the page says it in the admin's language (refusal.ts).
  *
  * What this cannot see: code that writes to the database without the resource (the ORM directly,
  * SQL). Such a change still makes every version built before it stale.
  */
-import { ForbiddenError, type ActionContext, type BaseRecord, type BaseResource } from 'adminjs'
+import { type ActionContext, type BaseRecord, type BaseResource } from 'adminjs'
 import type { AdminUser } from './options.js'
 import { VERSION_PARAM, type UserView } from './protocol.js'
 import { recordVersion } from './record-version.js'
-import { fillText, type CollaborationTexts } from './texts.js'
+import { refusal } from './refusal.js'
+import type { CollaborationTexts } from './texts.js'
 import { recordKey } from './store/keys.js'
 import { StoreUnavailableError, type Lease, type SaveLog, type WriteEntry, type WriteSections } from './store/store.js'
 import { intentOf, loadedVersion, noteLoaded, takeOurFields } from './write-intent.js'
@@ -74,12 +76,16 @@ const waitFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms)
 export function createWriteGuard(deps: WriteGuardDeps) {
   const texts = deps.texts
   const say = {
-    unavailable: (kind: Kind) => (kind === 'delete' ? texts.deleteUnavailableText : texts.storeUnavailableText),
-    busy: (kind: Kind) => (kind === 'delete' ? texts.deleteBusyText : texts.saveBusyText),
-    quiet: (kind: Kind) => (kind === 'delete' ? texts.deleteQuietText : texts.saveQuietText),
-    held: (kind: Kind, lease: Lease) => fillText(kind === 'delete' ? texts.deleteRefusedText : texts.saveRefusedText, { editorName: lease.user.name }),
-    otherTab: (kind: Kind) => (kind === 'delete' ? texts.deleteRefusedOtherTabText : texts.saveRefusedOtherTabText),
-    stale: (kind: Kind, editorName: string) => fillText(kind === 'delete' ? texts.deleteStaleText : texts.staleSaveText, { editorName }),
+    unavailable: (kind: Kind) => refusal(texts, kind === 'delete' ? 'deleteUnavailableText' : 'storeUnavailableText'),
+    busy: (kind: Kind) => refusal(texts, kind === 'delete' ? 'deleteBusyText' : 'saveBusyText'),
+    quiet: (kind: Kind) => refusal(texts, kind === 'delete' ? 'deleteQuietText' : 'saveQuietText'),
+    held: (kind: Kind, lease: Lease) => refusal(texts, kind === 'delete' ? 'deleteRefusedText' : 'saveRefusedText', { editorName: lease.user.name }),
+    otherTab: (kind: Kind) => refusal(texts, kind === 'delete' ? 'deleteRefusedOtherTabText' : 'saveRefusedOtherTabText'),
+    // Without a name the text itself says "someone", in the admin's language.
+    stale: (kind: Kind, editorName: string | null) =>
+      editorName === null
+        ? refusal(texts, kind === 'delete' ? 'deleteStaleByUnknownText' : 'staleSaveByUnknownText')
+        : refusal(texts, kind === 'delete' ? 'deleteStaleText' : 'staleSaveText', { editorName }),
   }
 
   /**
@@ -94,11 +100,11 @@ export function createWriteGuard(deps: WriteGuardDeps) {
         entry = await deps.writes().enter(key, WRITE_SECTION_TTL_MS)
       } catch (error) {
         // Fail closed: without the store nobody can tell who edits, nor keep two writers apart.
-        if (error instanceof StoreUnavailableError) throw new ForbiddenError(say.unavailable(kind))
+        if (error instanceof StoreUnavailableError) throw say.unavailable(kind)
         throw error
       }
       if (entry.entered) return entry
-      if (Date.now() + 1 > deadline) throw new ForbiddenError(say.busy(kind))
+      if (Date.now() + 1 > deadline) throw say.busy(kind)
       await waitFor(Math.min(entry.retryInMs, 20 + Math.random() * 30, Math.max(1, deadline - Date.now())))
     }
   }
@@ -113,19 +119,19 @@ export function createWriteGuard(deps: WriteGuardDeps) {
     const me = writer(write.context)
     const { lease } = entry
     if (lease) {
-      if (!me || lease.user.id !== me.id) throw new ForbiddenError(say.held(write.kind, lease))
+      if (!me || lease.user.id !== me.id) throw say.held(write.kind, lease)
       // No tab token (an API client of the holder's own) passes; another tab's token does not.
-      if (write.tabToken !== undefined && lease.token !== write.tabToken) throw new ForbiddenError(say.otherTab(write.kind))
+      if (write.tabToken !== undefined && lease.token !== write.tabToken) throw say.otherTab(write.kind)
       return
     }
     // Redis came back empty: a free record may still be edited by someone whose lease is not back yet.
-    if (entry.quietMs > 0 && write.kind !== 'create') throw new ForbiddenError(say.quiet(write.kind))
+    if (entry.quietMs > 0 && write.kind !== 'create') throw say.quiet(write.kind)
   }
 
-  async function staleAuthor(key: string, current: string): Promise<string> {
+  async function staleAuthor(key: string, current: string): Promise<string | null> {
     // The store being away only costs the name, never the refusal.
     const lastSave = await deps.saves().lastSave(key).catch(() => null)
-    return lastSave?.version === current ? lastSave.user.name : texts.staleSaveUnknownEditorText
+    return lastSave?.version === current ? lastSave.user.name : null
   }
 
   /** Steps 1 to 4 above, around `perform` (the resource's own method). */
@@ -135,13 +141,13 @@ export function createWriteGuard(deps: WriteGuardDeps) {
     const entry = await enter(key, write.kind)
     try {
       refuseUnlessMayWrite(entry, write)
-      if (write.builtFrom === MISSING) throw new ForbiddenError(fillText(texts.saveVersionMissingText, { field: VERSION_PARAM }))
+      if (write.builtFrom === MISSING) throw refusal(texts, 'saveVersionMissingText', { field: VERSION_PARAM })
       const current = await reread()
       if (write.kind === 'create') {
-        if (current) throw new ForbiddenError(entry.lease ? say.held('save', entry.lease) : texts.createExistsText)
+        if (current) throw entry.lease ? say.held('save', entry.lease) : refusal(texts, 'createExistsText')
       } else if (current && write.builtFrom !== undefined) {
         const version = recordVersion(current.params)
-        if (version !== write.builtFrom) throw new ForbiddenError(say.stale(write.kind, await staleAuthor(key, version)))
+        if (version !== write.builtFrom) throw say.stale(write.kind, await staleAuthor(key, version))
       }
       return await perform()
     } finally {

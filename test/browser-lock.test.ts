@@ -68,9 +68,11 @@ test('the first on the edit page edits, the second watches read-only, then takes
   const forged = await bob.page.request.post(`${app.adminUrl}/api/resources/Post/records/${postId}/edit`, {
     multipart: { title: 'Forged by Bob' },
   })
-  const body = (await forged.json()) as { notice?: { type: string; message: string } }
+  const body = (await forged.json()) as { notice?: { type: string; message: string; options?: Record<string, string> } }
   expect(body.notice?.type).toBe('error')
-  expect(body.notice?.message).toContain('Alice Martin')
+  // A key and its parameters, translated by the page; the English rides along for API clients.
+  expect(body.notice?.message).toBe('saveRefusedText')
+  expect(body.notice?.options?.defaultValue).toContain('Alice Martin')
   expect(await app.postById(postId)).toEqual(stored)
 
   // Alice leaves; bob's page, never reloaded, becomes the editor with the record's data.

@@ -28,7 +28,7 @@ import { startRedisServer, type RedisServer } from './support/redis-server.mjs'
 
 const log = (message: string) => console.log(`[faults-process] ${message}`)
 
-type Notice = { type: string; message: string }
+type Notice = { type: string; message: string; options?: Record<string, string> }
 
 let redis: RedisServer
 const sockets: TestSocket[] = []

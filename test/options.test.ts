@@ -67,7 +67,8 @@ describe('texts', () => {
     expect(plain.texts.editorModeText).toBe('You edit.')
     expect(plain.texts.viewerModeText).toBe(defaultTexts.viewerModeText)
     expect(special.texts.editorModeText).toBe('You edit.')
-    expect(special.texts.viewerModeText).toBe('{editorName} has it.')
+    // The old `{x}` placeholder is converted once, to i18next's `{{x}}`.
+    expect(special.texts.viewerModeText).toBe('{{editorName}} has it.')
   })
 
   test("the feature keeps the resource's own edit action custom data and hooks", () => {

@@ -6,7 +6,7 @@ import { VERSION_PARAM, type JoinReply, type RecordSavedEvent } from '../src/pro
 import { loginAll, startTestApp, storeOptions, type TestApp } from './support/app.js'
 import { newTabToken, nextEvent, openSocket, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
 
-type Notice = { type: string; message: string }
+type Notice = { type: string; message: string; options?: Record<string, string> }
 type RecordBody = { record?: { params: Record<string, unknown> }; notice?: Notice }
 
 describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {

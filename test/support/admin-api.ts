@@ -6,7 +6,18 @@
 import http from 'node:http'
 import { VERSION_PARAM } from '../../src/protocol.js'
 
-export type Notice = { type: string; message: string }
+/**
+ * A notice as tests read it. A collaborator refusal arrives as AdminJS's key form (`message` the
+ * text key, `options` its parameters and `defaultValue` its English, see src/refusal.ts): here
+ * `message` is that English and `key` the key, so tests say what the admin reads.
+ */
+export type Notice = { type: string; message: string; key?: string; options?: Record<string, string> }
+type WireNotice = { type: string; message: string; options?: Record<string, string>; resourceId?: string }
+
+function readable(notice: WireNotice | undefined): Notice | undefined {
+  const english = notice?.options?.defaultValue
+  return notice && english !== undefined ? { ...notice, key: notice.message, message: english } : notice
+}
 export type ApiBody = { record?: { params: Record<string, unknown> }; records?: Array<{ id: string; params: Record<string, unknown> }>; notice?: Notice }
 export interface ApiReply {
   status: number
@@ -26,6 +37,7 @@ export function adminApi(baseUrl: string, resourceId = 'Post') {
     let body: ApiBody = {}
     try {
       body = text ? (JSON.parse(text) as ApiBody) : {}
+      if (body.notice) body = { ...body, notice: readable(body.notice) }
     } catch {
       body = { notice: { type: 'http', message: text.slice(0, 200) } }
     }

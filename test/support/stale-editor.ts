@@ -59,7 +59,7 @@ for await (const line of commands) {
     headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ title: rest.join(' '), [TAB_TOKEN_PARAM]: tabToken, [VERSION_PARAM]: version }),
   })
-  const body = (await response.json().catch(() => ({}))) as { notice?: { type: string; message: string } }
+  const body = (await response.json().catch(() => ({}))) as { notice?: { type: string; message: string; options?: Record<string, string> } }
   print({ saved: { status: response.status, notice: body.notice ?? null }, atMs: Date.now() })
 }
 socket.close()
