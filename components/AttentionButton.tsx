@@ -5,14 +5,14 @@
 import React from 'react'
 import { Box, Button, Text } from '@adminjs/design-system'
 import type { AttentionRequest } from './hooks/useAttentionRequest'
-import type { TextOf } from './hooks/useTexts'
+import { useText } from './hooks/useTexts'
 
 export interface AttentionButtonProps {
   attention: AttentionRequest
-  text: TextOf
 }
 
-const AttentionButton: React.FC<AttentionButtonProps> = ({ attention, text }) => {
+const AttentionButton: React.FC<AttentionButtonProps> = ({ attention }) => {
+  const { text } = useText()
   const { ask, sending, sent, secondsLeft } = attention
   const waiting = secondsLeft > 0
   const status = [sent ? text('notificationRequestSentText') : null, waiting ? text('notificationRetryText', { seconds: String(secondsLeft) }) : null]

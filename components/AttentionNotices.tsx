@@ -6,15 +6,15 @@ import React from 'react'
 import { Box, Button, Icon, MessageBox } from '@adminjs/design-system'
 import { useTranslation } from 'adminjs'
 import type { AttentionInbox } from './hooks/useAttentionInbox'
-import type { TextOf } from './hooks/useTexts'
+import { useText } from './hooks/useTexts'
 
 export interface AttentionNoticesProps {
   inbox: AttentionInbox
-  text: TextOf
 }
 
-const AttentionNotices: React.FC<AttentionNoticesProps> = ({ inbox, text }) => {
+const AttentionNotices: React.FC<AttentionNoticesProps> = ({ inbox }) => {
   const { translateButton } = useTranslation()
+  const { text } = useText()
   const { requests, handOver, dismiss, handingOverTo } = inbox
   return (
     <>

@@ -33,7 +33,7 @@ import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { usePresence } from './hooks/usePresence'
 import { useReadOnlyForm } from './hooks/useReadOnlyForm'
 import { useTabToken } from './hooks/useTabToken'
-import { useTexts } from './hooks/useTexts'
+import { TextsProvider, useText } from './hooks/useTexts'
 
 /**
  * Params a draft must never hold: password properties, and anything named like a password (a
@@ -55,7 +55,7 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const resourceId = props.resource.id
   const recordId = String(props.record.id)
   const ref = { resourceId, recordId }
-  const text = useTexts(config.texts, resourceId)
+  const { text } = useText()
   const tabToken = useTabToken()
   const lock = useEditLock({ ...ref, intent: 'edit', blockEditing: config.blockEditing })
   const presence = usePresence({ ...ref, joined: lock.joined, joinedAtMs: lock.joinedAtMs })
@@ -126,18 +126,18 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
 
   return (
     <Box data-testid="collaborator-status" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
-      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} text={text}>
+      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null}>
         {config.enableChat ? (
-          <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} text={text} />
+          <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} />
         ) : null}
       </PresenceBar>
-      <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} text={text} />
-      <AttentionNotices inbox={inbox} text={text} />
-      {offeredDraft ? <DraftNotice draft={offeredDraft} onRestore={draft.restore} onDiscard={draft.discard} text={text} /> : null}
-      {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} text={text} /> : null}
+      <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} />
+      <AttentionNotices inbox={inbox} />
+      {offeredDraft ? <DraftNotice draft={offeredDraft} onRestore={draft.restore} onDiscard={draft.discard} /> : null}
+      {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} /> : null}
       {locked ? (
-        <LockOverlay role={lock.role} lease={lock.lease} text={text} onTakeOver={lock.takeOver} refused={isRefusal(lock.error)}>
-          {canAskEditor ? <AttentionButton attention={attention} text={text} /> : null}
+        <LockOverlay role={lock.role} lease={lock.lease} onTakeOver={lock.takeOver} refused={isRefusal(lock.error)}>
+          {canAskEditor ? <AttentionButton attention={attention} /> : null}
         </LockOverlay>
       ) : null}
       <Box position="relative" flex flexDirection="column" flexGrow={1}>
@@ -165,10 +165,12 @@ const CollaboratorEdit: React.FC<ActionProps> = (props) => {
     )
   }
   return (
-    <CollaborationProvider socketPath={config.socketPath}>
-      {/* A new record is a new page: no form state, draft or lock may carry over to it. */}
-      <LockedEdit key={`${props.resource.id}/${String(record.id)}`} {...props} record={record} config={config} />
-    </CollaborationProvider>
+    <TextsProvider texts={config.texts} resourceId={props.resource.id}>
+      <CollaborationProvider socketPath={config.socketPath}>
+        {/* A new record is a new page: no form state, draft or lock may carry over to it. */}
+        <LockedEdit key={`${props.resource.id}/${String(record.id)}`} {...props} record={record} config={config} />
+      </CollaborationProvider>
+    </TextsProvider>
   )
 }
 

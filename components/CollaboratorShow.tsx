@@ -20,7 +20,7 @@ import { useEditLock } from './hooks/useEditLock'
 import { useFreshRecord } from './hooks/useFreshRecord'
 import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { usePresence } from './hooks/usePresence'
-import { useTexts } from './hooks/useTexts'
+import { TextsProvider, useText } from './hooks/useTexts'
 
 type LiveShowProps = ActionProps & { record: RecordJSON; config: ComponentConfig }
 
@@ -28,7 +28,7 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
   const resourceId = props.resource.id
   const recordId = String(loaded.id)
   const ref = { resourceId, recordId }
-  const text = useTexts(config.texts, resourceId)
+  const { text } = useText()
   const lock = useEditLock({ ...ref, intent: 'show', blockEditing: config.blockEditing })
   const presence = usePresence({ ...ref, joined: lock.joined, joinedAtMs: lock.joinedAtMs })
   const fresh = useFreshRecord(resourceId, recordId, 'show')
@@ -56,14 +56,14 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
 
   return (
     <Box data-testid="collaborator-show" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
-      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} text={text}>
+      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null}>
         {config.enableChat ? (
-          <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} text={text} />
+          <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} />
         ) : null}
       </PresenceBar>
       {/* canEdit: nothing here waits for the lock, so going offline is said as a plain notice. */}
-      <LockNotices role={lock.role} canEdit editorBanner={false} errors={errors} text={text} />
-      {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} text={text} /> : null}
+      <LockNotices role={lock.role} canEdit editorBanner={false} errors={errors} />
+      {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} /> : null}
       <Show {...props} record={record} />
     </Box>
   )
@@ -84,9 +84,11 @@ const CollaboratorShow: React.FC<ActionProps> = (props) => {
     )
   }
   return (
-    <CollaborationProvider socketPath={config.socketPath}>
-      <LiveShow key={`${props.resource.id}/${String(record.id)}`} {...props} record={record} config={config} />
-    </CollaborationProvider>
+    <TextsProvider texts={config.texts} resourceId={props.resource.id}>
+      <CollaborationProvider socketPath={config.socketPath}>
+        <LiveShow key={`${props.resource.id}/${String(record.id)}`} {...props} record={record} config={config} />
+      </CollaborationProvider>
+    </TextsProvider>
   )
 }
 

@@ -2,18 +2,19 @@
 import React from 'react'
 import { Box, Button, MessageBox } from '@adminjs/design-system'
 import type { Draft } from './hooks/draft-storage'
-import type { TextOf } from './hooks/useTexts'
+import { useText } from './hooks/useTexts'
 
 export interface DraftNoticeProps {
   draft: Draft
   onRestore: () => void
   onDiscard: () => void
-  text: TextOf
 }
 
-const DraftNotice: React.FC<DraftNoticeProps> = ({ draft, onRestore, onDiscard, text }) => (
+const DraftNotice: React.FC<DraftNoticeProps> = ({ draft, onRestore, onDiscard }) => {
+  const { text, dateTime } = useText()
+  return (
   <Box data-testid="collaborator-draft" mb="lg">
-    <MessageBox size="sm" variant="info" icon="Save" message={text('draftRestoreText', { time: new Date(draft.savedAtMs).toLocaleString() })}>
+    <MessageBox size="sm" variant="info" icon="Save" message={text('draftRestoreText', { time: dateTime(draft.savedAtMs) })}>
       <Box flex flexDirection="row" alignItems="center" mt="default">
         <Button data-testid="collaborator-draft-restore" type="button" variant="contained" size="sm" mr="default" onClick={onRestore}>
           {text('draftRestoreButtonText')}
@@ -24,6 +25,7 @@ const DraftNotice: React.FC<DraftNoticeProps> = ({ draft, onRestore, onDiscard, 
       </Box>
     </MessageBox>
   </Box>
-)
+  )
+}
 
 export default DraftNotice

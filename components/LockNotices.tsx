@@ -5,14 +5,13 @@ import { ErrorCode } from '../src/protocol'
 import { adminLoginPath } from './hooks/socket-client'
 import type { LockRole } from './hooks/useEditLock'
 import type { ClientError } from './hooks/request'
-import type { TextOf } from './hooks/useTexts'
+import { useText } from './hooks/useTexts'
 
 export interface LockNoticesProps {
   role: LockRole
   /** True when the form stays usable; an offline editor keeps typing and is warned here. */
   canEdit: boolean
   errors: ReadonlyArray<{ error: ClientError; dismiss: () => void }>
-  text: TextOf
   /** False on pages that never edit (show), where "editor mode" would mislead. @default true */
   editorBanner?: boolean
 }
@@ -23,10 +22,11 @@ export function isRefusal(error: ClientError | null | undefined): boolean {
 }
 
 /**
- * The page's own words for refusals the user must act on; other errors keep the server's message.
+ * The page's own words for every error (by its code; the server's English message is for logs).
  * A session that ended offers the login page (in a new tab, so this page and its draft stay).
  */
-const ErrorNotice: React.FC<{ error: ClientError; dismiss: () => void; text: TextOf }> = ({ error, dismiss, text }) => {
+const ErrorNotice: React.FC<{ error: ClientError; dismiss: () => void }> = ({ error, dismiss }) => {
+  const { text, errorText } = useText()
   if (error.code === ErrorCode.Unauthenticated) {
     return (
       <MessageBox size="sm" variant="danger" message={text('sessionEndedText')} onCloseClick={dismiss} role="alert">
@@ -37,10 +37,12 @@ const ErrorNotice: React.FC<{ error: ClientError; dismiss: () => void; text: Tex
     )
   }
   if (error.code === ErrorCode.BadOrigin) return <MessageBox size="sm" variant="danger" message={text('originRefusedText')} onCloseClick={dismiss} role="alert" />
-  return <MessageBox size="sm" variant="danger" message={error.message} onCloseClick={dismiss} />
+  return <MessageBox size="sm" variant="danger" message={errorText(error)} onCloseClick={dismiss} />
 }
 
-const LockNotices: React.FC<LockNoticesProps> = ({ role, canEdit, errors, text, editorBanner = true }) => (
+const LockNotices: React.FC<LockNoticesProps> = ({ role, canEdit, errors, editorBanner = true }) => {
+  const { text } = useText()
+  return (
   <>
     {role === 'editor' && editorBanner ? (
       <Box data-testid="collaborator-banner" mb="lg">
@@ -54,10 +56,11 @@ const LockNotices: React.FC<LockNoticesProps> = ({ role, canEdit, errors, text, 
     ) : null}
     {errors.map(({ error, dismiss }) => (
       <Box key={`${error.code}:${error.message}`} data-testid="collaborator-error" data-code={error.code} mb="lg">
-        <ErrorNotice error={error} dismiss={dismiss} text={text} />
+        <ErrorNotice error={error} dismiss={dismiss} />
       </Box>
     ))}
   </>
-)
+  )
+}
 
 export default LockNotices

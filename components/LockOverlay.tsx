@@ -9,24 +9,23 @@ import React, { type ReactNode } from 'react'
 import { Box, Button, MessageBox, Text } from '@adminjs/design-system'
 import type { LeaseView } from '../src/protocol'
 import type { LockRole } from './hooks/useEditLock'
-import type { TextOf } from './hooks/useTexts'
+import { useText, type PageTexts } from './hooks/useTexts'
 
 export interface LockOverlayProps {
   role: LockRole
   /** The server refused this page for good (see useConnection's refusal). @default false */
   refused?: boolean
   lease: LeaseView | null
-  text: TextOf
   onTakeOver: () => void
   /** Shown under the message, above the cover, so it stays clickable while the form is not. */
   children?: ReactNode
 }
 
-function since(lease: LeaseView, text: TextOf): string {
-  return text('editorSinceText', { time: new Date(lease.sinceMs).toLocaleTimeString() })
+function since(lease: LeaseView, { text, time }: PageTexts): string {
+  return text('editorSinceText', { time: time(lease.sinceMs) })
 }
 
-function headline(role: LockRole, lease: LeaseView | null, text: TextOf, refused: boolean): string | null {
+function headline(role: LockRole, lease: LeaseView | null, { text }: PageTexts, refused: boolean): string | null {
   switch (role) {
     case 'viewer':
       return lease ? text('viewerModeText', { editorName: lease.user.name }) : null
@@ -43,8 +42,10 @@ function headline(role: LockRole, lease: LeaseView | null, text: TextOf, refused
   }
 }
 
-const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver, refused = false, children }) => {
-  const message = headline(role, lease, text, refused)
+const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, onTakeOver, refused = false, children }) => {
+  const texts = useText()
+  const { text } = texts
+  const message = headline(role, lease, texts, refused)
   // The live region exists before its message does: a region that appears with its text already
   // in it is not announced by every screen reader.
   if (message === null) return <Box role="status" aria-live="polite" />
@@ -56,7 +57,7 @@ const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, text, onTakeOver
         variant={role === 'offline' ? 'warning' : 'info'}
         message={message}
       >
-        {showHolder ? <Text>{since(lease, text)}</Text> : null}
+        {showHolder ? <Text>{since(lease, texts)}</Text> : null}
         {role === 'other-tab' ? (
           <Button data-testid="collaborator-takeover" type="button" variant="contained" size="sm" mt="default" onClick={onTakeOver}>
             {text('takeOverButtonText')}

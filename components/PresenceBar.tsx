@@ -6,14 +6,13 @@
 import React, { type ReactNode } from 'react'
 import { Avatar, Box } from '@adminjs/design-system'
 import type { PresenceUser, UserView } from '../src/protocol'
-import type { TextOf } from './hooks/useTexts'
+import { useText } from './hooks/useTexts'
 import { colourOf, cssImageUrl, initialsOf } from './hooks/avatar'
 
 export interface PresenceBarProps {
   users: PresenceUser[]
   /** The user holding the lock, if anyone does. */
   editorUserId: string | null
-  text: TextOf
   /** Shown at the end of the row, after the avatars (the chat button). */
   children?: ReactNode
 }
@@ -53,7 +52,9 @@ const PresenceAvatar: React.FC<{ user: UserView; editing: boolean; label: string
   </Box>
 )
 
-const PresenceBar: React.FC<PresenceBarProps> = ({ users, editorUserId, text, children }) => (
+const PresenceBar: React.FC<PresenceBarProps> = ({ users, editorUserId, children }) => {
+  const { text } = useText()
+  return (
   <Box data-testid="collaborator-presence" flex flexDirection="row" flexWrap="wrap" alignItems="center" justifyContent="flex-end" mb={users.length > 0 || children ? 'lg' : 0}>
     {uniqueByUser(users).map(({ user }) => {
       const editing = user.id === editorUserId
@@ -62,6 +63,7 @@ const PresenceBar: React.FC<PresenceBarProps> = ({ users, editorUserId, text, ch
     })}
     {children}
   </Box>
-)
+  )
+}
 
 export default PresenceBar

@@ -4,7 +4,7 @@
  */
 import React, { forwardRef } from 'react'
 import { Badge, Button, Icon } from '@adminjs/design-system'
-import type { TextOf } from '../hooks/useTexts'
+import { useText } from '../hooks/useTexts'
 
 export interface ChatButtonProps {
   open: boolean
@@ -12,10 +12,10 @@ export interface ChatButtonProps {
   /** The id of the drawer it controls. */
   drawerId: string
   onToggle: () => void
-  text: TextOf
 }
 
-const ChatButton = forwardRef<HTMLButtonElement, ChatButtonProps>(({ open, unread, drawerId, onToggle, text }, ref) => {
+const ChatButton = forwardRef<HTMLButtonElement, ChatButtonProps>(({ open, unread, drawerId, onToggle }, ref) => {
+  const { text } = useText()
   const showUnread = !open && unread > 0
   const label = text('chatButtonText')
   return (

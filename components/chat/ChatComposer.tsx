@@ -5,15 +5,15 @@
 import React, { forwardRef, type FormEvent, type KeyboardEvent } from 'react'
 import { Box, Button, Icon, MessageBox, TextArea } from '@adminjs/design-system'
 import type { ChatComposer as ChatComposerState } from '../hooks/useChatComposer'
-import type { TextOf } from '../hooks/useTexts'
+import { useText } from '../hooks/useTexts'
 
 export interface ChatComposerProps {
   composer: ChatComposerState
-  text: TextOf
 }
 
-const ChatComposer = forwardRef<HTMLTextAreaElement, ChatComposerProps>(({ composer, text }, ref) => {
+const ChatComposer = forwardRef<HTMLTextAreaElement, ChatComposerProps>(({ composer }, ref) => {
   const { value, change, submit, sending, error, dismissError } = composer
+  const { text } = useText()
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault()

@@ -8,7 +8,7 @@ import type { ChatMessage } from '../../src/protocol'
 import type { ConversationId } from '../hooks/useChat'
 import type { ChatComposer as ChatComposerState } from '../hooks/useChatComposer'
 import type { ClientError } from '../hooks/request'
-import type { TextOf } from '../hooks/useTexts'
+import { useText } from '../hooks/useTexts'
 import type { ChatPerson } from './chat-people'
 import ChatComposer from './ChatComposer'
 import ConversationList from './ConversationList'
@@ -28,11 +28,11 @@ export interface ChatDrawerProps {
   error: ClientError | null
   onDismissError: () => void
   onClose: () => void
-  text: TextOf
 }
 
 const ChatDrawer = forwardRef<HTMLTextAreaElement, ChatDrawerProps>((props, inputRef) => {
-  const { id, people, selected, onSelect, messages, loaded, unread, meId, composer, error, onDismissError, onClose, text } = props
+  const { id, people, selected, onSelect, messages, loaded, unread, meId, composer, error, onDismissError, onClose } = props
+  const { text, errorText } = useText()
   const title = selected === null ? text('chatEveryoneText') : people.find(({ user }) => user.id === selected)?.user.name ?? selected
 
   const onKeyDown = (event: KeyboardEvent) => {
@@ -50,20 +50,20 @@ const ChatDrawer = forwardRef<HTMLTextAreaElement, ChatDrawerProps>((props, inpu
           </Button>
           {text('chatButtonText')}
         </H3>
-        <ConversationList people={people} selected={selected} unread={unread} onSelect={onSelect} text={text} />
+        <ConversationList people={people} selected={selected} unread={unread} onSelect={onSelect} />
         <H4 data-testid="collaborator-chat-title" mb="default">
           {title}
         </H4>
         {error ? (
           <Box data-testid="collaborator-chat-error" data-code={error.code} role="alert" mb="default">
-            <MessageBox size="sm" variant="danger" message={error.message} onCloseClick={onDismissError} />
+            <MessageBox size="sm" variant="danger" message={errorText(error)} onCloseClick={onDismissError} />
           </Box>
         ) : null}
         {/* One list per conversation, so each opens scrolled to its newest message. */}
-        <MessageList key={selected ?? ''} messages={messages} loaded={loaded} meId={meId} text={text} />
+        <MessageList key={selected ?? ''} messages={messages} loaded={loaded} meId={meId} />
       </DrawerContent>
       <DrawerFooter>
-        <ChatComposer ref={inputRef} composer={composer} text={text} />
+        <ChatComposer ref={inputRef} composer={composer} />
       </DrawerFooter>
     </Drawer>
   )

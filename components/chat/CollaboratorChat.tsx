@@ -10,7 +10,6 @@ import type { JoinReply, PresenceUser, RecordRef } from '../../src/protocol'
 import { useChat, type ConversationId } from '../hooks/useChat'
 import { useChatComposer } from '../hooks/useChatComposer'
 import { usePageHidden } from '../hooks/usePageHidden'
-import type { TextOf } from '../hooks/useTexts'
 import { useUnreadTitle } from '../hooks/useUnreadTitle'
 import ChatButton from './ChatButton'
 import ChatDrawer from './ChatDrawer'
@@ -21,18 +20,17 @@ export interface CollaboratorChatProps extends RecordRef {
   presence: readonly PresenceUser[]
   /** The server's longest accepted message (`chatMaxLength`). */
   maxLength: number
-  text: TextOf
 }
 
 const NO_MESSAGES: readonly never[] = []
 
-const CollaboratorChat: React.FC<CollaboratorChatProps> = ({ resourceId, recordId, joined, presence, maxLength, text }) => {
+const CollaboratorChat: React.FC<CollaboratorChatProps> = ({ resourceId, recordId, joined, presence, maxLength }) => {
   const [open, setOpen] = useState(false)
   const [selected, setSelected] = useState<ConversationId>(null)
   const hidden = usePageHidden()
   const chat = useChat({ resourceId, recordId, joined, reading: open && !hidden ? selected : undefined })
   useUnreadTitle(chat.totalUnread)
-  const composer = useChatComposer({ conversation: selected, send: chat.send, maxLength, text })
+  const composer = useChatComposer({ conversation: selected, send: chat.send, maxLength })
   const meId = chat.me?.id ?? null
   const people = useMemo(() => chatPeople(presence, chat.conversations, meId), [presence, chat.conversations, meId])
 
@@ -59,7 +57,7 @@ const CollaboratorChat: React.FC<CollaboratorChatProps> = ({ resourceId, recordI
 
   return (
     <>
-      <ChatButton ref={buttonRef} open={open} unread={chat.totalUnread} drawerId={drawerId} onToggle={() => (open ? close() : setOpen(true))} text={text} />
+      <ChatButton ref={buttonRef} open={open} unread={chat.totalUnread} drawerId={drawerId} onToggle={() => (open ? close() : setOpen(true))} />
       {open ? (
         <ChatDrawer
           ref={inputRef}
@@ -75,7 +73,7 @@ const CollaboratorChat: React.FC<CollaboratorChatProps> = ({ resourceId, recordI
           error={chat.error}
           onDismissError={chat.dismissError}
           onClose={close}
-          text={text}
+         
         />
       ) : null}
     </>

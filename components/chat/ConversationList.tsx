@@ -7,7 +7,7 @@ import React from 'react'
 import { Badge, Box, Button, Icon, Text } from '@adminjs/design-system'
 import { UserAvatar } from '../PresenceBar'
 import type { ConversationId } from '../hooks/useChat'
-import type { TextOf } from '../hooks/useTexts'
+import { useText } from '../hooks/useTexts'
 import type { ChatPerson } from './chat-people'
 
 export interface ConversationListProps {
@@ -15,7 +15,6 @@ export interface ConversationListProps {
   selected: ConversationId
   unread: ReadonlyMap<ConversationId, number>
   onSelect: (conversation: ConversationId) => void
-  text: TextOf
 }
 
 const AVATAR_PX = 28
@@ -73,7 +72,8 @@ const everyoneAvatar = (
   </Box>
 )
 
-const ConversationList: React.FC<ConversationListProps> = ({ people, selected, unread, onSelect, text }) => {
+const ConversationList: React.FC<ConversationListProps> = ({ people, selected, unread, onSelect }) => {
+  const { text } = useText()
   const online = people.filter((person) => person.online)
   const gone = people.filter((person) => !person.online)
   const item = ({ user, online: isOnline }: ChatPerson) => (

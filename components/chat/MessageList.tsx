@@ -7,14 +7,13 @@ import React, { useLayoutEffect, useRef } from 'react'
 import { Box, Icon, Text } from '@adminjs/design-system'
 import type { ChatMessage } from '../../src/protocol'
 import { UserAvatar } from '../PresenceBar'
-import type { TextOf } from '../hooks/useTexts'
+import { useText } from '../hooks/useTexts'
 
 export interface MessageListProps {
   messages: readonly ChatMessage[]
   /** False until the conversation's history arrived: then an empty list means no messages yet. */
   loaded: boolean
   meId: string | null
-  text: TextOf
 }
 
 /** Closer than this to the bottom counts as reading the newest messages. */
@@ -24,7 +23,10 @@ const listStyle = { listStyle: 'none', margin: 0, padding: 0 } as const
 const bodyStyle = { whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' } as const
 
 const MessageItem: React.FC<{ message: ChatMessage; mine: boolean }> = ({ message, mine }) => {
+  const { time, dateTime } = useText()
   const at = new Date(message.atMs)
+  // The time of day for today's messages; an older one says its day too.
+  const today = new Date().toDateString() === at.toDateString()
   return (
     <Box as="li" data-testid="collaborator-chat-message" data-from={message.from.id} data-mine={mine ? 'true' : 'false'} flex flexDirection="row" mb="lg">
       <UserAvatar user={message.from} sizePx={28} />
@@ -33,8 +35,8 @@ const MessageItem: React.FC<{ message: ChatMessage; mine: boolean }> = ({ messag
           <Text as="span" fontWeight="bold" mr="default">
             {message.from.name}
           </Text>
-          <Text as="time" fontSize="sm" color="grey80" dateTime={at.toISOString()} title={at.toLocaleString()}>
-            {at.toLocaleTimeString()}
+          <Text as="time" fontSize="sm" color="grey80" dateTime={at.toISOString()} title={dateTime(message.atMs)}>
+            {today ? time(message.atMs) : dateTime(message.atMs)}
           </Text>
         </Box>
         <Box data-testid="collaborator-chat-text" mt="xs" p="default" bg={mine ? 'primary20' : 'grey20'} style={{ ...bodyStyle, borderRadius: '8px' }}>
@@ -45,7 +47,8 @@ const MessageItem: React.FC<{ message: ChatMessage; mine: boolean }> = ({ messag
   )
 }
 
-const MessageList: React.FC<MessageListProps> = ({ messages, loaded, meId, text }) => {
+const MessageList: React.FC<MessageListProps> = ({ messages, loaded, meId }) => {
+  const { text } = useText()
   const scrollRef = useRef<HTMLDivElement>(null)
   // A conversation opens at its newest message (the drawer mounts one list per conversation).
   const atBottom = useRef(true)

@@ -4,6 +4,7 @@
  * down or the server stays silent too long. Callers decide what to show; nothing is dropped here.
  */
 import { ErrorCode, type Ack, type AckCallback, type ClientToServerEvents } from '../../src/protocol'
+import type { TextKey } from '../../src/texts'
 import type { CollaborationSocket } from './socket-client'
 
 /** Beyond this the request counts as lost (the server answers in milliseconds unless Redis hangs). */
@@ -23,6 +24,8 @@ export interface ClientError {
   message: string
   /** With `rate_limited`: when the server will accept the same request again. */
   retryInMs?: number
+  /** The page's text for it when its code alone does not say (an error of the page's own). */
+  textKey?: TextKey
 }
 
 export type Reply<T> = { ok: true; data: T } | { ok: false; error: ClientError }

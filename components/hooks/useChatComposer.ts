@@ -7,14 +7,13 @@ import { useCallback, useState } from 'react'
 import { ErrorCode, type ChatMessage } from '../../src/protocol'
 import type { ConversationId } from './useChat'
 import type { ClientError, Reply } from './request'
-import type { TextOf } from './useTexts'
+import { useText, type PageTexts } from './useTexts'
 
 export interface ChatComposerOptions {
   conversation: ConversationId
   send: (to: ConversationId, text: string) => Promise<Reply<ChatMessage>>
   /** The server's limit; a longer message is refused here without asking. */
   maxLength: number
-  text: TextOf
 }
 
 export interface ChatComposer {
@@ -36,8 +35,8 @@ interface Draft {
 
 const EMPTY_DRAFT: Draft = { value: '', sending: false, error: null }
 
-/** The refusal as the user should read it; codes without a chat text keep the server's message. */
-export function chatErrorText(error: ClientError, text: TextOf, maxLength: number): string {
+/** The refusal as the user should read it, in their language (never the server's English). */
+export function chatErrorText(error: ClientError, { text, errorText }: PageTexts, maxLength: number): string {
   switch (error.code) {
     case ErrorCode.MessageEmpty:
       return text('chatMessageEmptyText')
@@ -46,7 +45,7 @@ export function chatErrorText(error: ClientError, text: TextOf, maxLength: numbe
     case ErrorCode.RateLimited:
       return text('chatRateLimitedText', { seconds: String(Math.max(1, Math.ceil((error.retryInMs ?? 0) / 1000))) })
     default:
-      return error.message
+      return errorText(error)
   }
 }
 
@@ -60,9 +59,10 @@ function localRefusal(value: string, maxLength: number): ClientError | null {
   return null
 }
 
-export function useChatComposer({ conversation, send, maxLength, text }: ChatComposerOptions): ChatComposer {
+export function useChatComposer({ conversation, send, maxLength }: ChatComposerOptions): ChatComposer {
   const [drafts, setDrafts] = useState<ReadonlyMap<ConversationId, Draft>>(() => new Map())
   const draft = drafts.get(conversation) ?? EMPTY_DRAFT
+  const texts = useText()
 
   const update = useCallback((of: ConversationId, change: (draft: Draft) => Draft) => {
     setDrafts((previous) => new Map(previous).set(of, change(previous.get(of) ?? EMPTY_DRAFT)))
@@ -91,6 +91,6 @@ export function useChatComposer({ conversation, send, maxLength, text }: ChatCom
 
   const dismissError = useCallback(() => update(conversation, (previous) => ({ ...previous, error: null })), [update, conversation])
 
-  const error = draft.error ? { ...draft.error, message: chatErrorText(draft.error, text, maxLength) } : null
+  const error = draft.error ? { ...draft.error, message: chatErrorText(draft.error, texts, maxLength) } : null
   return { value: draft.value, change, submit, sending: draft.sending, error, dismissError }
 }

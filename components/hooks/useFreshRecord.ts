@@ -21,7 +21,8 @@ export interface FreshRecord {
 }
 
 function failure(message: string): ClientError {
-  return { code: ErrorCode.Internal, message }
+  // The message is for the console; the admin reads freshRecordFailedText in their language.
+  return { code: ErrorCode.Internal, message, textKey: 'freshRecordFailedText' }
 }
 
 export function useFreshRecord(resourceId: string, recordId: string, actionName: RecordActionName): FreshRecord {
