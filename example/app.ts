@@ -11,7 +11,7 @@ import express from 'express'
 import session from 'express-session'
 import RedisSessionStore from 'connect-redis'
 import { Redis } from 'ioredis'
-import AdminJS, { type ActionContext, type ResourceOptions } from 'adminjs'
+import AdminJS, { type ActionContext, type AdminJSOptions, type ResourceOptions } from 'adminjs'
 import AdminJSExpress from '@adminjs/express'
 import { Database, Resource } from '@adminjs/typeorm'
 import type { DataSource } from 'typeorm'
@@ -65,6 +65,8 @@ export interface ExampleAppOptions {
   session?: { store?: session.Store; secret?: string; cookieName?: string }
   /** No progress output. @default false */
   quiet?: boolean
+  /** AdminJS's `locale` (language, availableLanguages, translations): tests show the admin in German. @default AdminJS's English */
+  locale?: AdminJSOptions['locale']
   /** Where the collaboration reports operational problems (tests collect them). @default console */
   logger?: Pick<Console, 'error' | 'warn' | 'info'>
 }
@@ -138,6 +140,7 @@ export async function startExampleApp(options: ExampleAppOptions = {}): Promise<
 
     const admin = new AdminJS({
       rootPath: ROOT_PATH,
+      ...(options.locale ? { locale: options.locale } : {}),
       branding: { companyName: 'Collaborator example', withMadeWithLove: false },
       resources: [
         {

@@ -27,6 +27,8 @@ export interface TestAppExtras {
   database?: ExampleDatabase
   /** Collects what the collaboration logs (default: console). */
   logger?: Pick<Console, 'error' | 'warn' | 'info'>
+  /** AdminJS's `locale` of the admin (its language and the languages offered). */
+  locale?: NonNullable<Parameters<typeof startExampleApp>[0]>['locale']
 }
 
 /**
@@ -58,7 +60,7 @@ export const writingTestActions: NonNullable<TestAppExtras['postActions']> = {
 }
 
 export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: TestAppExtras = {}): Promise<TestApp> {
-  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, pageProperties: extra.pageProperties, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database, logger: extra.logger })
+  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, pageProperties: extra.pageProperties, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database, logger: extra.logger, locale: extra.locale })
   // A test's first event must not race the store's first connection (it would get store_unavailable).
   await app.collaboration.ready().catch(async (error: unknown) => {
     await app.close()
