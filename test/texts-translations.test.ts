@@ -12,7 +12,7 @@ import { withCollaboratorTexts } from '../src/translations.js'
 import { VERSION_PARAM, type JoinReply } from '../src/protocol.js'
 import { adminApi } from './support/admin-api.js'
 import { login, newTabToken, openSocket, request, unwrap } from './support/clients.js'
-import { startTestApp, type TestApp } from './support/app.js'
+import { startTestApp, writingTestActions, type TestApp } from './support/app.js'
 
 const keys = Object.keys(defaultTexts) as TextKey[]
 const messagesOf = (locale: Locale, language: string, id: string) => locale.translations?.[language]?.resources?.[id]?.messages as Record<string, string>
@@ -91,7 +91,7 @@ describe('in an AdminJS app', () => {
   beforeAll(async () => {
     app = await startTestApp(
       { texts: { editorModeText: 'Everyone edits here.', saveRefusedText: 'Held by {editorName}.' } },
-      { pageFeature: { texts: { editorModeText: 'Pages edit here.' } } },
+      { pageFeature: { texts: { editorModeText: 'Pages edit here.' } }, postActions: writingTestActions },
     )
   })
   afterAll(() => app?.close())
@@ -128,6 +128,13 @@ describe('in an AdminJS app', () => {
       })
       // Still a ForbiddenError's answer: the record comes back empty, so the form keeps the input.
       expect(body.record?.params).toEqual({})
+
+      // Every action of the resource answers the same way: delete, bulk delete (refused by its
+      // before hook) and a custom action writing through the record.
+      const byKey = { key: 'deleteRefusedText', options: { editorName: 'Alice Martin', defaultValue: 'Not deleted: Alice Martin is editing this record.' } }
+      expect((await api.record(bob, '1', 'delete')).body.notice).toMatchObject(byKey)
+      expect((await api.bulk(bob, 'bulkDelete', ['1', '2'])).body.notice).toMatchObject(byKey)
+      expect((await api.record(bob, '1', 'publish')).body.notice).toMatchObject({ key: 'saveRefusedText', options: { editorName: 'Alice Martin' } })
     } finally {
       socket.close()
     }
