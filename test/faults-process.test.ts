@@ -351,7 +351,7 @@ describe('the stale editor', () => {
     const whileBobEdits = await save('alice-title')
     log(`stale editor: alice's save after waking (${Date.now() - wokenAt} ms): ${JSON.stringify(whileBobEdits.notice)}`)
     expect(whileBobEdits.notice?.type).toBe('error')
-    expect(whileBobEdits.notice?.message).toContain('Bob Chen')
+    expect(whileBobEdits.notice?.options?.defaultValue).toContain('Bob Chen')
     expect((await app.postById(ref.recordId))?.title).toBe('bob-title')
 
     // Bob leaves: nobody holds the lock, and only the version stands between her old form and the row.
@@ -359,7 +359,8 @@ describe('the stale editor', () => {
     const afterBobLeft = await save('alice-title')
     log(`stale editor: alice's save with the lock free: ${JSON.stringify(afterBobLeft.notice)}`)
     expect(afterBobLeft.notice?.type).toBe('error')
-    expect(afterBobLeft.notice?.message).toContain('Bob Chen changed this record after you opened it')
+    expect(afterBobLeft.notice).toMatchObject({ message: 'staleSaveText', options: { editorName: 'Bob Chen' } })
+    expect(afterBobLeft.notice?.options?.defaultValue).toContain('Bob Chen changed this record after you opened it')
     const row = await app.postById(ref.recordId)
     expect(row?.title).toBe('bob-title')
     expect(row?.title).not.toBe(originalTitle)

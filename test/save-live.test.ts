@@ -97,7 +97,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     expect((await api(cookies.bob, id, { title: 'Bob first', [VERSION_PARAM]: bobVersion })).notice?.type).toBe('success')
     const stale = await api(cookies.alice, id, { title: 'Alice from the past', [VERSION_PARAM]: aliceVersion })
     expect(stale.notice?.type).toBe('error')
-    expect(stale.notice?.message).toContain('Bob Chen changed this record after you opened it')
+    expect(stale.notice?.options?.defaultValue).toContain('Bob Chen changed this record after you opened it')
     expect((await app.postById(id))?.title).toBe('Bob first')
   })
 
@@ -106,7 +106,8 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     const version = await loadVersion(cookies.alice, id)
     await app.dataSource.query('UPDATE post SET title = ? WHERE id = ?', ['Changed by a script', Number(id)])
     const stale = await api(cookies.alice, id, { title: 'Alice', [VERSION_PARAM]: version })
-    expect(stale.notice?.message).toContain('someone changed this record')
+    expect(stale.notice?.message).toBe('staleSaveByUnknownText')
+    expect(stale.notice?.options?.defaultValue).toContain('someone changed this record')
     expect((await app.postById(id))?.title).toBe('Changed by a script')
   })
 })
