@@ -11,21 +11,20 @@ import type { Page } from 'playwright-core'
 import { shippedTexts } from '../src/locales/index.js'
 import { TAB_TOKEN_PARAM } from '../src/protocol.js'
 import { defaultTexts, fillText, type TextKey } from '../src/texts.js'
-import { users, type TestApp } from './support/app.js'
+import { users } from './support/app.js'
 import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
 
 const WAIT = { timeout: 10_000 }
 const de = shippedTexts.de!
 
 let scene: BrowserScene
-let app: TestApp
 let alice: UserSession
 let bob: UserSession
 let editUrl: string
 
 beforeAll(async () => {
   scene = await startBrowserScene({}, { locale: { language: 'en', availableLanguages: ['en', 'de'], localeDetection: true } })
-  app = scene.app
+
   editUrl = await scene.editUrl(1)
   alice = await scene.login(users.alice)
   bob = await scene.login(users.bob)
