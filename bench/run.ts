@@ -41,6 +41,7 @@ mkdirSync(resultsDir, { recursive: true })
 const overrides: Partial<CollaborationOptions> = {
   eventsPerSecond: 1_000_000, // default 20 per socket: B1's claimers send 15/s each, B8 bursts
   chatMessagesPerMinute: 1_000_000, // default 30 per user: B5 sends far more as one user
+  maxSocketsPerUser: 1_000_000, // default 30 per user and process: the bench's thousands of tabs are four users
   pingIntervalMs: 25_000, // defaults 10 s / 5 s: a client process busy with 10,000 sockets may answer
   pingTimeoutMs: 20_000, //   pings late; Socket.IO's own defaults (25 s / 20 s) avoid false drops
 }
