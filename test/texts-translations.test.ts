@@ -111,7 +111,7 @@ describe('in an AdminJS app', () => {
     const bob = await login(app.url, 'bob@example.com')
     const socket = await openSocket(app.url, { cookie: alice })
     try {
-      unwrap(await request<JoinReply>(socket, 'lock:join', { resourceId: 'Post', recordId: '1', tabToken: newTabToken(), intent: 'edit' }))
+      unwrap(await request<JoinReply>(socket, 'record:join', { resourceId: 'Post', recordId: '1', tabToken: newTabToken(), intent: 'edit' }))
       const api = adminApi(app.url)
       const version = await api.version(bob, '1')
       const response = await fetch(`${app.url}/admin/api/resources/Post/records/1/edit`, {
