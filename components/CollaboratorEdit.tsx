@@ -58,7 +58,7 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const { text } = useText()
   const tabToken = useTabToken()
   const lock = useEditLock({ ...ref, intent: 'edit', blockEditing: config.blockEditing })
-  const presence = usePresence({ ...ref, joined: lock.joined, joinedAtMs: lock.joinedAtMs })
+  const presence = usePresence({ ...ref, joined: lock.joined })
   const fresh = useFreshRecord(resourceId, recordId, 'edit')
   const locked = !lock.canEdit
   // The server refuses a delete while another user holds the record; say so before the click.

@@ -30,7 +30,7 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
   const ref = { resourceId, recordId }
   const { text } = useText()
   const lock = useEditLock({ ...ref, intent: 'show', blockEditing: config.blockEditing })
-  const presence = usePresence({ ...ref, joined: lock.joined, joinedAtMs: lock.joinedAtMs })
+  const presence = usePresence({ ...ref, joined: lock.joined })
   const fresh = useFreshRecord(resourceId, recordId, 'show')
   const [record, setRecord] = useState(loaded)
   const heldByOther = lock.lease !== null && lock.me !== null && lock.lease.user.id !== lock.me.id

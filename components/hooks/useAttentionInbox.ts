@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { AttentionRequestedEvent, RecordRef } from '../../src/protocol'
+import { useRecordEvent } from './useRecordEvent'
 import { useCollaborationSocket } from './collaboration-context'
 import { LocalErrorCode, isTransient, request, type ClientError } from './request'
 
@@ -34,17 +35,12 @@ export function useAttentionInbox({ resourceId, recordId, active, presentUserIds
   const activeRef = useRef(active)
   activeRef.current = active
 
-  useEffect(() => {
-    const onRequested = (event: AttentionRequestedEvent) => {
-      if (event.resourceId !== resourceId || event.recordId !== recordId || !activeRef.current) return
-      setRequests((previous) => [...previous.filter((known) => known.fromTabId !== event.fromTabId), event])
-    }
-    socket.on('attention:requested', onRequested)
-    return () => {
-      socket.off('attention:requested', onRequested)
-      setRequests([])
-    }
-  }, [socket, resourceId, recordId])
+  useRecordEvent('attention:requested', { resourceId, recordId }, (event: AttentionRequestedEvent) => {
+    if (!activeRef.current) return
+    setRequests((previous) => [...previous.filter((known) => known.fromTabId !== event.fromTabId), event])
+  })
+  // Another record: its requests are not this one's.
+  useEffect(() => () => setRequests([]), [resourceId, recordId])
 
   useEffect(() => {
     if (!active) setRequests([])

@@ -14,6 +14,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { ChatMessage, JoinReply, RecordRef, UserView } from '../../src/protocol'
+import { useRecordEvent } from './useRecordEvent'
 import { useCollaborationSocket } from './collaboration-context'
 import { LocalErrorCode, request, type ClientError, type Reply } from './request'
 import { conversationOf, withMessages, type ConversationId } from './chat-messages'
@@ -101,18 +102,11 @@ export function useChat({ resourceId, recordId, joined, reading }: ChatOptions):
     [load],
   )
 
-  useEffect(() => {
-    const onMessage = (message: ChatMessage) => {
-      if (message.resourceId !== resourceId || message.recordId !== recordId) return
-      const meId = meIdRef.current
-      if (meId === null) early.current.push(message)
-      else receive(message, meId)
-    }
-    socket.on('chat:message', onMessage)
-    return () => {
-      socket.off('chat:message', onMessage)
-    }
-  }, [socket, resourceId, recordId, receive])
+  useRecordEvent('chat:message', { resourceId, recordId }, (message: ChatMessage) => {
+    const meId = meIdRef.current
+    if (meId === null) early.current.push(message)
+    else receive(message, meId)
+  })
 
   // Every join: the record's conversation and every one read before, then what arrived meanwhile.
   useEffect(() => {

@@ -12,11 +12,15 @@
  * - Leaving the page releases the lock; closing the tab or losing the network does not (the
  *   server keeps it for a short grace time so a reload of this tab gets it back).
  * - The editor may hand the lock to a tab that asked for attention. That tab learns it from a
- *   `lock:state` naming it, with a fence it never got from its own requests, and claims once:
- *   the claim is what makes its server renew the lease (renewal follows the claiming socket).
+ *   `lock:state` naming it, at a revision none of its own requests was answered with, and claims
+ *   once: the claim is what makes its server renew the lease (renewal follows the claiming socket).
+ * - What is current is decided by the store's revision every answer and broadcast carries (see
+ *   `Revision` in src/protocol.ts), never by arrival: a late broadcast of this tab's own leave,
+ *   arriving after its new grant, is older and changes nothing.
  */
 import { useCallback, useEffect, useRef, useState } from 'react'
-import { ErrorCode, type JoinIntent, type JoinReply, type LeaseView, type RecordRef, type UserView } from '../../src/protocol'
+import { ErrorCode, type JoinIntent, type JoinReply, type LeaseView, type LockStateEvent, type RecordRef, type Revision, type UserView } from '../../src/protocol'
+import { isCurrent } from './revision'
 import { useCollaborationSocket } from './collaboration-context'
 import { useConnection } from './useConnection'
 import { LocalErrorCode, isTransient, request, type ClientError } from './request'
@@ -51,8 +55,6 @@ export interface EditLock {
   me: UserView | null
   /** The server's answer to the current join (null until joined, and while disconnected). */
   joined: JoinReply | null
-  /** `performance.now()` when that answer arrived, to order it against later broadcasts. */
-  joinedAtMs: number
   /** Grows each time this tab gets the lock after someone else had it: time to reload the record. */
   gainedAfterWaiting: number
   /** The last error from the server or the connection, until dismissed or resolved. */
@@ -83,7 +85,6 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
   const tabToken = useTabToken()
   const { status, refusal } = useConnection()
   const [joined, setJoined] = useState<JoinReply | null>(null)
-  const [joinedAtMs, setJoinedAtMs] = useState(0)
   const [snapshot, setSnapshot] = useState<LeaseSnapshot>(NO_LEASE)
   const [error, setError] = useState<ClientError | null>(null)
   const [lastSettledRole, setLastSettledRole] = useState<LockRole | null>(null)
@@ -96,26 +97,31 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
   useEffect(() => {
     const ref: RecordRef = { resourceId, recordId }
     let alive = true
-    // Bumped by every join and disconnect: replies to older requests are dropped.
+    // Bumped by every join and disconnect: the answer to an older join is not this tab's join.
     let generation = 0
     let joinRetryTimer: ReturnType<typeof setTimeout> | undefined
     let joinRetryMs = JOIN_RETRY_MIN_MS
     let claimInFlight = false
     let askInFlight = 0
     let claimsRefused = false
-    // This tab's id on the server, and the fences of leases this tab got by asking for them: a
-    // lease naming this tab with any other fence was handed over to it.
+    // This tab's id on the server; the revision of the lock state applied last (null: nothing since
+    // the last (re)connect, whose join starts afresh); the revisions this tab's own requests were
+    // answered with: a lease naming this tab at any other revision was handed over to it.
     let myTabId: string | null = null
-    const ownFences = new Set<number>()
-    const remember = (lease: LeaseView | null) => {
-      if (lease && lease.tabId === myTabId) ownFences.add(lease.fence)
+    let lastRevision: Revision | null = null
+    const ownRevisions = new Set<Revision>()
+    /** Applies a lock state unless a newer one was applied already; says whether it did. */
+    const applyState = (lease: LeaseView | null, revision: Revision, afterClaim: boolean): boolean => {
+      if (!isCurrent(revision, lastRevision)) return false
+      lastRevision = revision
+      setSnapshot({ lease, receivedAtMs: Date.now(), afterClaim })
+      return true
     }
 
     setJoined(null)
     setSnapshot(NO_LEASE)
     setError(null)
 
-    const apply = (lease: LeaseView | null, afterClaim: boolean) => setSnapshot({ lease, receivedAtMs: Date.now(), afterClaim })
     // Re-arms the claim schedule with what is known (a denial without news, a failed claim).
     const rearm = () => setSnapshot((previous) => ({ ...previous, receivedAtMs: Date.now(), afterClaim: true }))
 
@@ -141,10 +147,11 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
       claimsRefused = false
       setError(null)
       myTabId = reply.data.tabId
-      remember(reply.data.lease)
+      // Not a reset: a broadcast newer than this answer may have arrived before it (the socket is in
+      // the room before the answer is sent), and stays.
+      ownRevisions.add(reply.data.lockRevision)
       setJoined(reply.data)
-      setJoinedAtMs(performance.now())
-      apply(reply.data.lease, false)
+      applyState(reply.data.lease, reply.data.lockRevision, false)
     }
 
     const ask = async (event: 'lock:claim' | 'lock:takeover') => {
@@ -156,8 +163,9 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
       if (!alive || current !== generation) return
       if (reply.ok) {
         setError(null)
-        remember(reply.data.lease)
-        apply(reply.data.lease, true)
+        ownRevisions.add(reply.data.revision)
+        // An answer older than what was heard meanwhile says nothing new; the claim schedule re-arms.
+        if (!applyState(reply.data.lease, reply.data.revision, true)) rearm()
         return
       }
       const { code } = reply.error
@@ -193,15 +201,19 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
       generation += 1
       clearTimeout(joinRetryTimer)
       claimInFlight = false
+      // The server may come back as another process, or with a store that restarted: the next join's
+      // answer is the baseline again.
+      lastRevision = null
+      ownRevisions.clear()
       setJoined(null)
     }
-    const onLockState = (state: { resourceId: string; recordId: string; lease: LeaseView | null }) => {
+    const onLockState = (state: LockStateEvent) => {
       if (state.resourceId !== resourceId || state.recordId !== recordId) return
-      const { lease } = state
-      // While a request of ours is out, a lease naming us may be its own grant arriving first.
-      const handedOver = intent === 'edit' && lease !== null && lease.tabId === myTabId && !ownFences.has(lease.fence) && askInFlight === 0
-      remember(lease)
-      apply(lease, false)
+      const { lease, revision } = state
+      if (!applyState(lease, revision, false)) return
+      // While a request of ours is out, a lease naming us may be its own grant, broadcast before
+      // the answer: only a state no request of ours produced is a hand-over.
+      const handedOver = intent === 'edit' && lease !== null && lease.tabId === myTabId && !ownRevisions.has(revision) && askInFlight === 0
       if (handedOver) claim()
     }
 
@@ -263,7 +275,6 @@ export function useEditLock({ resourceId, recordId, intent, blockEditing }: Edit
     lease: snapshot.lease,
     me: joined?.user ?? null,
     joined,
-    joinedAtMs,
     gainedAfterWaiting,
     error: error ?? shownRefusal,
     dismissError,

@@ -3,9 +3,9 @@
  * and says who saved. The saving tab itself is skipped (its save response already carries the new
  * record), which the page recognises with `isOwnSave`.
  */
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useRef, useState } from 'react'
 import type { RecordRef, RecordSavedEvent, UserView } from '../../src/protocol'
-import { useCollaborationSocket } from './collaboration-context'
+import { useRecordEvent } from './useRecordEvent'
 
 export interface LiveUpdatesOptions extends RecordRef {
   isOwnSave: (event: RecordSavedEvent) => boolean
@@ -20,25 +20,17 @@ export interface LiveUpdates {
 }
 
 export function useLiveUpdates({ resourceId, recordId, isOwnSave, reload }: LiveUpdatesOptions): LiveUpdates {
-  const socket = useCollaborationSocket()
   const [savedBy, setSavedBy] = useState<UserView | null>(null)
   // The callbacks read the page's latest state; the listener stays the same.
   const callbacks = useRef({ isOwnSave, reload })
   callbacks.current = { isOwnSave, reload }
 
-  useEffect(() => {
-    const onSaved = (event: RecordSavedEvent) => {
-      if (event.resourceId !== resourceId || event.recordId !== recordId) return
-      if (callbacks.current.isOwnSave(event)) return
-      void callbacks.current.reload(event).then((shown) => {
-        if (shown) setSavedBy(event.by)
-      })
-    }
-    socket.on('record:saved', onSaved)
-    return () => {
-      socket.off('record:saved', onSaved)
-    }
-  }, [socket, resourceId, recordId])
+  useRecordEvent('record:saved', { resourceId, recordId }, (event: RecordSavedEvent) => {
+    if (callbacks.current.isOwnSave(event)) return
+    void callbacks.current.reload(event).then((shown) => {
+      if (shown) setSavedBy(event.by)
+    })
+  })
 
   const dismiss = useCallback(() => setSavedBy(null), [])
   return { savedBy, dismiss }

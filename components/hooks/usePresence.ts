@@ -1,41 +1,40 @@
 /**
  * Who is on the record. The join reply gives the list as it was when this tab arrived, and
- * `presence:state` broadcasts replace it on every change. The two travel on one socket in order,
- * but the reply reaches React a moment later (through a promise and a render), so each keeps the
- * time it arrived and the newer one wins. While not joined the list is unknown, hence empty.
+ * `presence:state` broadcasts replace it on every change. Which one is current is decided by the
+ * store's revision each carries (see `Revision` in src/protocol.ts), never by arrival time: a
+ * broadcast read before this tab's join, arriving after its reply, is older and ignored. While not
+ * joined the list is unknown, hence empty.
  */
 import { useEffect, useState } from 'react'
 import type { JoinReply, PresenceStateEvent, PresenceUser, RecordRef } from '../../src/protocol'
+import { isCurrent } from './revision'
+import { useRecordEvent } from './useRecordEvent'
 import { useCollaborationSocket } from './collaboration-context'
 
 export interface PresenceOptions extends RecordRef {
   joined: JoinReply | null
-  /** `performance.now()` when `joined` arrived. */
-  joinedAtMs: number
 }
 
-interface Broadcast {
-  users: PresenceUser[]
-  atMs: number
-}
-
-export function usePresence({ resourceId, recordId, joined, joinedAtMs }: PresenceOptions): PresenceUser[] {
+export function usePresence({ resourceId, recordId, joined }: PresenceOptions): PresenceUser[] {
   const socket = useCollaborationSocket()
-  const [broadcast, setBroadcast] = useState<Broadcast | null>(null)
+  const [broadcast, setBroadcast] = useState<PresenceStateEvent | null>(null)
 
+  useEffect(() => setBroadcast(null), [resourceId, recordId])
+  // A new connection may be to a server whose counter started again (a memory store restarted with
+  // its process): what was heard before is not comparable, and the next join is the baseline.
   useEffect(() => {
-    setBroadcast(null)
-    const onPresence = (state: PresenceStateEvent) => {
-      if (state.resourceId === resourceId && state.recordId === recordId) setBroadcast({ users: state.users, atMs: performance.now() })
-    }
-    socket.on('presence:state', onPresence)
+    const forget = () => setBroadcast(null)
+    socket.on('disconnect', forget)
     return () => {
-      socket.off('presence:state', onPresence)
+      socket.off('disconnect', forget)
     }
-  }, [socket, resourceId, recordId])
+  }, [socket])
+  useRecordEvent('presence:state', { resourceId, recordId }, (state) => {
+    setBroadcast((previous) => (previous && !isCurrent(state.revision, previous.revision) ? previous : state))
+  })
 
   if (!joined) return []
-  const users = broadcast && broadcast.atMs >= joinedAtMs ? broadcast.users : joined.presence ?? []
+  const users = broadcast && isCurrent(broadcast.revision, joined.presenceRevision) ? broadcast.users : joined.presence
   // The server lists people by arrival; sorting here keeps that order whatever it sends.
   return [...users].sort((a, b) => a.sinceMs - b.sinceMs)
 }
