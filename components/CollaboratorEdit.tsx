@@ -31,6 +31,7 @@ import { useEditLock } from './hooks/useEditLock'
 import { useFreshRecord } from './hooks/useFreshRecord'
 import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { usePresence } from './hooks/usePresence'
+import { useRecordSession } from './hooks/useRecordSession'
 import { useReadOnlyForm } from './hooks/useReadOnlyForm'
 import { useTabToken } from './hooks/useTabToken'
 import { TextsProvider, useText } from './hooks/useTexts'
@@ -57,8 +58,9 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const ref = { resourceId, recordId }
   const { text } = useText()
   const tabToken = useTabToken()
-  const lock = useEditLock({ ...ref, intent: 'edit', blockEditing: config.blockEditing })
-  const presence = usePresence({ ...ref, joined: lock.joined })
+  const session = useRecordSession({ ...ref, intent: 'edit' })
+  const lock = useEditLock(session, { blockEditing: config.blockEditing })
+  const presence = usePresence({ ...ref, joined: session.joined })
   const fresh = useFreshRecord(resourceId, recordId, 'edit')
   const locked = !lock.canEdit
   // The server refuses a delete while another user holds the record; say so before the click.

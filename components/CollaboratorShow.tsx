@@ -16,10 +16,11 @@ import LockNotices from './LockNotices'
 import { useHeaderActionDisabled } from './hooks/useHeaderActionDisabled'
 import PresenceBar from './PresenceBar'
 import SavedNotice from './SavedNotice'
-import { useEditLock } from './hooks/useEditLock'
+import { lockRole } from './hooks/lock-role'
 import { useFreshRecord } from './hooks/useFreshRecord'
 import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { usePresence } from './hooks/usePresence'
+import { useRecordSession } from './hooks/useRecordSession'
 import { TextsProvider, useText } from './hooks/useTexts'
 
 type LiveShowProps = ActionProps & { record: RecordJSON; config: ComponentConfig }
@@ -29,12 +30,15 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
   const recordId = String(loaded.id)
   const ref = { resourceId, recordId }
   const { text } = useText()
-  const lock = useEditLock({ ...ref, intent: 'show', blockEditing: config.blockEditing })
-  const presence = usePresence({ ...ref, joined: lock.joined })
+  // Joins without claiming: the lease is shown, never asked for.
+  const session = useRecordSession({ ...ref, intent: 'show' })
+  const { lease, me, joined } = session
+  const role = lockRole(session.status, joined, lease, 'show')
+  const presence = usePresence({ ...ref, joined })
   const fresh = useFreshRecord(resourceId, recordId, 'show')
   const [record, setRecord] = useState(loaded)
-  const heldByOther = lock.lease !== null && lock.me !== null && lock.lease.user.id !== lock.me.id
-  useHeaderActionDisabled('delete', heldByOther, text('deleteRefusedText', { editorName: lock.lease?.user.name ?? '' }))
+  const heldByOther = lease !== null && me !== null && lease.user.id !== me.id
+  useHeaderActionDisabled('delete', heldByOther, text('deleteRefusedText', { editorName: lease?.user.name ?? '' }))
 
   // AdminJS hands a new record after its own fetches; that one is the newest.
   useEffect(() => setRecord(loaded), [loaded])
@@ -50,19 +54,19 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
   const live = useLiveUpdates({ ...ref, isOwnSave: () => false, reload })
 
   const errors = [
-    ...(lock.error ? [{ error: lock.error, dismiss: lock.dismissError }] : []),
+    ...(session.error ? [{ error: session.error, dismiss: session.dismissError }] : []),
     ...(fresh.error ? [{ error: fresh.error, dismiss: fresh.dismissError }] : []),
   ]
 
   return (
-    <Box data-testid="collaborator-show" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
-      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null}>
+    <Box data-testid="collaborator-show" data-role={role} flex flexDirection="column" flexGrow={1}>
+      <PresenceBar users={presence} editorUserId={lease?.user.id ?? null}>
         {config.enableChat ? (
-          <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} />
+          <CollaboratorChat {...ref} joined={joined} presence={presence} maxLength={config.chatMaxLength} />
         ) : null}
       </PresenceBar>
       {/* canEdit: nothing here waits for the lock, so going offline is said as a plain notice. */}
-      <LockNotices role={lock.role} canEdit editorBanner={false} errors={errors} />
+      <LockNotices role={role} canEdit editorBanner={false} errors={errors} />
       {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} /> : null}
       <Show {...props} record={record} />
     </Box>

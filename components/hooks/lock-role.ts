@@ -1,6 +1,6 @@
 /**
  * Which role this tab plays on a record, and whether it may type: pure functions of what the
- * server said last, no React (useEditLock.ts feeds them).
+ * server said last, no React (useEditLock.ts and the show page feed them).
  */
 import type { JoinIntent, JoinReply, LeaseView } from '../../src/protocol'
 import type { ConnectionStatus } from './useConnection'
