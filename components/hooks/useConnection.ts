@@ -8,7 +8,8 @@
  * - the handshake was refused before the WebSocket opened (no session, a foreign origin): the
  *   browser learns nothing from a refused upgrade, so the page asks the server's refusal probe.
  */
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
+import { useSocketEvent } from './useRecordEvent'
 import { useCollaborationSocket } from './collaboration-context'
 import type { ClientError } from './request'
 import { ErrorCode, refusalProbePath, type ConnectRefusalReply, type SessionEndedEvent } from '../../src/protocol'
@@ -38,49 +39,34 @@ export function useConnection(): Connection {
   const [refusal, setRefusal] = useState<ClientError | null>(null)
   const [storeAvailable, setStoreAvailable] = useState(true)
 
+  // One probe per streak of failed connections: reset by the next connect.
+  const probing = useRef(false)
+  // The provider connects after its children's effects ran: only an open socket is news here.
   useEffect(() => {
-    let probing = false
-    const onConnect = () => {
-      setStatus('online')
-      setRefusal(null)
-      // A server whose store is down says so right after connecting.
-      setStoreAvailable(true)
-    }
-    const onServerStatus = (server: { storeAvailable: boolean }) => setStoreAvailable(server.storeAvailable)
-    const onDisconnect = () => setStatus('offline')
-    const onSessionEnded = (event: SessionEndedEvent) => setRefusal({ code: event.code, message: event.message })
-    const onConnectError = (error: Error & { data?: { code?: ErrorCode } }) => {
-      setStatus('offline')
-      // A refusal by the server's middleware carries a code; a refused upgrade does not, and is
-      // retried by Socket.IO by itself: ask the probe once per streak of failures why.
-      const code = error.data?.code
-      if (code) return setRefusal({ code, message: error.message })
-      if (probing) return
-      probing = true
-      void askWhyRefused(socket.io.opts.path ?? '/socket.io').then((why) => {
-        if (why === ErrorCode.BadOrigin || why === ErrorCode.Unauthenticated) setRefusal({ code: why, message: error.message })
-      })
-    }
-    // The provider connects after its children's effects ran: only an open socket is news here.
     if (socket.connected) setStatus('online')
-    const onAnyConnect = () => {
-      probing = false
-    }
-    socket.on('connect', onConnect)
-    socket.on('connect', onAnyConnect)
-    socket.on('disconnect', onDisconnect)
-    socket.on('connect_error', onConnectError)
-    socket.on('server:status', onServerStatus)
-    socket.on('session:ended', onSessionEnded)
-    return () => {
-      socket.off('connect', onConnect)
-      socket.off('connect', onAnyConnect)
-      socket.off('disconnect', onDisconnect)
-      socket.off('connect_error', onConnectError)
-      socket.off('server:status', onServerStatus)
-      socket.off('session:ended', onSessionEnded)
-    }
   }, [socket])
+  useSocketEvent('connect', () => {
+    probing.current = false
+    setStatus('online')
+    setRefusal(null)
+    // A server whose store is down says so right after connecting.
+    setStoreAvailable(true)
+  })
+  useSocketEvent('disconnect', () => setStatus('offline'))
+  useSocketEvent('server:status', (server) => setStoreAvailable(server.storeAvailable))
+  useSocketEvent('session:ended', (event: SessionEndedEvent) => setRefusal({ code: event.code, message: event.message }))
+  useSocketEvent('connect_error', (error) => {
+    setStatus('offline')
+    // A refusal by the server's middleware carries a code; a refused upgrade does not, and is
+    // retried by Socket.IO by itself: ask the probe once per streak of failures why.
+    const code = error.data?.code as ErrorCode | undefined
+    if (code) return setRefusal({ code, message: error.message })
+    if (probing.current) return
+    probing.current = true
+    void askWhyRefused(socket.io.opts.path ?? '/socket.io').then((why) => {
+      if (why === ErrorCode.BadOrigin || why === ErrorCode.Unauthenticated) setRefusal({ code: why, message: error.message })
+    })
+  })
 
   return { status: status === 'online' && !storeAvailable ? 'offline' : status, refusal }
 }

@@ -8,27 +8,19 @@
 import { useEffect, useState } from 'react'
 import type { JoinReply, PresenceStateEvent, PresenceUser, RecordRef } from '../../src/protocol'
 import { isCurrent } from './revision'
-import { useRecordEvent } from './useRecordEvent'
-import { useCollaborationSocket } from './collaboration-context'
+import { useRecordEvent, useSocketEvent } from './useRecordEvent'
 
 export interface PresenceOptions extends RecordRef {
   joined: JoinReply | null
 }
 
 export function usePresence({ resourceId, recordId, joined }: PresenceOptions): PresenceUser[] {
-  const socket = useCollaborationSocket()
   const [broadcast, setBroadcast] = useState<PresenceStateEvent | null>(null)
 
   useEffect(() => setBroadcast(null), [resourceId, recordId])
   // A new connection may be to a server whose counter started again (a memory store restarted with
   // its process): what was heard before is not comparable, and the next join is the baseline.
-  useEffect(() => {
-    const forget = () => setBroadcast(null)
-    socket.on('disconnect', forget)
-    return () => {
-      socket.off('disconnect', forget)
-    }
-  }, [socket])
+  useSocketEvent('disconnect', () => setBroadcast(null))
   useRecordEvent('presence:state', { resourceId, recordId }, (state) => {
     setBroadcast((previous) => (previous && !isCurrent(state.revision, previous.revision) ? previous : state))
   })
