@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick] [-- --only=B1,B7]`: the collaboration server under load, against a
  * bare Socket.IO server measured in the same run on the same machine.
  *
- * Starts its own redis-server on a free port, the collaboration server (the example admin) in a
+ * Starts its own redis-server on a free port, the collaboration server (the test fixture admin) in a
  * child process (a second one for B6) and the bare server in another, and runs every client here.
  * Prints a table and writes bench/results/latest.json (plus each child's log). `--quick` runs every
  * scenario at a small scale to prove the harness works: it never fails on a target, only when a

@@ -1,10 +1,10 @@
 /**
  * The collaboration server under test, in a child process of the bench (see lib/child.ts): the
- * example admin (AdminJS, login, TypeORM on sql.js) started by `startExampleApp`, with extra posts
+ * fixture admin of the tests (test/fixture: AdminJS, login, TypeORM on sql.js), with extra posts
  * so that scenarios can spread clients over many records. `start` replaces the running app with a
  * fresh one (new database, session store and socket server), so one process serves every scenario.
  */
-import { startExampleApp, type ExampleApp } from '../example/app.js'
+import { startFixtureApp, type FixtureApp } from '../test/fixture/app.js'
 import type { CollaborationOptions } from '../src/index.js'
 import { writeHeapSnapshot } from 'node:v8'
 import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
@@ -12,7 +12,7 @@ import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
 export interface StartArgs {
   redisUrl?: string
   collaboration: Partial<CollaborationOptions>
-  /** Posts to add to the example's three, so that there are enough records to spread clients over. */
+  /** Posts to add to the fixture's three, so that there are enough records to spread clients over. */
   extraPosts: number
 }
 
@@ -23,7 +23,7 @@ export interface Started {
   droppedOptions: string[]
 }
 
-let app: ExampleApp | undefined
+let app: FixtureApp | undefined
 
 /** The socket server is private to the Collaboration object; the bench only reads counters from it. */
 function engineClients(): number {
@@ -36,7 +36,7 @@ function rooms(): number {
   return server?.io.of('/').adapter.rooms.size ?? 0
 }
 
-async function seed(target: ExampleApp, count: number): Promise<void> {
+async function seed(target: FixtureApp, count: number): Promise<void> {
   const at = new Date().toISOString().replace('T', ' ').replace('Z', '')
   for (let done = 0; done < count; done += 500) {
     const rows = Array.from({ length: Math.min(500, count - done) }, (_, i) => `('bench post ${done + i}', '', 'draft', '${at}')`)
@@ -52,7 +52,7 @@ async function start(args: StartArgs): Promise<Started> {
   // Other options may not exist yet in the server being measured (e.g. chat limits): drop those, say so.
   for (;;) {
     try {
-      app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: 'none', quiet: true, redisUrl: args.redisUrl, collaboration })
+      app = await startFixtureApp({ port: 0, host: '127.0.0.1', bundle: 'none', quiet: true, redisUrl: args.redisUrl, collaboration })
       break
     } catch (error) {
       const unknown = /option `([^`]+)` is not known/.exec(error instanceof Error ? error.message : '')?.[1]

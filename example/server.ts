@@ -14,8 +14,8 @@
  * banner, and stops when that channel closes.
  */
 import type { CollaborationOptions } from '../src/index.js'
-import { startExampleApp } from './app.js'
-import { EXAMPLE_PASSWORD, exampleUsers } from './users.js'
+import { startFixtureApp } from '../test/fixture/app.js'
+import { FIXTURE_PASSWORD, fixtureUsers } from '../test/fixture/users.js'
 
 function parsePort(value: string): number {
   const port = Number(value)
@@ -58,7 +58,7 @@ function parseCollaborationOptions(value: string | undefined): Partial<Collabora
 
 const redisUrl = process.env.REDIS_URL || undefined
 const sessionSecret = process.env.SESSION_SECRET || undefined
-const app = await startExampleApp({
+const app = await startFixtureApp({
   port: parsePort(process.env.PORT ?? '3000'),
   host: process.env.HOST || '127.0.0.1',
   redisUrl,
@@ -72,14 +72,14 @@ const store =
   app.collaboration.storeKind === 'redis' && redisUrl
     ? `Redis at ${redactUrl(redisUrl)} (state shared by every process using it)`
     : 'memory (this process only; set REDIS_URL to share state between processes)'
-const width = Math.max(...exampleUsers.map((user) => user.email.length))
+const width = Math.max(...fixtureUsers.map((user) => user.email.length))
 const banner = [
   '',
   `AdminJS collaborator example: ${app.adminUrl}`,
   `Collaboration store: ${store}`,
   '',
-  `Log in with password "${EXAMPLE_PASSWORD}" as:`,
-  ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
+  `Log in with password "${FIXTURE_PASSWORD}" as:`,
+  ...fixtureUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
   '',
   'Open a record in two browsers (or a private window) as two users to see the edit lock, presence and chat.',
   'Ctrl+C stops the server.',

@@ -1,8 +1,8 @@
 /**
  * Types for `adminjs/bundler`. AdminJS 7 exports that entry point (`./lib/backend/bundler/index.js`)
  * without types: its declarations live in `adminjs/types/...`, which the package's `exports` map
- * hides under NodeNext resolution. Only what src/bundle-path.ts and example/bundle.ts use is declared, copied from
- * node_modules/adminjs/types/src/backend/bundler/.
+ * hides under NodeNext resolution. Only what src/bundle-path.ts, example/app.ts and
+ * test/fixture/bundle.ts use is declared, copied from node_modules/adminjs/types/src/backend/bundler/.
  */
 declare module 'adminjs/bundler' {
   import type AdminJS from 'adminjs'

@@ -2,7 +2,7 @@
  * Process and network faults, with real processes and a redis-server this file starts on a free
  * port (never the machine's 6379):
  *
- * - A server process SIGKILLed with editors on it (three `example/server.ts` processes sharing Redis
+ * - A server process SIGKILLed with editors on it (three `test/fixture/server.ts` processes sharing Redis
  *   for the collaboration and for logins). (a) The editor's tab reconnects to another process with
  *   the same tab token and renews her lease there: same holder, same fence, and the waiting viewer
  *   never gets it. (b) Nobody comes back: the record frees within lockTtlMs of the kill and the
@@ -117,7 +117,7 @@ describe('a server process killed (SIGKILL) with editors on it', () => {
     const startedAt = Date.now()
     const options = { redisUrl: redis.url, sessionSecret: 'faults-process-test-secret', collaboration: timings }
     ;[a, b, c] = await Promise.all([startExampleProcess('process A', options), startExampleProcess('process B', options), startExampleProcess('process C', options)])
-    log(`3 example server processes listening after ${Date.now() - startedAt} ms (pids ${a.pid}, ${b.pid}, ${c.pid})`)
+    log(`3 fixture server processes listening after ${Date.now() - startedAt} ms (pids ${a.pid}, ${b.pid}, ${c.pid})`)
     // Logged in on A; the sessions are in Redis (connect-redis, one secret), so B and C know them.
     cookies = { alice: await login(a.url, users.alice), bob: await login(a.url, users.bob), carol: await login(a.url, users.carol) }
   }, 90_000)

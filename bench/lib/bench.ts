@@ -31,7 +31,7 @@ export interface Bench {
 }
 
 export interface StartOptions {
-  /** Posts beyond the example's three. */
+  /** Posts beyond the fixture's three. */
   posts: number
   /** Extra collaboration options for this scenario. */
   extra?: Partial<CollaborationOptions>

@@ -1,34 +1,34 @@
 /**
- * A real AdminJS app for tests: the example admin (Express, @adminjs/express login, TypeORM on
- * sql.js), on a port the OS picks, with collaboration options a test may override.
+ * A real AdminJS app for tests: the fixture admin (test/fixture: Express, @adminjs/express login,
+ * TypeORM on sql.js), on a port the OS picks, with collaboration options a test may override.
  */
-import { startExampleApp } from '../../example/app.js'
-import type { ExampleDatabase } from '../../example/data.js'
+import { startFixtureApp } from '../fixture/app.js'
+import type { FixtureDatabase } from '../fixture/data.js'
 import type { CollaborationOptions, FeatureOptions } from '../../src/index.js'
 import { login } from './clients.js'
 import { randomUUID } from 'node:crypto'
 
-export type TestApp = Awaited<ReturnType<typeof startExampleApp>>
+export type TestApp = Awaited<ReturnType<typeof startFixtureApp>>
 
 export interface TestAppExtras {
   redisUrl?: string
   bundle?: 'build' | 'none'
   /** Share logins with another app (as processes behind one load balancer do). */
-  session?: { store: NonNullable<Parameters<typeof startExampleApp>[0]>['session'] extends infer S ? S extends { store?: infer T } ? T : never : never; secret: string; cookieName?: string }
+  session?: { store: NonNullable<Parameters<typeof startFixtureApp>[0]>['session'] extends infer S ? S extends { store?: infer T } ? T : never : never; secret: string; cookieName?: string }
   /** Feature options of the Page resource only. */
   pageFeature?: FeatureOptions
   /** Property options of the Page resource (other field types: rich text, dates). */
-  pageProperties?: NonNullable<Parameters<typeof startExampleApp>[0]>['pageProperties']
+  pageProperties?: NonNullable<Parameters<typeof startFixtureApp>[0]>['pageProperties']
   /** Feature options of the Post resource only. */
   postFeature?: FeatureOptions
   /** Extra Post actions: `writingTestActions` adds a custom record and bulk action that write. */
-  postActions?: NonNullable<Parameters<typeof startExampleApp>[0]>['postActions']
+  postActions?: NonNullable<Parameters<typeof startFixtureApp>[0]>['postActions']
   /** One database shared by several apps (several processes of one deployment). */
-  database?: ExampleDatabase
+  database?: FixtureDatabase
   /** Collects what the collaboration logs (default: console). */
   logger?: Pick<Console, 'error' | 'warn' | 'info'>
   /** AdminJS's `locale` of the admin (its language and the languages offered). */
-  locale?: NonNullable<Parameters<typeof startExampleApp>[0]>['locale']
+  locale?: NonNullable<Parameters<typeof startFixtureApp>[0]>['locale']
 }
 
 /**
@@ -60,7 +60,7 @@ export const writingTestActions: NonNullable<TestAppExtras['postActions']> = {
 }
 
 export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: TestAppExtras = {}): Promise<TestApp> {
-  const app = await startExampleApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, pageProperties: extra.pageProperties, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database, logger: extra.logger, locale: extra.locale })
+  const app = await startFixtureApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, pageProperties: extra.pageProperties, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database, logger: extra.logger, locale: extra.locale })
   // A test's first event must not race the store's first connection (it would get store_unavailable).
   await app.collaboration.ready().catch(async (error: unknown) => {
     await app.close()

@@ -51,7 +51,7 @@ export function screenshotPaths(name: string): string[] {
   return paths
 }
 
-/** A browser test's world: the example admin with its bundled components, and one Chromium. */
+/** A browser test's world: the fixture admin with its bundled components, and one Chromium. */
 export interface BrowserScene {
   app: TestApp
   browser: Browser

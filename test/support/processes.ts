@@ -1,12 +1,12 @@
 /**
- * Real child processes for fault tests: the example server (`example/server.ts`) and small scripts
+ * Real child processes for fault tests: the fixture server (`test/fixture/server.ts`) and small scripts
  * of test/support, each run as ONE node process with tsx's loader (`node --import tsx`), not through
  * the `tsx` command: that one spawns node as a second process, so a SIGKILL or SIGSTOP sent to it
  * would miss the server (and leave it running, orphaned).
  *
  * Every child started here is remembered until it exits; `killAllChildren()` (afterAll) kills
  * whatever is left, stopped or not. Children also end by themselves when this process goes away:
- * the example server in worker mode stops when its IPC channel closes, the scripts on stdin's end.
+ * the fixture server stops when its IPC channel closes, the scripts on stdin's end.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
@@ -153,18 +153,17 @@ export interface ExampleProcessOptions {
 }
 
 /**
- * `example/server.ts` as a worker (with an IPC channel, as cluster.ts starts it): it listens on a
- * free port and reports it, with no bundling. Resolves once it listens.
+ * `test/fixture/server.ts` (with an IPC channel): it listens on a free port and reports it, with no
+ * bundling. Resolves once it listens.
  */
 export async function startExampleProcess(name: string, options: ExampleProcessOptions): Promise<ExampleProcess> {
-  const child = spawnTsx(name, 'example/server.ts', {
+  const child = spawnTsx(name, 'test/fixture/server.ts', {
     ipc: true,
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
       REDIS_URL: options.redisUrl,
       SESSION_SECRET: options.sessionSecret,
-      BUNDLE: 'none',
       COLLABORATION_OPTIONS: JSON.stringify(options.collaboration ?? {}),
     },
   })
