@@ -1,6 +1,6 @@
 /**
  * The layers of CONTRIBUTING.md over the resolved import graph, and no cycles. `npm run lint`
- * (part of `npm test`) runs it on src and components.
+ * (part of `npm test`) runs it on src, components, example, test and bench.
  */
 module.exports = {
   forbidden: [
@@ -32,6 +32,20 @@ module.exports = {
       comment: 'server handlers and the feature talk to the store interface, never a concrete store',
       from: { path: ['^src/server/', '^src/(feature|write-guard|write-intent|save-announcer|bulk-delete-guard)\\.ts$'] },
       to: { path: '^src/store/(memory-store|redis-store|redis-scripts)\\.ts$' },
+    },
+    {
+      name: 'example-stands-alone',
+      severity: 'error',
+      comment: 'the example is the demo only: it imports the package, never the tests, their fixture or the bench',
+      from: { path: '^example/' },
+      to: { path: '^(test|bench)/' },
+    },
+    {
+      name: 'tests-and-bench-run-the-fixture',
+      severity: 'error',
+      comment: 'tests and the bench run test/fixture, so changing the demo cannot break them (the cluster proxy is a tool, not the demo)',
+      from: { path: '^(test|bench)/' },
+      to: { path: '^example/', pathNot: '^example/proxy\\.ts$' },
     },
     {
       name: 'nothing-imports-tests-or-example',

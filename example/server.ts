@@ -7,15 +7,12 @@
  *              processes; absent keeps them in this process's memory
  *   BUNDLE     watch (default) | build | none: how the admin's components are bundled
  *   SESSION_SECRET  the login cookie's secret (default: random); processes sharing logins need one
- *   COLLABORATION_OPTIONS  JSON of collaboration options over the example's, e.g.
- *              '{"lockTtlMs":3000,"heartbeatIntervalMs":500}' (the fault tests shorten timings so)
  *
  * Started by cluster.ts (with an IPC channel), it reports its port there instead of printing the
  * banner, and stops when that channel closes.
  */
-import type { CollaborationOptions } from '../src/index.js'
-import { startFixtureApp } from '../test/fixture/app.js'
-import { FIXTURE_PASSWORD, fixtureUsers } from '../test/fixture/users.js'
+import { startExampleApp } from './app.js'
+import { EXAMPLE_PASSWORD, exampleUsers } from './users.js'
 
 function parsePort(value: string): number {
   const port = Number(value)
@@ -44,27 +41,14 @@ function parseBundle(value: string | undefined): 'watch' | 'build' | 'none' {
   process.exit(1)
 }
 
-function parseCollaborationOptions(value: string | undefined): Partial<CollaborationOptions> {
-  if (value === undefined || value === '') return {}
-  try {
-    const parsed: unknown = JSON.parse(value)
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Partial<CollaborationOptions>
-  } catch {
-    // reported below
-  }
-  console.error(`COLLABORATION_OPTIONS must be a JSON object of collaboration options, got "${value}".`)
-  process.exit(1)
-}
-
 const redisUrl = process.env.REDIS_URL || undefined
 const sessionSecret = process.env.SESSION_SECRET || undefined
-const app = await startFixtureApp({
+const app = await startExampleApp({
   port: parsePort(process.env.PORT ?? '3000'),
   host: process.env.HOST || '127.0.0.1',
   redisUrl,
   bundle: parseBundle(process.env.BUNDLE),
-  collaboration: parseCollaborationOptions(process.env.COLLABORATION_OPTIONS),
-  ...(sessionSecret ? { session: { secret: sessionSecret } } : {}),
+  sessionSecret,
 })
 const worker = typeof process.send === 'function'
 
@@ -72,14 +56,14 @@ const store =
   app.collaboration.storeKind === 'redis' && redisUrl
     ? `Redis at ${redactUrl(redisUrl)} (state shared by every process using it)`
     : 'memory (this process only; set REDIS_URL to share state between processes)'
-const width = Math.max(...fixtureUsers.map((user) => user.email.length))
+const width = Math.max(...exampleUsers.map((user) => user.email.length))
 const banner = [
   '',
   `AdminJS collaborator example: ${app.adminUrl}`,
   `Collaboration store: ${store}`,
   '',
-  `Log in with password "${FIXTURE_PASSWORD}" as:`,
-  ...fixtureUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
+  `Log in with password "${EXAMPLE_PASSWORD}" as:`,
+  ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
   '',
   'Open a record in two browsers (or a private window) as two users to see the edit lock, presence and chat.',
   'Ctrl+C stops the server.',
