@@ -282,7 +282,21 @@ const featureSchema = z
   })
   .strict()
 
-/** Turns zod's first problem into our one-line message naming the key. */
+/** What a value is, as a message names it: `string`, `number`, `array`, `null`, … */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  return typeof value
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), input)
+}
+
+/**
+ * Turns zod's first problem into our one-line message naming the key. A wrong type is worded here
+ * ("Expected number, received string"), not by zod, whose wording changes between versions.
+ */
 function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
   const result = schema.safeParse(input ?? {})
   if (result.success) return result.data
@@ -290,7 +304,9 @@ function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
   if (issue.code === 'unrecognized_keys') {
     throw configErrors.unknownOption([prefix, ...issue.path, issue.keys[0]].filter(Boolean).join('.'))
   }
-  throw configErrors.invalidOption([prefix, ...issue.path].filter(Boolean).join('.') || '(options)', issue.message)
+  const where = [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(options)'
+  if (issue.code === 'invalid_type') throw configErrors.invalidOption(where, `Expected ${issue.expected}, received ${kindOf(valueAt(input, issue.path))}`)
+  throw configErrors.invalidOption(where, issue.message)
 }
 
 function stringField(admin: AdminUser, key: string): string | undefined {

@@ -47,7 +47,7 @@ const MAX_QUEUED_EVENTS = 32
 
 export interface EventRouter {
   /** The handler of `event`, typed by the protocol; its payload is checked by `schema` first. */
-  on<E extends EventName>(event: E, schema: z.ZodType<PayloadOf<E>, z.ZodTypeDef, unknown>, handler: Handler<E>): void
+  on<E extends EventName>(event: E, schema: z.ZodType<PayloadOf<E>, unknown>, handler: Handler<E>): void
   /** The registered event names: a name not here is answered `unknown_event`. */
   events(): string[]
 }
@@ -55,7 +55,7 @@ export interface EventRouter {
 type AnyAck = (reply: Ack<unknown>) => void
 
 interface Route {
-  schema: z.ZodType<unknown, z.ZodTypeDef, unknown>
+  schema: z.ZodType<unknown, unknown>
   handler: (payload: unknown) => Promise<unknown>
 }
 
