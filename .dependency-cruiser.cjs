@@ -24,7 +24,13 @@ module.exports = {
       severity: 'error',
       comment: 'the store knows no transport and no AdminJS',
       from: { path: '^src/store/' },
-      to: { path: ['^src/server/', '^src/(feature|write-guard|write-intent|collaboration|save-announcer|bulk-delete-guard)\\.ts$', 'node_modules/(adminjs|socket\\.io|express|express-session|@adminjs)/'] },
+      to: {
+        path: [
+          '^src/server/',
+          '^src/(feature|write-guard|write-intent|collaboration|save-announcer|bulk-delete-guard)\\.ts$',
+          'node_modules/(adminjs|socket\\.io|express|express-session|@adminjs)/',
+        ],
+      },
     },
     {
       name: 'handlers-see-store-interface-only',

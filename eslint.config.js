@@ -22,13 +22,29 @@ export default tseslint.config(
       // The classic two; the React Compiler's rules (refs, set-state-in-effect) are for code written for it.
       'react-hooks/rules-of-hooks': 'error',
       'react-hooks/exhaustive-deps': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/server/**', '**/src/store/**', '**/src/feature*', '**/src/write-*', '**/src/collaboration*', '**/src/options*'], message: 'components import only src/protocol, src/texts and src/component-config' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/server/**', '**/src/store/**', '**/src/feature*', '**/src/write-*', '**/src/collaboration*', '**/src/options*'],
+              message: 'components import only src/protocol, src/texts and src/component-config',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/store/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: ['adminjs', 'socket.io', 'express', 'express-session'], patterns: [{ group: ['**/server/**', '../feature*', '../write-*'], message: 'the store knows no transport and no AdminJS' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['adminjs', 'socket.io', 'express', 'express-session'],
+          patterns: [{ group: ['**/server/**', '../feature*', '../write-*'], message: 'the store knows no transport and no AdminJS' }],
+        },
+      ],
     },
   },
   {

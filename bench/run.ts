@@ -29,7 +29,11 @@ import { b10 } from './scenarios/b10-departure.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
-const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).toUpperCase().split(',')
+const only = args
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .toUpperCase()
+  .split(',')
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
 mkdirSync(resultsDir, { recursive: true })
 
@@ -67,7 +71,10 @@ function commandVersion(command: string, versionArgs: string[]): string {
 async function main(): Promise<number> {
   const startedAt = new Date()
   const deadlineMs = quick ? 90_000 : 15 * 60_000
-  const runId = startedAt.toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)
+  const runId = startedAt
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)
   let redisServer: RedisServer | undefined
   let redis: RedisProbe | undefined
   const children: Child[] = []
@@ -90,7 +97,11 @@ async function main(): Promise<number> {
       Child.start('bare', new URL('./bare-server.ts', import.meta.url), `${resultsDir}bare.log`),
     ])
     children.push(collab, peer, bare)
-    const { url: bareUrl } = await bare.request<{ url: string }>('start', { pingIntervalMs: overrides.pingIntervalMs, pingTimeoutMs: overrides.pingTimeoutMs, redisUrl: redisServer.url })
+    const { url: bareUrl } = await bare.request<{ url: string }>('start', {
+      pingIntervalMs: overrides.pingIntervalMs,
+      pingTimeoutMs: overrides.pingTimeoutMs,
+      redisUrl: redisServer.url,
+    })
 
     const cpus = os.cpus()
     const machine = {
@@ -122,7 +133,17 @@ async function main(): Promise<number> {
         failed = true
         const message = error instanceof Error ? error.message : String(error)
         progress(`${scenario.title} FAILED: ${error instanceof Error ? error.stack : message}`)
-        addRow(bench, { id: scenario.id[0]!, name: scenario.title.replace(/^B\d+ /, ''), metric: 'scenario', value: null, unit: '', baseline: null, target: '', met: false, note: `harness error: ${message.split('\n')[0]}` })
+        addRow(bench, {
+          id: scenario.id[0]!,
+          name: scenario.title.replace(/^B\d+ /, ''),
+          metric: 'scenario',
+          value: null,
+          unit: '',
+          baseline: null,
+          target: '',
+          met: false,
+          note: `harness error: ${message.split('\n')[0]}`,
+        })
         await Promise.all([collab.request('stop').catch(() => undefined), peer.request('stop').catch(() => undefined)])
       }
       bench.details[`seconds:${scenario.id.join('+')}`] = round((performance.now() - started) / 1000, 1)
@@ -141,7 +162,16 @@ async function main(): Promise<number> {
     ]
     const text = `${table}\n${footer.join('\n')}\n`
     process.stdout.write(text)
-    const json = { startedAt: startedAt.toISOString(), mode: quick ? 'quick' : 'full', machine, overrides, rows: bench.rows, details: bench.details, seconds: elapsed, harnessFailed: failed }
+    const json = {
+      startedAt: startedAt.toISOString(),
+      mode: quick ? 'quick' : 'full',
+      machine,
+      overrides,
+      rows: bench.rows,
+      details: bench.details,
+      seconds: elapsed,
+      harnessFailed: failed,
+    }
     // latest.json: the last run of any kind; quick.json / full.json: the last complete run of each
     // kind; partial.json: the last run of some scenarios (--only).
     const kind = only ? 'partial.json' : quick ? 'quick.json' : 'full.json'

@@ -20,15 +20,7 @@ const AttentionButton: React.FC<AttentionButtonProps> = ({ attention }) => {
     .join(' ')
   return (
     <Box flex flexDirection="row" flexWrap="wrap" alignItems="center" mt="default">
-      <Button
-        data-testid="collaborator-attention-button"
-        type="button"
-        variant="outlined"
-        size="sm"
-        mr="default"
-        disabled={sending || waiting}
-        onClick={ask}
-      >
+      <Button data-testid="collaborator-attention-button" type="button" variant="outlined" size="sm" mr="default" disabled={sending || waiting} onClick={ask}>
         {text('notificationButtonText')}
       </Button>
       {status ? (

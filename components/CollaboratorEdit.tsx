@@ -129,9 +129,7 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   return (
     <Box data-testid="collaborator-status" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
       <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null}>
-        {config.enableChat ? (
-          <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} />
-        ) : null}
+        {config.enableChat ? <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} /> : null}
       </PresenceBar>
       <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} />
       <AttentionNotices inbox={inbox} />

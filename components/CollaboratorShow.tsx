@@ -61,9 +61,7 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
   return (
     <Box data-testid="collaborator-show" data-role={role} flex flexDirection="column" flexGrow={1}>
       <PresenceBar users={presence} editorUserId={lease?.user.id ?? null}>
-        {config.enableChat ? (
-          <CollaboratorChat {...ref} joined={joined} presence={presence} maxLength={config.chatMaxLength} />
-        ) : null}
+        {config.enableChat ? <CollaboratorChat {...ref} joined={joined} presence={presence} maxLength={config.chatMaxLength} /> : null}
       </PresenceBar>
       {/* canEdit: nothing here waits for the lock, so going offline is said as a plain notice. */}
       <LockNotices role={role} canEdit editorBanner={false} errors={errors} />

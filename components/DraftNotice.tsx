@@ -13,18 +13,18 @@ export interface DraftNoticeProps {
 const DraftNotice: React.FC<DraftNoticeProps> = ({ draft, onRestore, onDiscard }) => {
   const { text, dateTime } = useText()
   return (
-  <Box data-testid="collaborator-draft" mb="lg">
-    <MessageBox size="sm" variant="info" icon="Save" message={text('draftRestoreText', { time: dateTime(draft.savedAtMs) })}>
-      <Box flex flexDirection="row" alignItems="center" mt="default">
-        <Button data-testid="collaborator-draft-restore" type="button" variant="contained" size="sm" mr="default" onClick={onRestore}>
-          {text('draftRestoreButtonText')}
-        </Button>
-        <Button data-testid="collaborator-draft-discard" type="button" variant="text" size="sm" onClick={onDiscard}>
-          {text('draftDiscardButtonText')}
-        </Button>
-      </Box>
-    </MessageBox>
-  </Box>
+    <Box data-testid="collaborator-draft" mb="lg">
+      <MessageBox size="sm" variant="info" icon="Save" message={text('draftRestoreText', { time: dateTime(draft.savedAtMs) })}>
+        <Box flex flexDirection="row" alignItems="center" mt="default">
+          <Button data-testid="collaborator-draft-restore" type="button" variant="contained" size="sm" mr="default" onClick={onRestore}>
+            {text('draftRestoreButtonText')}
+          </Button>
+          <Button data-testid="collaborator-draft-discard" type="button" variant="text" size="sm" onClick={onDiscard}>
+            {text('draftDiscardButtonText')}
+          </Button>
+        </Box>
+      </MessageBox>
+    </Box>
   )
 }
 

@@ -32,14 +32,7 @@ const EditForm: React.FC<EditFormProps> = ({ form, ...props }) => {
               <LayoutElementRenderer key={i} layoutElement={layoutElement} {...props} where="edit" onChange={handleChange} record={record} />
             ))
           : resource.editProperties.map((property) => (
-              <BasePropertyComponent
-                key={property.propertyPath}
-                where="edit"
-                onChange={handleChange}
-                property={property}
-                resource={resource}
-                record={record}
-              />
+              <BasePropertyComponent key={property.propertyPath} where="edit" onChange={handleChange} property={property} resource={resource} record={record} />
             ))}
       </DrawerContent>
       <DrawerFooter data-css={actionCss(resource.id, action.name, 'drawer-footer')}>

@@ -43,23 +43,23 @@ const ErrorNotice: React.FC<{ error: ClientError; dismiss: () => void }> = ({ er
 const LockNotices: React.FC<LockNoticesProps> = ({ role, canEdit, errors, editorBanner = true }) => {
   const { text } = useText()
   return (
-  <>
-    {role === 'editor' && editorBanner ? (
-      <Box data-testid="collaborator-banner" mb="lg">
-        <MessageBox size="sm" variant="success" message={text('editorModeText')} />
-      </Box>
-    ) : null}
-    {role === 'offline' && canEdit && !errors.some(({ error }) => isRefusal(error)) ? (
-      <Box data-testid="collaborator-offline" mb="lg">
-        <MessageBox size="sm" variant="warning" message={text('offlineText')} />
-      </Box>
-    ) : null}
-    {errors.map(({ error, dismiss }) => (
-      <Box key={`${error.code}:${error.message}`} data-testid="collaborator-error" data-code={error.code} mb="lg">
-        <ErrorNotice error={error} dismiss={dismiss} />
-      </Box>
-    ))}
-  </>
+    <>
+      {role === 'editor' && editorBanner ? (
+        <Box data-testid="collaborator-banner" mb="lg">
+          <MessageBox size="sm" variant="success" message={text('editorModeText')} />
+        </Box>
+      ) : null}
+      {role === 'offline' && canEdit && !errors.some(({ error }) => isRefusal(error)) ? (
+        <Box data-testid="collaborator-offline" mb="lg">
+          <MessageBox size="sm" variant="warning" message={text('offlineText')} />
+        </Box>
+      ) : null}
+      {errors.map(({ error, dismiss }) => (
+        <Box key={`${error.code}:${error.message}`} data-testid="collaborator-error" data-code={error.code} mb="lg">
+          <ErrorNotice error={error} dismiss={dismiss} />
+        </Box>
+      ))}
+    </>
   )
 }
 

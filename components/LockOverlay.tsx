@@ -52,11 +52,7 @@ const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, onTakeOver, refu
   const showHolder = (role === 'viewer' || role === 'other-tab') && lease
   return (
     <Box data-testid="collaborator-overlay" data-role={role} role="status" aria-live="polite" position="sticky" top={0} zIndex={11} mb="lg">
-      <MessageBox
-        data-testid={role === 'offline' ? 'collaborator-offline' : undefined}
-        variant={role === 'offline' ? 'warning' : 'info'}
-        message={message}
-      >
+      <MessageBox data-testid={role === 'offline' ? 'collaborator-offline' : undefined} variant={role === 'offline' ? 'warning' : 'info'} message={message}>
         {showHolder ? <Text>{since(lease, texts)}</Text> : null}
         {role === 'other-tab' ? (
           <Button data-testid="collaborator-takeover" type="button" variant="contained" size="sm" mt="default" onClick={onTakeOver}>

@@ -55,14 +55,14 @@ const PresenceAvatar: React.FC<{ user: UserView; editing: boolean; label: string
 const PresenceBar: React.FC<PresenceBarProps> = ({ users, editorUserId, children }) => {
   const { text } = useText()
   return (
-  <Box data-testid="collaborator-presence" flex flexDirection="row" flexWrap="wrap" alignItems="center" justifyContent="flex-end" mb={users.length > 0 || children ? 'lg' : 0}>
-    {uniqueByUser(users).map(({ user }) => {
-      const editing = user.id === editorUserId
-      const label = `${user.name} (${text(editing ? 'presenceEditingText' : 'presenceViewingText')})`
-      return <PresenceAvatar key={user.id} user={user} editing={editing} label={label} />
-    })}
-    {children}
-  </Box>
+    <Box data-testid="collaborator-presence" flex flexDirection="row" flexWrap="wrap" alignItems="center" justifyContent="flex-end" mb={users.length > 0 || children ? 'lg' : 0}>
+      {uniqueByUser(users).map(({ user }) => {
+        const editing = user.id === editorUserId
+        const label = `${user.name} (${text(editing ? 'presenceEditingText' : 'presenceViewingText')})`
+        return <PresenceAvatar key={user.id} user={user} editing={editing} label={label} />
+      })}
+      {children}
+    </Box>
   )
 }
 

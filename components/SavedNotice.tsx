@@ -12,9 +12,9 @@ export interface SavedNoticeProps {
 const SavedNotice: React.FC<SavedNoticeProps> = ({ by, onDismiss }) => {
   const { text } = useText()
   return (
-  <Box data-testid="collaborator-saved-notice" data-user-id={by.id} role="status" mb="lg">
-    <MessageBox size="sm" variant="info" icon="RefreshCw" message={text('savedByText', { editorName: by.name })} onCloseClick={onDismiss} />
-  </Box>
+    <Box data-testid="collaborator-saved-notice" data-user-id={by.id} role="status" mb="lg">
+      <MessageBox size="sm" variant="info" icon="RefreshCw" message={text('savedByText', { editorName: by.name })} onCloseClick={onDismiss} />
+    </Box>
   )
 }
 

@@ -140,7 +140,9 @@ export async function startExampleApp(options: ExampleAppOptions): Promise<Examp
   await collaboration.attach(server, { admin, auth: { cookieName, cookiePassword }, session: sessionOptions })
   // Serve pages only once the store answers, so a first join does not meet store_unavailable.
   // A Redis that is not up yet is no reason to fail: the pages say "offline" until it is.
-  await collaboration.ready().catch((error: unknown) => console.log(`Collaboration store not ready yet (${error instanceof Error ? error.message : String(error)}); pages show "offline" until it is.`))
+  await collaboration
+    .ready()
+    .catch((error: unknown) => console.log(`Collaboration store not ready yet (${error instanceof Error ? error.message : String(error)}); pages show "offline" until it is.`))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => {

@@ -164,7 +164,7 @@ console.log(
     'WebSocket connections go to the workers in turn: open one record as two users (two browsers,',
     'or a private window) and they sit on different processes, yet see each other.',
     'Pages and saves all go to worker 1. Each process keeps the example database (sql.js) in its own',
-    'memory, so the other workers\' copies are never used; a real deployment shares one database.',
+    "memory, so the other workers' copies are never used; a real deployment shares one database.",
     '',
     `Log in with password "${EXAMPLE_PASSWORD}" as:`,
     ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),

@@ -102,7 +102,12 @@ async function seed(): Promise<void> {
   // Fixed ids: every process of `npm run example:cluster` seeds its own database, and a socket on
   // any process must find the record a page on another process shows (posts number from 1 alike).
   const pages: Array<Pick<Page, 'id' | 'slug' | 'title' | 'content'>> = [
-    { id: '3f2b8c1e-5a4d-4e6f-9b7a-1c2d3e4f5a60', slug: 'about', title: 'About us', content: 'We build tools that let teams edit content together without stepping on each other.' },
+    {
+      id: '3f2b8c1e-5a4d-4e6f-9b7a-1c2d3e4f5a60',
+      slug: 'about',
+      title: 'About us',
+      content: 'We build tools that let teams edit content together without stepping on each other.',
+    },
     { id: '8a9b0c1d-2e3f-4a5b-8c6d-7e8f9a0b1c2d', slug: 'contact', title: 'Contact', content: 'Write to hello@example.com.' },
   ]
   for (const fields of pages) await Object.assign(new Page(), fields).save()

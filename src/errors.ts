@@ -8,10 +8,8 @@ export class CollaboratorConfigError extends Error {
 }
 
 export const configErrors = {
-  invalidOption: (path: string, problem: string) =>
-    new CollaboratorConfigError(`option \`${path}\`: ${problem}`),
-  unknownOption: (path: string) =>
-    new CollaboratorConfigError(`option \`${path}\` is not known (check its spelling in the README's options table)`),
+  invalidOption: (path: string, problem: string) => new CollaboratorConfigError(`option \`${path}\`: ${problem}`),
+  unknownOption: (path: string) => new CollaboratorConfigError(`option \`${path}\` is not known (check its spelling in the README's options table)`),
   heartbeatTooSlow: (heartbeatIntervalMs: number, lockTtlMs: number) =>
     new CollaboratorConfigError(
       `option \`heartbeatIntervalMs\` (${heartbeatIntervalMs}) must be less than half of \`lockTtlMs\` (${lockTtlMs}), or a lease can expire between two renewals`,
@@ -24,14 +22,13 @@ export const configErrors = {
     new CollaboratorConfigError(
       'attach() needs `session.store`: the same express-session store instance you gave @adminjs/express. Without it each middleware keeps its own memory store and no socket can see the login.',
     ),
-  cookiePasswordMissing: () =>
-    new CollaboratorConfigError('attach() needs `auth.cookiePassword`: the one given to buildAuthenticatedRouter'),
+  cookiePasswordMissing: () => new CollaboratorConfigError('attach() needs `auth.cookiePassword`: the one given to buildAuthenticatedRouter'),
   attachedTwice: () => new CollaboratorConfigError('attach() was called twice on the same Collaboration'),
   closed: () => new CollaboratorConfigError('this Collaboration was closed'),
   otherAdminJS: () =>
     new CollaboratorConfigError(
       'the AdminJS instance was made by another copy of the adminjs package than the one this package loads. ' +
-        'Installed from a local folder? `npm install <folder>` links it with that folder\'s own node_modules; ' +
+        "Installed from a local folder? `npm install <folder>` links it with that folder's own node_modules; " +
         'use `npm install --install-links <folder>` or install a packed tarball (see the README\'s "Install").',
     ),
 }

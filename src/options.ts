@@ -189,14 +189,19 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
   {
     name: 'redisConnection',
     default: 'see below',
-    meaning: `Reconnect back-off and timeouts: ${Object.entries(redisConnectionDefaults).map(([key, value]) => `\`${key}\` ${value}`).join(', ')}.`,
+    meaning: `Reconnect back-off and timeouts: ${Object.entries(redisConnectionDefaults)
+      .map(([key, value]) => `\`${key}\` ${value}`)
+      .join(', ')}.`,
   },
   { name: 'socketPath', default: '`<rootPath>/collaborator/socket.io`', meaning: 'Socket.IO path.' },
   { name: 'allowedOrigins', meaning: "Origins allowed to open the socket besides the admin's own." },
   { name: 'texts', default: 'see Texts', meaning: 'Overrides for any UI text.' },
   { name: 'avatarField', meaning: 'Property of the logged-in admin holding an avatar URL.' },
   { name: 'identify', default: 'id or email; title, name or email', meaning: 'Function deriving `{ id, name, avatarUrl }` from the logged-in admin.' },
-  { name: 'notificationRequestIntervalMs', meaning: 'Time between two attention requests of one viewer on one record (the old `notificationRequestInterval`, in seconds, is still read).' },
+  {
+    name: 'notificationRequestIntervalMs',
+    meaning: 'Time between two attention requests of one viewer on one record (the old `notificationRequestInterval`, in seconds, is still read).',
+  },
   { name: 'enableChat', meaning: 'Offer the chat drawer.' },
   { name: 'chatMaxLength', meaning: 'Longest chat message, in characters.' },
   { name: 'chatMessagesPerMinute', meaning: 'Chat messages one user may send per minute.' },
@@ -204,7 +209,11 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
   { name: 'chatHistoryTtlMs', meaning: "How long a conversation's history is kept after its last message." },
   { name: 'blockEditing', meaning: 'Lock the edit page to one editor; false shows presence only.' },
   { name: 'lockTtlMs', meaning: 'A lease not renewed for this long frees the record (bound for a crashed server process).' },
-  { name: 'heartbeatIntervalMs', default: 'min(10000, lockTtlMs / 3)', meaning: "How often the server renews its connected editors' leases and re-checks sessions; must be under half of `lockTtlMs`." },
+  {
+    name: 'heartbeatIntervalMs',
+    default: 'min(10000, lockTtlMs / 3)',
+    meaning: "How often the server renews its connected editors' leases and re-checks sessions; must be under half of `lockTtlMs`.",
+  },
   { name: 'reconnectGraceMs', meaning: "How long a dropped editor's lock waits for that tab to reconnect." },
   { name: 'pingIntervalMs', meaning: 'Socket.IO ping interval; a silently vanished tab is noticed within `pingIntervalMs + pingTimeoutMs`.' },
   { name: 'pingTimeoutMs', meaning: 'Socket.IO ping timeout.' },
@@ -213,9 +222,12 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
   { name: 'maxRecordsPerSocket', meaning: 'Records one socket may be joined to at once (`too_many_records` beyond).' },
   { name: 'maxSocketsPerUser', meaning: 'Sockets one user may hold open on one server process (`too_many_sockets` beyond).' },
   { name: 'trustProxy', meaning: 'Check the origin against `X-Forwarded-Proto`/`-Host` (only behind a proxy that always sets them).' },
-  { name: 'refreshAdmin', default: "(the session's admin)", meaning: 'Reads the admin again when a socket opens and at every session re-check; null or a changed admin closes its sockets.' },
+  {
+    name: 'refreshAdmin',
+    default: "(the session's admin)",
+    meaning: 'Reads the admin again when a socket opens and at every session re-check; null or a changed admin closes its sockets.',
+  },
 ]
-
 
 /** The README's default column of an option: its doc's words, or its value in `optionDefaults`. */
 export function documentedDefault(doc: (typeof optionDocs)[number]): string {

@@ -130,7 +130,10 @@ export function createWriteGuard(deps: WriteGuardDeps) {
 
   async function staleAuthor(key: string, current: string): Promise<string | null> {
     // The store being away only costs the name, never the refusal.
-    const lastSave = await deps.saves().lastSave(key).catch(() => null)
+    const lastSave = await deps
+      .saves()
+      .lastSave(key)
+      .catch(() => null)
     return lastSave?.version === current ? lastSave.user.name : null
   }
 
@@ -151,7 +154,10 @@ export function createWriteGuard(deps: WriteGuardDeps) {
       }
       return await perform()
     } finally {
-      const left = await deps.writes().leave(key, entry.fence).catch(() => true)
+      const left = await deps
+        .writes()
+        .leave(key, entry.fence)
+        .catch(() => true)
       if (!left) deps.logger.warn(`adminjs-collaborator: a write of ${key} took longer than its ${WRITE_SECTION_TTL_MS} ms write section`)
     }
   }
@@ -180,7 +186,11 @@ export function createWriteGuard(deps: WriteGuardDeps) {
       update: resource.update.bind(resource),
       delete: resource.delete.bind(resource),
     }
-    const idPath = () => resource.properties().find((property) => property.isId())?.path() ?? 'id'
+    const idPath = () =>
+      resource
+        .properties()
+        .find((property) => property.isId())
+        ?.path() ?? 'id'
 
     resource.findOne = async (id, context) => {
       const record = await original.findOne(id, context)
@@ -204,14 +214,24 @@ export function createWriteGuard(deps: WriteGuardDeps) {
         builtFrom: builtFrom('save', recordId, context, ours.version),
         tabToken: ours.tabToken ?? intentOf(context)?.tabToken,
       }
-      return guarded(resource, write, () => original.findOne(recordId), () => original.update(id, ours.params, context))
+      return guarded(
+        resource,
+        write,
+        () => original.findOne(recordId),
+        () => original.update(id, ours.params, context),
+      )
     }
 
     resource.delete = async (id, context) => {
       if (unguarded(context)) return original.delete(id, context)
       const recordId = String(id)
       const write: Write = { kind: 'delete', recordId, context, builtFrom: builtFrom('delete', recordId, context, undefined), tabToken: intentOf(context)?.tabToken }
-      return guarded(resource, write, () => original.findOne(recordId), () => original.delete(id, context))
+      return guarded(
+        resource,
+        write,
+        () => original.findOne(recordId),
+        () => original.delete(id, context),
+      )
     }
 
     resource.create = async (params, context) => {
@@ -222,7 +242,12 @@ export function createWriteGuard(deps: WriteGuardDeps) {
       if (id === undefined || id === null || id === '') return original.create(ours.params, context)
       const write: Write = { kind: 'create', recordId: String(id), context, builtFrom: undefined, tabToken: ours.tabToken ?? intentOf(context)?.tabToken }
       // Some adapters (TypeORM's save) turn a create with an existing id into an overwrite.
-      return guarded(resource, write, () => original.findOne(String(id)), () => original.create(ours.params, context))
+      return guarded(
+        resource,
+        write,
+        () => original.findOne(String(id)),
+        () => original.create(ours.params, context),
+      )
     }
   }
 

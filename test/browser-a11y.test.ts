@@ -203,7 +203,8 @@ test("the viewer's form is in the accessibility tree, read-only, and its text ca
 
 test("no key or click changes the viewer's text fields or its select", async () => {
   const form = '[data-testid=collaborator-form]'
-  const values = () => bob.page.$$eval(`${form} input, ${form} textarea`, (fields) => fields.map((field) => `${(field as HTMLInputElement).name}=${(field as HTMLInputElement).value}`))
+  const values = () =>
+    bob.page.$$eval(`${form} input, ${form} textarea`, (fields) => fields.map((field) => `${(field as HTMLInputElement).name}=${(field as HTMLInputElement).value}`))
   const shownStatus = () => bob.page.locator(`${form} [data-testid="property-edit-status"]`).textContent()
   const before = await values()
   const statusBefore = await shownStatus()

@@ -21,10 +21,7 @@ let bob: UserSession
 let editUrl: string
 
 beforeAll(async () => {
-  scene = await startBrowserScene(
-    { reconnectGraceMs: 500, chatMessagesPerMinute: MESSAGES_PER_MINUTE, chatMaxLength: MAX_LENGTH },
-    { pageFeature: { enableChat: false } },
-  )
+  scene = await startBrowserScene({ reconnectGraceMs: 500, chatMessagesPerMinute: MESSAGES_PER_MINUTE, chatMaxLength: MAX_LENGTH }, { pageFeature: { enableChat: false } })
   app = scene.app
 
   editUrl = await scene.editUrl(2)

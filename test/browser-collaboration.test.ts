@@ -14,7 +14,6 @@ let carol: UserSession
 let editUrl: string
 let userIds: Record<'alice' | 'bob' | 'carol', string>
 
-
 /** The user ids on the presence bar, and which of them is marked as editing. */
 async function presence(page: Page): Promise<Array<{ id: string; editing: boolean }>> {
   return page.$$eval('[data-testid=collaborator-avatar]', (avatars) =>
@@ -25,19 +24,19 @@ async function presence(page: Page): Promise<Array<{ id: string; editing: boolea
 async function waitForPresence(page: Page, expected: Array<{ id: string; editing: boolean }>): Promise<void> {
   const sorted = (list: Array<{ id: string; editing: boolean }>) => [...list].sort((a, b) => a.id.localeCompare(b.id))
   const want = JSON.stringify(sorted(expected))
-  await page.waitForFunction(
-    (wanted) => {
-      const avatars = [...document.querySelectorAll('[data-testid=collaborator-avatar]')]
-      const seen = avatars
-        .map((a) => ({ id: a.getAttribute('data-user-id') ?? '', editing: a.getAttribute('data-editing') === 'true' }))
-        .sort((a, b) => a.id.localeCompare(b.id))
-      return JSON.stringify(seen) === wanted
-    },
-    want,
-    { timeout: 10_000 },
-  ).catch(async (error) => {
-    throw new Error(`presence never became ${want}; last seen ${JSON.stringify(await presence(page))}: ${String(error)}`)
-  })
+  await page
+    .waitForFunction(
+      (wanted) => {
+        const avatars = [...document.querySelectorAll('[data-testid=collaborator-avatar]')]
+        const seen = avatars.map((a) => ({ id: a.getAttribute('data-user-id') ?? '', editing: a.getAttribute('data-editing') === 'true' })).sort((a, b) => a.id.localeCompare(b.id))
+        return JSON.stringify(seen) === wanted
+      },
+      want,
+      { timeout: 10_000 },
+    )
+    .catch(async (error) => {
+      throw new Error(`presence never became ${want}; last seen ${JSON.stringify(await presence(page))}: ${String(error)}`)
+    })
 }
 
 beforeAll(async () => {

@@ -13,7 +13,6 @@ let bob: UserSession
 let editUrl: string
 let postId: string
 
-
 beforeAll(async () => {
   scene = await startBrowserScene({ reconnectGraceMs: 500 })
   app = scene.app
@@ -45,7 +44,10 @@ test('the first on the edit page edits, the second watches read-only, then takes
   await bob.page.focus('input[name=title]').catch(() => undefined)
   await bob.page.keyboard.type('bob sneaks in')
   await bob.page.keyboard.press('Backspace')
-  await bob.page.locator('input[name=title]').click({ timeout: 1000, force: true }).catch(() => undefined)
+  await bob.page
+    .locator('input[name=title]')
+    .click({ timeout: 1000, force: true })
+    .catch(() => undefined)
   await bob.page.keyboard.type('and again')
   expect(await bob.page.inputValue('input[name=title]')).toBe(before)
 
@@ -54,7 +56,10 @@ test('the first on the edit page edits, the second watches read-only, then takes
   bob.page.on('request', (request) => {
     if (request.method() === 'POST') posts.push(request.url())
   })
-  await bob.page.locator('[data-testid=button-save]').click({ timeout: 1000, force: true }).catch(() => undefined)
+  await bob.page
+    .locator('[data-testid=button-save]')
+    .click({ timeout: 1000, force: true })
+    .catch(() => undefined)
   await bob.page.focus('input[name=title]')
   await bob.page.keyboard.press('Enter')
   await bob.page.evaluate(() => document.querySelector<HTMLFormElement>('[data-testid=collaborator-form] form')?.requestSubmit())

@@ -192,7 +192,12 @@ describe('a server process killed (SIGKILL) with editors on it', () => {
     expect(isHolder(bob.reply.lease, alice)).toBe(true)
     expect(bob.reply.presence.map((p) => p.user.name)).toEqual(['Alice Martin', 'Bob Chen'])
     const bobWaits = waitingEditor(bob, ref, leases, 'bob (B)')
-    const aliceLeavesPresence = timedEvent<PresenceStateEvent>(bob.socket, 'presence:state', (s) => s.recordId === ref.recordId && !s.users.some((u) => u.user.name === 'Alice Martin'), LOCK_TTL_MS + HEARTBEAT_MS + 10_000)
+    const aliceLeavesPresence = timedEvent<PresenceStateEvent>(
+      bob.socket,
+      'presence:state',
+      (s) => s.recordId === ref.recordId && !s.users.some((u) => u.user.name === 'Alice Martin'),
+      LOCK_TTL_MS + HEARTBEAT_MS + 10_000,
+    )
 
     const killedAt = Date.now()
     c.signal('SIGKILL')

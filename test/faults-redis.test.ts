@@ -43,10 +43,8 @@ function sharedSession() {
   return { store: new session.MemoryStore(), secret: 'faults-redis-test-secret' }
 }
 
-const storeDown = (socket: TestSocket, timeoutMs = 5000) =>
-  nextEvent<ServerStatusEvent>(socket, 'server:status', (status) => !status.storeAvailable, timeoutMs)
-const storeUp = (socket: TestSocket, timeoutMs = 5000) =>
-  nextEvent<ServerStatusEvent>(socket, 'server:status', (status) => status.storeAvailable, timeoutMs)
+const storeDown = (socket: TestSocket, timeoutMs = 5000) => nextEvent<ServerStatusEvent>(socket, 'server:status', (status) => !status.storeAvailable, timeoutMs)
+const storeUp = (socket: TestSocket, timeoutMs = 5000) => nextEvent<ServerStatusEvent>(socket, 'server:status', (status) => status.storeAvailable, timeoutMs)
 
 /**
  * A tab that records `server:status` from before it connects (the server sends it right after the
@@ -191,7 +189,11 @@ describe('Redis faults', () => {
     redis = await startRedisServer(port)
 
     // Bob's server is back first. The record looks free there, but is not granted to Bob.
-    const early = await askUntil(() => request<LockStateEvent>(bob.socket, 'lock:claim', post1), (reply) => reply.ok, 2000)
+    const early = await askUntil(
+      () => request<LockStateEvent>(bob.socket, 'lock:claim', post1),
+      (reply) => reply.ok,
+      2000,
+    )
     expect(early).toEqual({ ok: true, data: { ...post1, lease: null, revision: expect.any(Number) } })
     expect(Date.now() - restartedAt).toBeLessThan(2000)
 
@@ -242,12 +244,23 @@ describe('Redis faults', () => {
 
     // Both adapters read the stream from the moment they started reading: check that each process
     // hears the other before counting.
-    for (const [from, to] of [[alice, bob], [bob, alice]] as const) {
-      await askUntil(async () => {
-        const heard = nextEvent<ChatMessage>(to.socket, 'chat:message', (m) => m.text === 'warm-up', 1000).then(() => true, () => false)
-        unwrap(await send(from.socket, 'warm-up'))
-        return heard
-      }, (ok) => ok, 5000, 0)
+    for (const [from, to] of [
+      [alice, bob],
+      [bob, alice],
+    ] as const) {
+      await askUntil(
+        async () => {
+          const heard = nextEvent<ChatMessage>(to.socket, 'chat:message', (m) => m.text === 'warm-up', 1000).then(
+            () => true,
+            () => false,
+          )
+          unwrap(await send(from.socket, 'warm-up'))
+          return heard
+        },
+        (ok) => ok,
+        5000,
+        0,
+      )
     }
 
     const receivedByBob = recordEvents<ChatMessage>(bob.socket, 'chat:message')
@@ -278,7 +291,12 @@ describe('Redis faults', () => {
       await Promise.all(sends)
 
       const missing = () => acked.filter(({ message, heardBy }) => !heardBy.some((m) => m.id === message.id))
-      await askUntil(async () => missing().length, (count) => count === 0, 10_000, 50).catch(() => undefined)
+      await askUntil(
+        async () => missing().length,
+        (count) => count === 0,
+        10_000,
+        50,
+      ).catch(() => undefined)
       const lost = missing().length
       const twice = (heard: ChatMessage[]) => heard.length - new Set(heard.map((m) => m.id)).size
       const duplicates = twice(receivedByAlice) + twice(receivedByBob)

@@ -41,7 +41,14 @@ describe('validation at startup', () => {
   test('no options means the memory store and the defaults', () => {
     const collaboration = new Collaboration()
     expect(collaboration.storeKind).toBe('memory')
-    expect(collaboration.options).toMatchObject({ lockTtlMs: 30_000, heartbeatIntervalMs: 10_000, reconnectGraceMs: 5000, blockEditing: true, enableChat: true, notificationRequestIntervalMs: 15_000 })
+    expect(collaboration.options).toMatchObject({
+      lockTtlMs: 30_000,
+      heartbeatIntervalMs: 10_000,
+      reconnectGraceMs: 5000,
+      blockEditing: true,
+      enableChat: true,
+      notificationRequestIntervalMs: 15_000,
+    })
     expect(collaboration.options.texts).toEqual(defaultTexts)
   })
 
@@ -54,7 +61,9 @@ describe('validation at startup', () => {
     const server = http.createServer()
     const admin = new AdminJS({})
     await expect(collaboration.attach(server, { admin, auth: { cookiePassword: 'x'.repeat(32) }, session: {} as never })).rejects.toThrow(/session.store/)
-    await expect(collaboration.attach(server, { admin, auth: { cookiePassword: '' }, session: { store: new session.MemoryStore(), secret: 's' } })).rejects.toThrow(/cookiePassword/)
+    await expect(collaboration.attach(server, { admin, auth: { cookiePassword: '' }, session: { store: new session.MemoryStore(), secret: 's' } })).rejects.toThrow(
+      /cookiePassword/,
+    )
     await collaboration.close()
   })
 })

@@ -38,7 +38,21 @@ function specifiers(source: string): string[] {
 }
 
 test('ships the build, its maps, the Lua scripts, the components, the three sources they import and the licence', () => {
-  for (const file of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/store/lua/lockClaim-4.lua', 'dist/src/store/lua/include/lease.lua', 'components/CollaboratorEdit.tsx', 'components/CollaboratorShow.tsx', 'src/protocol.ts', 'src/texts.ts', 'src/component-config.ts']) {
+  for (const file of [
+    'LICENSE',
+    'README.md',
+    'package.json',
+    'dist/src/index.js',
+    'dist/src/index.d.ts',
+    'dist/src/index.js.map',
+    'dist/src/store/lua/lockClaim-4.lua',
+    'dist/src/store/lua/include/lease.lua',
+    'components/CollaboratorEdit.tsx',
+    'components/CollaboratorShow.tsx',
+    'src/protocol.ts',
+    'src/texts.ts',
+    'src/component-config.ts',
+  ]) {
     expect(files).toContain(file)
   }
   const sources = files.filter((file) => file.startsWith('src/'))
@@ -55,7 +69,10 @@ test('source maps carry their sources, so the sources need not be shipped twice'
   expect(maps.length).toBe(files.filter((file) => file.startsWith('dist/') && file.endsWith('.js')).length)
   for (const map of maps) {
     const parsed = JSON.parse(read(map)) as { sources: string[]; sourcesContent?: Array<string | null> }
-    expect({ map, complete: parsed.sourcesContent?.length === parsed.sources.length && parsed.sourcesContent.every((content) => typeof content === 'string') }).toEqual({ map, complete: true })
+    expect({ map, complete: parsed.sourcesContent?.length === parsed.sources.length && parsed.sourcesContent.every((content) => typeof content === 'string') }).toEqual({
+      map,
+      complete: true,
+    })
   }
 })
 

@@ -118,22 +118,26 @@ describe.each([4, 5] as const)('Express %i', (major) => {
     expect(await statusOfFileUnderDotFolder(app)).toBe(major === 4 ? 200 : 404)
   }, 60_000)
 
-  test.each(['development', 'production'] as const)('%s: the second user sees the notice naming the first', async (mode) => {
-    const server = await startConsumer(app, mode)
-    try {
-      if (mode === 'production') {
-        const bundle = await fetch(`${server.adminUrl}/frontend/assets/components.bundle.js`)
-        expect(bundle.status).toBe(200)
-        expect(await bundle.text()).toContain('CollaboratorEdit')
+  test.each(['development', 'production'] as const)(
+    '%s: the second user sees the notice naming the first',
+    async (mode) => {
+      const server = await startConsumer(app, mode)
+      try {
+        if (mode === 'production') {
+          const bundle = await fetch(`${server.adminUrl}/frontend/assets/components.bundle.js`)
+          expect(bundle.status).toBe(200)
+          expect(await bundle.text()).toContain('CollaboratorEdit')
+        }
+        const walk = await lockWalk(server.adminUrl)
+        expect(walk.pageErrors).toEqual([])
+        expect(walk.ourMissingKeys).toEqual([])
+        console.log(`Express ${major}, ${mode}: ${walk.allMissingKeys} i18next missingKey lines in the walk, ${walk.ourMissingKeys.length} of them this package's`)
+      } catch (error) {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- app output ---\n${server.output()}`)
+      } finally {
+        await server.stop()
       }
-      const walk = await lockWalk(server.adminUrl)
-      expect(walk.pageErrors).toEqual([])
-      expect(walk.ourMissingKeys).toEqual([])
-      console.log(`Express ${major}, ${mode}: ${walk.allMissingKeys} i18next missingKey lines in the walk, ${walk.ourMissingKeys.length} of them this package's`)
-    } catch (error) {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- app output ---\n${server.output()}`)
-    } finally {
-      await server.stop()
-    }
-  }, 180_000)
+    },
+    180_000,
+  )
 })

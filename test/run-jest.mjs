@@ -8,11 +8,10 @@ import { readFileSync, mkdirSync } from 'node:fs'
 
 mkdirSync('test-results', { recursive: true })
 const resultsFile = 'test-results/jest.json'
-const jest = spawnSync(
-  process.execPath,
-  ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
-  { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() } },
-)
+const jest = spawnSync(process.execPath, ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() },
+})
 let summary = '0 passed, 0 failed'
 try {
   const results = JSON.parse(readFileSync(resultsFile, 'utf8'))

@@ -110,7 +110,10 @@ describe('a record someone else holds', () => {
   test('a custom record action and a custom bulk action that write are refused', async () => {
     const before = await row('3')
     await holdLock(cookies.alice, '3')
-    expect((await api.record(cookies.bob, '3', 'publish')).body.notice).toMatchObject({ type: 'error', message: 'Not saved: Alice Martin is editing this record. Your changes are still in the form.' })
+    expect((await api.record(cookies.bob, '3', 'publish')).body.notice).toMatchObject({
+      type: 'error',
+      message: 'Not saved: Alice Martin is editing this record. Your changes are still in the form.',
+    })
     expect((await api.bulk(cookies.bob, 'bulkPublish', ['3'])).body.notice).toMatchObject({ type: 'error' })
     // HEAD on the custom action too.
     await api.raw(cookies.bob, 'HEAD', '/records/3/publish')

@@ -89,7 +89,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     unwrap(await request(alice.socket, 'record:leave', { resourceId: 'Post', recordId: id }))
   })
 
-  test("a save from an older version is refused, naming who changed it, and writes nothing", async () => {
+  test('a save from an older version is refused, naming who changed it, and writes nothing', async () => {
     const id = '3'
     const aliceVersion = await loadVersion(cookies.alice, id)
     // Nobody holds the lock (alice's tab slept and lost it, or Redis was away): bob saves first.

@@ -102,7 +102,23 @@ function prng(seed: number) {
   }
 }
 
-const EVENTS = ['record:join', 'lock:claim', 'lock:takeover', 'record:leave', 'lock:handover', 'attention:request', 'chat:send', 'chat:history', 'lock:steal', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'x'.repeat(300)]
+const EVENTS = [
+  'record:join',
+  'lock:claim',
+  'lock:takeover',
+  'record:leave',
+  'lock:handover',
+  'attention:request',
+  'chat:send',
+  'chat:history',
+  'lock:steal',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '',
+  'x'.repeat(300),
+]
 
 function fuzzer(seed: number) {
   const random = prng(seed)
@@ -110,25 +126,52 @@ function fuzzer(seed: number) {
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!
   const string = (): string => {
     switch (int(6)) {
-      case 0: return ''
-      case 1: return pick(['1', '01', ' 1', '1.0', '+1', '1e0', '-1', '999999', 'NaN', '../../etc', '%00', '\u0000', '😀'])
-      case 2: return newTabToken()
-      case 3: return 'x'.repeat(int(30_000))
-      case 4: return pick(['Post', 'Page', 'Nope', 'edit', 'show'])
-      default: return String.fromCharCode(...Array.from({ length: int(20) }, () => int(0xffff)))
+      case 0:
+        return ''
+      case 1:
+        return pick(['1', '01', ' 1', '1.0', '+1', '1e0', '-1', '999999', 'NaN', '../../etc', '%00', '\u0000', '😀'])
+      case 2:
+        return newTabToken()
+      case 3:
+        return 'x'.repeat(int(30_000))
+      case 4:
+        return pick(['Post', 'Page', 'Nope', 'edit', 'show'])
+      default:
+        return String.fromCharCode(...Array.from({ length: int(20) }, () => int(0xffff)))
     }
   }
   const value = (depth: number): unknown => {
     switch (int(depth > 3 ? 5 : 9)) {
-      case 0: return null
-      case 1: return random() < 0.5
-      case 2: return pick([0, -1, 1.5, 1e308, -0, Number.MAX_SAFE_INTEGER])
-      case 3: case 4: return string()
-      case 5: return Array.from({ length: int(5) }, () => value(depth + 1))
-      case 6: return Object.fromEntries(Array.from({ length: int(5) }, () => [pick(['resourceId', 'recordId', 'tabToken', 'intent', 'to', 'text', 'with', 'toTabId', '__proto__', 'constructor', string()]), value(depth + 1)]))
+      case 0:
+        return null
+      case 1:
+        return random() < 0.5
+      case 2:
+        return pick([0, -1, 1.5, 1e308, -0, Number.MAX_SAFE_INTEGER])
+      case 3:
+      case 4:
+        return string()
+      case 5:
+        return Array.from({ length: int(5) }, () => value(depth + 1))
+      case 6:
+        return Object.fromEntries(
+          Array.from({ length: int(5) }, () => [
+            pick(['resourceId', 'recordId', 'tabToken', 'intent', 'to', 'text', 'with', 'toTabId', '__proto__', 'constructor', string()]),
+            value(depth + 1),
+          ]),
+        )
       default: {
         // A plausible payload with one field bent: reaches the schema and often the handler.
-        const base: Record<string, unknown> = { resourceId: pick(['Post', 'Page']), recordId: pick(['1', '2', '01', '1.0', ' 2']), tabToken: newTabToken(), intent: pick(['edit', 'show']), to: null, text: 'hi', with: null, toTabId: 'abc' }
+        const base: Record<string, unknown> = {
+          resourceId: pick(['Post', 'Page']),
+          recordId: pick(['1', '2', '01', '1.0', ' 2']),
+          tabToken: newTabToken(),
+          intent: pick(['edit', 'show']),
+          to: null,
+          text: 'hi',
+          with: null,
+          toTabId: 'abc',
+        }
         const fields = Object.keys(base).filter(() => random() < 0.7)
         const payload = Object.fromEntries(fields.map((key) => [key, base[key]]))
         if (random() < 0.4) payload[pick(fields.length ? fields : ['recordId'])] = value(depth + 1)
@@ -143,19 +186,28 @@ function fuzzer(seed: number) {
     // Most packets are well-formed Socket.IO events (they reach the router); the rest is what
     // makes Socket.IO close the connection (garbage, bad attachments), so a new one is opened.
     switch (int(24)) {
-      case 0: return [randomBytes(int(64))]
-      case 1: return [String.fromCharCode(...Array.from({ length: int(40) }, () => int(128)))]
-      case 2: return [pick(['4', '42', '42[', '4{}', '43', '44', '46', '1', '5', '6', '3', '40/other,', '41', '49', '42[]', '420[]', '42"x"', '42null'])]
-      case 3: return [`42${withAck ? id : ''}${'['.repeat(2000)}${']'.repeat(2000)}`]
+      case 0:
+        return [randomBytes(int(64))]
+      case 1:
+        return [String.fromCharCode(...Array.from({ length: int(40) }, () => int(128)))]
+      case 2:
+        return [pick(['4', '42', '42[', '4{}', '43', '44', '46', '1', '5', '6', '3', '40/other,', '41', '49', '42[]', '420[]', '42"x"', '42null'])]
+      case 3:
+        return [`42${withAck ? id : ''}${'['.repeat(2000)}${']'.repeat(2000)}`]
       case 4: {
         const attachments = int(3)
         const frames: Array<string | Buffer> = [`45${attachments + int(2)}-${withAck ? id : ''}${JSON.stringify([pick(EVENTS), { _placeholder: true, num: int(3) }, ...args])}`]
         for (let i = 0; i < attachments; i++) frames.push(randomBytes(int(100)))
         return frames
       }
-      case 5: case 6: return [`43${int(1000)}${JSON.stringify(args)}`]
-      case 7: case 8: return [`42${withAck ? id : ''}${JSON.stringify([int(100), ...args])}`]
-      default: return [`42${withAck ? id : ''}${JSON.stringify([pick(EVENTS), ...args])}`]
+      case 5:
+      case 6:
+        return [`43${int(1000)}${JSON.stringify(args)}`]
+      case 7:
+      case 8:
+        return [`42${withAck ? id : ''}${JSON.stringify([int(100), ...args])}`]
+      default:
+        return [`42${withAck ? id : ''}${JSON.stringify([pick(EVENTS), ...args])}`]
     }
   }
   return { packet, int }
@@ -214,6 +266,9 @@ test('thousands of seeded random packets from logged-in sockets: the process sta
   expect(check.lease).toMatchObject({ fence: held.lease!.fence, tabId: held.tabId })
   alice.close()
   // Shape refusals are logged once per socket, never once per packet.
-  const shapeLines = server.output().split('\n').filter((line) => line.includes('instead of (payload, ack)')).length
+  const shapeLines = server
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('instead of (payload, ack)')).length
   expect(shapeLines).toBeLessThanOrEqual(reconnects + 2)
 }, 120_000)

@@ -143,7 +143,7 @@ async function leaseInRedis(prefix: string, ref: { resourceId: string; recordId:
   }
 }
 
-test('logout on one process closes that user\'s sockets on both, frees the lock at once and removes the presence', async () => {
+test("logout on one process closes that user's sockets on both, frees the lock at once and removes the presence", async () => {
   // Two apps on one Redis (collaboration state and connect-redis sessions), each with its own
   // clients, as two processes behind a load balancer.
   const scene = new Scene(new SharedLogins('redis'))

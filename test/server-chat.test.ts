@@ -13,10 +13,8 @@ import { RecordTabs, type JoinedTab } from './support/record-tabs.js'
 const post = { resourceId: 'Post', recordId: '1' }
 const otherPost = { resourceId: 'Post', recordId: '2' }
 
-const send = (socket: TestSocket, text: string, to: string | null = null, ref: RecordRef = post) =>
-  request<ChatMessage>(socket, 'chat:send', { ...ref, to, text })
-const history = (socket: TestSocket, withUser: string | null = null, ref: RecordRef = post) =>
-  request<ChatMessage[]>(socket, 'chat:history', { ...ref, with: withUser })
+const send = (socket: TestSocket, text: string, to: string | null = null, ref: RecordRef = post) => request<ChatMessage>(socket, 'chat:send', { ...ref, to, text })
+const history = (socket: TestSocket, withUser: string | null = null, ref: RecordRef = post) => request<ChatMessage[]>(socket, 'chat:history', { ...ref, with: withUser })
 const texts = (messages: ChatMessage[]) => messages.map((message) => message.text)
 const failure = (code: ErrorCode) => ({ ok: false, error: { code } })
 
@@ -134,11 +132,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     await start()
     const alice = await join(cookies.alice, post, 'edit')
     const bob = await join(cookies.bob)
-    const sent = [
-      unwrap(await send(alice.socket, 'first')),
-      unwrap(await send(bob.socket, 'second')),
-      unwrap(await send(alice.socket, 'third')),
-    ]
+    const sent = [unwrap(await send(alice.socket, 'first')), unwrap(await send(bob.socket, 'second')), unwrap(await send(alice.socket, 'third'))]
     await tabs.closeAll()
     const carol = await join(cookies.carol)
     expect(unwrap(await history(carol.socket))).toEqual(sent)
@@ -185,7 +179,11 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     expect(texts(accepted)).toEqual(['🔒'.repeat(10), '  padded  ', 'private'])
 
     // The refusals above did not count: these are the fourth messages of the minute, on any record.
-    for (const [socket, to, ref] of [[alice.socket, null, post], [alice.socket, 'bob', post], [aliceOnOtherPost.socket, null, otherPost]] as const) {
+    for (const [socket, to, ref] of [
+      [alice.socket, null, post],
+      [alice.socket, 'bob', post],
+      [aliceOnOtherPost.socket, null, otherPost],
+    ] as const) {
       const tooFast: Ack<ChatMessage> = await send(socket, 'one more', to, ref)
       expect(tooFast).toMatchObject(failure(ErrorCode.RateLimited))
       const retryInMs = tooFast.ok ? 0 : tooFast.error.retryInMs!

@@ -9,8 +9,7 @@ import { newTabToken, nextEvent, openSocket, request, unwrap, type TestSocket } 
 import { RecordTabs } from './support/record-tabs.js'
 
 const post = { resourceId: 'Post', recordId: '2' }
-const names = (state: { users: Array<{ user: { name: string } }> } | JoinReply['presence']) =>
-  ('users' in state ? state.users : state).map((entry) => entry.user.name)
+const names = (state: { users: Array<{ user: { name: string } }> } | JoinReply['presence']) => ('users' in state ? state.users : state).map((entry) => entry.user.name)
 
 describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
   let app: TestApp
@@ -61,7 +60,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
   })
 })
 
-test("users of a server process that died vanish once their entries expire", async () => {
+test('users of a server process that died vanish once their entries expire', async () => {
   // Two processes sharing Redis and logins; the second one stops without saying goodbye.
   const shared = { store: new session.MemoryStore(), secret: 'presence-expiry-test-secret' }
   const options = { ...storeOptions('redis'), lockTtlMs: 900, heartbeatIntervalMs: 200 }

@@ -108,9 +108,20 @@ function expectHeldBy(lease: Lease | null, who: Claimant): Lease {
 function oddRecordKeys(): string[] {
   const uuid = randomUUID()
   const pairs: Array<[string, string]> = [
-    ['posts', 'a:b'], ['posts:a', 'b'], ['posts', 'a'], ['posts', 'a/b'], ['posts/a', 'b'],
-    ['posts', 'a%3Ab'], ['posts', 'a b'], ['posts', ''], ['posts', 'ünïcødé'], ['posts', '🔒'],
-    ['posts', uuid], ['posts', uuid.toUpperCase()], ['Posts', 'a'], ['posts', 'lock:posts:a'],
+    ['posts', 'a:b'],
+    ['posts:a', 'b'],
+    ['posts', 'a'],
+    ['posts', 'a/b'],
+    ['posts/a', 'b'],
+    ['posts', 'a%3Ab'],
+    ['posts', 'a b'],
+    ['posts', ''],
+    ['posts', 'ünïcødé'],
+    ['posts', '🔒'],
+    ['posts', uuid],
+    ['posts', uuid.toUpperCase()],
+    ['Posts', 'a'],
+    ['posts', 'lock:posts:a'],
   ]
   const keys = pairs.map(([resource, id]) => recordKey(resource, id))
   expect(new Set(keys).size).toBe(keys.length)
@@ -461,7 +472,6 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
   })
 }
 
-
 let entryCount = 0
 /** A connection's presence entry; `sinceMs` defaults to a counter so arrival order is the call order. */
 /** `userName` and `avatarUrl` go into the entry's user. */
@@ -667,7 +677,13 @@ function attentionContract(makeHarness: () => StoreHarness): void {
 
     test('records and tab ids with colons never share a candidacy', async () => {
       const { attention } = await open()
-      const places: Array<[string, string]> = [['posts:a:b', 'c'], ['posts:a', 'b:c'], ['posts:a', 'b'], ['posts:b', 'c'], ['posts:a:b', '']]
+      const places: Array<[string, string]> = [
+        ['posts:a:b', 'c'],
+        ['posts:a', 'b:c'],
+        ['posts:a', 'b'],
+        ['posts:b', 'c'],
+        ['posts:a:b', ''],
+      ]
       const asking = places.map((_, i) => claimant(`user-${i}`))
       await Promise.all(places.map(([record, tab], i) => attention.putCandidate(record, tab, asking[i]!, LONG)))
       for (const [i, [record, tab]] of places.entries()) expect(await attention.takeCandidate(record, tab)).toEqual(asking[i])

@@ -67,8 +67,7 @@ describe('lockRole', () => {
     const statuses: ConnectionStatus[] = ['connecting', 'online', 'offline']
     for (const status of statuses)
       for (const join of [null, joined(true), joined(false)])
-        for (const held of Object.values(LEASES))
-          for (const intent of INTENTS) expect(ROLES).toContain(lockRole(status, join, held, intent))
+        for (const held of Object.values(LEASES)) for (const intent of INTENTS) expect(ROLES).toContain(lockRole(status, join, held, intent))
   })
 })
 

@@ -49,7 +49,7 @@ describe('RecordChannel', () => {
     expect(await beforeClose).toBeNull()
   })
 
-  test("a hand-over is a current lease naming this tab at a revision none of its requests was answered with, with none out", async () => {
+  test('a hand-over is a current lease naming this tab at a revision none of its requests was answered with, with none out', async () => {
     const { channel: c } = channel()
     c.myTabId = 't1'
     c.own(5)

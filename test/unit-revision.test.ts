@@ -20,7 +20,10 @@ describe('isCurrent', () => {
   test("a tab's own leave arriving after its new grant changes nothing", () => {
     // leave at 10 (broadcast late), rejoin granted at 11 (answered first)
     let last: number | null = null
-    const states: Array<[string, number]> = [['granted', 11], ['free', 10]]
+    const states: Array<[string, number]> = [
+      ['granted', 11],
+      ['free', 10],
+    ]
     let shown = 'unknown'
     for (const [state, revision] of states) {
       if (!isCurrent(revision, last)) continue

@@ -46,12 +46,11 @@ test(`${WRITERS} concurrent saves of one version across two processes, ${ROUNDS}
   for (let round = 0; round < ROUNDS; round++) {
     const version = await apis[0]!.version(cookies.alice, '1')
     const titles = Array.from({ length: WRITERS }, (_, i) => `round ${round} writer ${i}`)
-    const replies: ApiReply[] = await Promise.all(
-      titles.map((title, i) => apis[i % 2]!.record(editors()[i % 3]!, '1', 'edit', { title, [VERSION_PARAM]: version })),
-    )
+    const replies: ApiReply[] = await Promise.all(titles.map((title, i) => apis[i % 2]!.record(editors()[i % 3]!, '1', 'edit', { title, [VERSION_PARAM]: version })))
     const accepted = replies.map((reply, i) => (reply.body.notice?.type === 'success' ? i : -1)).filter((i) => i >= 0)
     for (const reply of replies) {
-      const kind = reply.body.notice?.type === 'success' ? 'accepted' : /changed this record/.test(reply.body.notice?.message ?? '') ? 'stale' : (reply.body.notice?.message ?? 'no notice')
+      const kind =
+        reply.body.notice?.type === 'success' ? 'accepted' : /changed this record/.test(reply.body.notice?.message ?? '') ? 'stale' : (reply.body.notice?.message ?? 'no notice')
       outcomes[kind] = (outcomes[kind] ?? 0) + 1
     }
     expect(accepted).toHaveLength(1)

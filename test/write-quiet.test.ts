@@ -67,7 +67,11 @@ test('memory store: after simulated data loss only the re-asserted holder writes
   // Alice's server re-asserts her lease at its next heartbeat; bob stays refused either way.
   const held = await save(api, cookies.bob, '1', 'Bob on alice’s record')
   expect(held.body.notice?.type).toBe('error')
-  const accepted = await until('alice saving after her lease is re-asserted', () => save(api, cookies.alice, '1', 'Alice kept her lock', aliceTab), (reply) => reply.body.notice?.type === 'success')
+  const accepted = await until(
+    'alice saving after her lease is re-asserted',
+    () => save(api, cookies.alice, '1', 'Alice kept her lock', aliceTab),
+    (reply) => reply.body.notice?.type === 'success',
+  )
   expect(accepted.body.notice?.type).toBe('success')
   expect(message(await save(api, cookies.bob, '1', 'Bob again'))).toContain('Alice Martin is editing')
   expect((await shared.queries.postById(1))?.title).toBe('Alice kept her lock')
@@ -100,7 +104,11 @@ describe('Redis store', () => {
     redis = await startRedisServer(port)
 
     // Bob's process is back first: the record looks free there, and nobody's lease is back.
-    const quiet = await until('the store back, in its quiet period', () => save(bobsApi, cookies.bob, '1', 'Bob writes over alice'), (reply) => message(reply) !== defaultTexts.storeUnavailableText)
+    const quiet = await until(
+      'the store back, in its quiet period',
+      () => save(bobsApi, cookies.bob, '1', 'Bob writes over alice'),
+      (reply) => message(reply) !== defaultTexts.storeUnavailableText,
+    )
     expect(quiet.body.notice).toMatchObject({ type: 'error', message: defaultTexts.saveQuietText })
     expect((await save(bobsApi, cookies.bob, '2', 'Bob on a free record')).body.notice).toMatchObject({ type: 'error', message: defaultTexts.saveQuietText })
     expect((await bobsApi.record(cookies.bob, '1', 'delete')).body.notice).toMatchObject({ type: 'error', message: defaultTexts.deleteQuietText })
@@ -108,7 +116,11 @@ describe('Redis store', () => {
     expect(await shared.queries.postById(2)).toEqual(before[2])
 
     // Alice's process comes back and re-asserts her lease: she saves; bob is refused as before.
-    await until('alice saving once re-asserted', () => save(alicesApi, cookies.alice, '1', 'Alice kept her work', aliceTab), (reply) => reply.body.notice?.type === 'success')
+    await until(
+      'alice saving once re-asserted',
+      () => save(alicesApi, cookies.alice, '1', 'Alice kept her work', aliceTab),
+      (reply) => reply.body.notice?.type === 'success',
+    )
     expect(message(await save(bobsApi, cookies.bob, '1', 'Bob again'))).toContain('Alice Martin is editing')
     expect((await shared.queries.postById(1))?.title).toBe('Alice kept her work')
   })

@@ -239,7 +239,13 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
     // A deleted record comes back (written outside the admin, as a script would), so the run goes on.
     for (const recordId of RECORDS) {
       if (!(await shared.queries.postById(recordId))) {
-        await shared.database.dataSource.query('INSERT INTO post (id, title, body, status, updatedAt) VALUES (?, ?, ?, ?, ?)', [Number(recordId), 'recreated', '', 'draft', new Date().toISOString()])
+        await shared.database.dataSource.query('INSERT INTO post (id, title, body, status, updatedAt) VALUES (?, ?, ?, ?, ?)', [
+          Number(recordId),
+          'recreated',
+          '',
+          'draft',
+          new Date().toISOString(),
+        ])
         recreated++
       }
     }
@@ -259,7 +265,13 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
   }
   for (const count of seen.values()) lostUpdates += count - 1
   const byNonHolders = outcomes.filter(
-    (o) => o.accepted && o.before && o.after && o.before.fence === o.after.fence && o.before.token === o.after.token && (o.before.userId !== o.user || (o.tabToken !== undefined && o.tabToken !== o.before.token)),
+    (o) =>
+      o.accepted &&
+      o.before &&
+      o.after &&
+      o.before.fence === o.after.fence &&
+      o.before.token === o.after.token &&
+      (o.before.userId !== o.user || (o.tabToken !== undefined && o.tabToken !== o.before.token)),
   )
   const nonHolderWrites = byNonHolders.length
   for (const o of byNonHolders) console.log(`[randomized] write by a non-holder: ${JSON.stringify(o)}`)

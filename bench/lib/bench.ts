@@ -104,4 +104,3 @@ export async function measureLoad(bench: Bench, child: Child): Promise<() => Pro
     }
   }
 }
-

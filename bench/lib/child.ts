@@ -59,7 +59,13 @@ export class Child {
     const log = createWriteStream(logPath)
     const child = fork(fileURLToPath(script), [], {
       // BENCH_PROFILE=dir: each child writes a V8 CPU profile there when it exits (for analysis).
-      execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=4096', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])],
+      execArgv: [
+        '--import',
+        'tsx',
+        '--expose-gc',
+        '--max-old-space-size=4096',
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, BENCH_CHILD: name },
     })

@@ -161,9 +161,7 @@ export interface FanoutResult {
  * event is stamped. Listeners stay on the sockets between rounds (one per socket).
  */
 export class Fanout {
-  private round:
-    | { t0: number; times: Float64Array; count: number; match: (payload: unknown) => boolean; done: () => void }
-    | undefined
+  private round: { t0: number; times: Float64Array; count: number; match: (payload: unknown) => boolean; done: () => void } | undefined
   private readonly listeners: Array<(payload: unknown) => void> = []
 
   constructor(

@@ -40,7 +40,11 @@ export function formatTable(rows: readonly Row[]): string {
     row.met === null ? (row.note?.startsWith('not available') ? 'n/a' : '-') : row.met ? 'yes' : 'NO',
   ])
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)))
-  const format = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()
+  const format = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   const out = [format(header), widths.map((width) => '-'.repeat(width)).join('  ')]
   for (const line of lines) out.push(format(line))
   const notes = rows.filter((row) => row.note).map((row) => `  ${row.id} ${row.metric}: ${row.note}`)

@@ -36,7 +36,11 @@ function meanLoad(loads: Load[]): Load {
     serverCpuPercent: mean((l) => l.serverCpuPercent),
     clientCpuPercent: mean((l) => l.clientCpuPercent),
     redisCpuPercent: mean((l) => l.redisCpuPercent),
-    serverLoopDelay: { p50: mean((l) => l.serverLoopDelay.p50), p99: Math.max(...loads.map((l) => l.serverLoopDelay.p99)), max: Math.max(...loads.map((l) => l.serverLoopDelay.max)) },
+    serverLoopDelay: {
+      p50: mean((l) => l.serverLoopDelay.p50),
+      p99: Math.max(...loads.map((l) => l.serverLoopDelay.p99)),
+      max: Math.max(...loads.map((l) => l.serverLoopDelay.max)),
+    },
   }
 }
 
@@ -81,9 +85,14 @@ export async function b1(bench: Bench): Promise<void> {
   const idleRecords = app.postIds.slice(scale.claimers, scale.claimers + viewerRecords)
 
   progress(`B1: ${scale.viewers} idle viewers on ${viewerRecords} records, ${scale.claimers} claimers`)
-  const viewers = await connectMany(scale.viewers, 100, (i) => connectCollab(app.url, anyCookie(app.cookies, i)), async (socket, i) => {
-    await joinPost(socket, idleRecords[i % viewerRecords]!, 'show')
-  })
+  const viewers = await connectMany(
+    scale.viewers,
+    100,
+    (i) => connectCollab(app.url, anyCookie(app.cookies, i)),
+    async (socket, i) => {
+      await joinPost(socket, idleRecords[i % viewerRecords]!, 'show')
+    },
+  )
   const claimers = await Promise.all(Array.from({ length: scale.claimers }, (_, i) => connectCollab(app.url, editorCookie(app.cookies, i))))
 
   const samples = { join: [] as number[], claim: [] as number[], leave: [] as number[] }
@@ -111,9 +120,14 @@ export async function b1(bench: Bench): Promise<void> {
     }
   }
   // The baseline's sockets too, connected for the whole scenario: as many idle ones (in rooms of ten).
-  const bareViewers = await connectMany(scale.viewers, 100, () => connectBare(bench.bareUrl), async (socket, i) => {
-    await joinRoom(socket, `idle:${i % viewerRecords}`)
-  })
+  const bareViewers = await connectMany(
+    scale.viewers,
+    100,
+    () => connectBare(bench.bareUrl),
+    async (socket, i) => {
+      await joinRoom(socket, `idle:${i % viewerRecords}`)
+    },
+  )
   const echoClients: Socket[] = await Promise.all(Array.from({ length: scale.claimers }, () => connectBare(bench.bareUrl)))
   const echo: number[] = []
   const echoRedis: number[] = []
@@ -179,18 +193,71 @@ export async function b1(bench: Bench): Promise<void> {
   const ratio50 = claim.p50 / base.p50
   addRow(bench, { id: 'B1', name, metric: 'lock:claim p50', value: claim.p50, unit: 'ms', baseline: base.p50, target: '<= 2.5x echo', met: ratio50 <= 2.5 })
   addRow(bench, { id: 'B1', name, metric: 'lock:claim p99', value: claim.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
-  addRow(bench, { id: 'B1', name, metric: 'lock:claim p50 vs echo+Redis', value: claim.p50, unit: 'ms', baseline: baseRedis.p50, target: '', met: null, note: 'baseline: the bare server acknowledging after one trivial Lua script on the same Redis, same schedule' })
-  addRow(bench, { id: 'B1', name: 'claim alone (no load)', metric: 'lock:claim p50', value: soloClaim.p50, unit: 'ms', baseline: soloEcho.p50, target: '', met: null, note: `one socket, sequential; echo+Redis alone p50 ${round(soloEchoRedis.p50, 3)} ms` })
+  addRow(bench, {
+    id: 'B1',
+    name,
+    metric: 'lock:claim p50 vs echo+Redis',
+    value: claim.p50,
+    unit: 'ms',
+    baseline: baseRedis.p50,
+    target: '',
+    met: null,
+    note: 'baseline: the bare server acknowledging after one trivial Lua script on the same Redis, same schedule',
+  })
+  addRow(bench, {
+    id: 'B1',
+    name: 'claim alone (no load)',
+    metric: 'lock:claim p50',
+    value: soloClaim.p50,
+    unit: 'ms',
+    baseline: soloEcho.p50,
+    target: '',
+    met: null,
+    note: `one socket, sequential; echo+Redis alone p50 ${round(soloEchoRedis.p50, 3)} ms`,
+  })
   addRow(bench, { id: 'B1', name, metric: 'record:join edit (grant) p50', value: join.p50, unit: 'ms', baseline: base.p50, target: '', met: null })
   addRow(bench, { id: 'B1', name, metric: 'record:join edit (grant) p99', value: join.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
   addRow(bench, { id: 'B1', name, metric: 'record:leave (release) p50', value: leave.p50, unit: 'ms', baseline: base.p50, target: '', met: null })
   addRow(bench, { id: 'B1', name, metric: 'record:leave (release) p99', value: leave.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
   const achieved = collabRun.cycles / (collabRun.elapsedMs / 1000)
   addRow(bench, {
-    id: 'B1', name, metric: 'cycles/s achieved', value: achieved, unit: '/s', baseline: bareRun.cycles / (bareRun.elapsedMs / 1000), target: '', met: null,
+    id: 'B1',
+    name,
+    metric: 'cycles/s achieved',
+    value: achieved,
+    unit: '/s',
+    baseline: bareRun.cycles / (bareRun.elapsedMs / 1000),
+    target: '',
+    met: null,
     note: `schedule lag p99 ${round(collabRun.lag.p99)} ms (bare ${round(bareRun.lag.p99)} ms); CPU (% of one core) server ${collabUsage.serverCpuPercent} (bare ${bareUsage.serverCpuPercent}), clients ${collabUsage.clientCpuPercent} (${bareUsage.clientCpuPercent}), redis ${collabUsage.redisCpuPercent} (${bareUsage.redisCpuPercent}); server event-loop delay p99 (worst phase) ${collabUsage.serverLoopDelay.p99} ms, max ${collabUsage.serverLoopDelay.max} ms (bare ${bareUsage.serverLoopDelay.p99} / ${bareUsage.serverLoopDelay.max})`,
   })
-  addRow(bench, { id: 'B1', name, metric: 'errors', value: errors.length, unit: '', baseline: echoErrors, target: '0', met: errors.length === 0, ...(errors.length ? { note: `first: ${errors[0]}` } : {}) })
-  bench.details.B1 = { scale, claim, join, leave, echo: base, echoRedis: baseRedis, soloClaim, soloEcho, soloEchoRedis, collabUsage, bareUsage, collabRun, bareRun, errors: errors.slice(0, 10), errorCount: errors.length }
+  addRow(bench, {
+    id: 'B1',
+    name,
+    metric: 'errors',
+    value: errors.length,
+    unit: '',
+    baseline: echoErrors,
+    target: '0',
+    met: errors.length === 0,
+    ...(errors.length ? { note: `first: ${errors[0]}` } : {}),
+  })
+  bench.details.B1 = {
+    scale,
+    claim,
+    join,
+    leave,
+    echo: base,
+    echoRedis: baseRedis,
+    soloClaim,
+    soloEcho,
+    soloEchoRedis,
+    collabUsage,
+    bareUsage,
+    collabRun,
+    bareRun,
+    errors: errors.slice(0, 10),
+    errorCount: errors.length,
+  }
   await sleep(200)
 }

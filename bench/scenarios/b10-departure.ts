@@ -25,26 +25,41 @@ export async function b10(bench: Bench): Promise<void> {
   const idleRedisClients = await bench.redis.connectedClients()
 
   progress(`B10: ${records} records, ${records * (1 + leaveViewers)} clients to drop, ${records * stay} to stay`)
-  const holders = await connectMany(records, 50, (i) => connectCollab(app.url, editorCookie(app.cookies, i)), async (socket, i) => {
-    const joined = await joinPost(socket, ids[i]!, 'edit')
-    if (joined.lease?.tabId !== joined.tabId) throw new Error(`B10: holder of ${ids[i]} did not get the lock`)
-  })
-  const leavers = await connectMany(records * leaveViewers, 100, (i) => connectCollab(app.url, anyCookie(app.cookies, i)), async (socket, i) => {
-    await joinPost(socket, ids[i % records]!, 'show')
-  })
+  const holders = await connectMany(
+    records,
+    50,
+    (i) => connectCollab(app.url, editorCookie(app.cookies, i)),
+    async (socket, i) => {
+      const joined = await joinPost(socket, ids[i]!, 'edit')
+      if (joined.lease?.tabId !== joined.tabId) throw new Error(`B10: holder of ${ids[i]} did not get the lock`)
+    },
+  )
+  const leavers = await connectMany(
+    records * leaveViewers,
+    100,
+    (i) => connectCollab(app.url, anyCookie(app.cookies, i)),
+    async (socket, i) => {
+      await joinPost(socket, ids[i % records]!, 'show')
+    },
+  )
   const released: number[] = new Array(records * stay).fill(0)
   const lastPresence: Array<PresenceStateEvent | undefined> = new Array(records * stay).fill(undefined)
   let t0 = 0
-  const stayers = await connectMany(records * stay, 100, (i) => connectCollab(app.url, anyCookie(app.cookies, i + 1)), async (socket, i) => {
-    const recordId = ids[i % records]!
-    socket.on('lock:state', (state: LockStateEvent) => {
-      if (t0 && state.recordId === recordId && state.lease === null && !released[i]) released[i] = performance.now() - t0
-    })
-    socket.on('presence:state', (state: PresenceStateEvent) => {
-      if (state.recordId === recordId) lastPresence[i] = state
-    })
-    await joinPost(socket, recordId, 'show')
-  })
+  const stayers = await connectMany(
+    records * stay,
+    100,
+    (i) => connectCollab(app.url, anyCookie(app.cookies, i + 1)),
+    async (socket, i) => {
+      const recordId = ids[i % records]!
+      socket.on('lock:state', (state: LockStateEvent) => {
+        if (t0 && state.recordId === recordId && state.lease === null && !released[i]) released[i] = performance.now() - t0
+      })
+      socket.on('presence:state', (state: PresenceStateEvent) => {
+        if (state.recordId === recordId) lastPresence[i] = state
+      })
+      await joinPost(socket, recordId, 'show')
+    },
+  )
   await sleep(500)
   const peakRedisClients = await bench.redis.connectedClients()
   const dropping: Socket[] = [...holders, ...leavers]
@@ -62,17 +77,64 @@ export async function b10(bench: Bench): Promise<void> {
   const serverClients = (await bench.collab.request<{ clients: number }>('stats')).clients
 
   const name = `${dropping.length} clients drop at once`
-  addRow(bench, { id: 'B10', name, metric: 'releases missed by stayers', value: missed, unit: '', baseline: null, target: '0', met: missed === 0, note: `${stayers.length} stayers on ${records} records; reconnectGraceMs ${graceMs}` })
   addRow(bench, {
-    id: 'B10', name, metric: 'time until last learns', value: lastMs, unit: 'ms', baseline: graceMs, target: '', met: null,
+    id: 'B10',
+    name,
+    metric: 'releases missed by stayers',
+    value: missed,
+    unit: '',
+    baseline: null,
+    target: '0',
+    met: missed === 0,
+    note: `${stayers.length} stayers on ${records} records; reconnectGraceMs ${graceMs}`,
+  })
+  addRow(bench, {
+    id: 'B10',
+    name,
+    metric: 'time until last learns',
+    value: lastMs,
+    unit: 'ms',
+    baseline: graceMs,
+    target: '',
+    met: null,
     note: `baseline column: the reconnect grace every release waits for; learned p50 ${round(summarize(released.filter((t) => t > 0)).p50, 0)} ms`,
   })
-  addRow(bench, { id: 'B10', name, metric: 'stale presence lists', value: wrongPresence, unit: '', baseline: null, target: '0', met: wrongPresence === 0, note: `server clients after: ${serverClients} (expected ${stayers.length}${serverCleared ? '' : ', NOT reached within 15 s'})` })
   addRow(bench, {
-    id: 'B10', name, metric: 'Redis connected_clients after', value: afterRedisClients, unit: '', baseline: idleRedisClients, target: '= idle', met: afterRedisClients === idleRedisClients,
+    id: 'B10',
+    name,
+    metric: 'stale presence lists',
+    value: wrongPresence,
+    unit: '',
+    baseline: null,
+    target: '0',
+    met: wrongPresence === 0,
+    note: `server clients after: ${serverClients} (expected ${stayers.length}${serverCleared ? '' : ', NOT reached within 15 s'})`,
+  })
+  addRow(bench, {
+    id: 'B10',
+    name,
+    metric: 'Redis connected_clients after',
+    value: afterRedisClients,
+    unit: '',
+    baseline: idleRedisClients,
+    target: '= idle',
+    met: afterRedisClients === idleRedisClients,
     note: `idle ${idleRedisClients} (of which the collaboration server process ${idleRedisClients - withoutServer}; the rest: the bench's probe, the bare server), with clients ${peakRedisClients}, after ${afterRedisClients}`,
   })
-  bench.details.B10 = { records, dropped: dropping.length, stayers: stayers.length, missed, lastMs, released: summarize(released.filter((t) => t > 0)), wrongPresence, withoutServer, idleRedisClients, peakRedisClients, afterRedisClients, serverClients }
+  bench.details.B10 = {
+    records,
+    dropped: dropping.length,
+    stayers: stayers.length,
+    missed,
+    lastMs,
+    released: summarize(released.filter((t) => t > 0)),
+    wrongPresence,
+    withoutServer,
+    idleRedisClients,
+    peakRedisClients,
+    afterRedisClients,
+    serverClients,
+  }
   await bench.collab.request('stop')
   closeAll(stayers)
   closeAll(dropping)

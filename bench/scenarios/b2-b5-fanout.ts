@@ -41,11 +41,21 @@ export async function fanout(bench: Bench): Promise<void> {
   const holder = await connectCollab(app.url, app.cookies.alice)
   const held = await joinPost(holder, recordId, 'edit')
   if (held.lease?.tabId !== held.tabId) throw new Error('B2: the holder did not get the lock')
-  const viewers = await connectMany(scale.viewers, 20, (i) => connectCollab(app.url, anyCookie(app.cookies, i)), async (socket) => {
-    await joinPost(socket, recordId, 'show')
-  })
+  const viewers = await connectMany(
+    scale.viewers,
+    20,
+    (i) => connectCollab(app.url, anyCookie(app.cookies, i)),
+    async (socket) => {
+      await joinPost(socket, recordId, 'show')
+    },
+  )
   const bareSender = await connectBare(bench.bareUrl)
-  const bareViewers = await connectMany(scale.viewers, 50, () => connectBare(bench.bareUrl), async (socket) => joinRoom(socket, 'fan'))
+  const bareViewers = await connectMany(
+    scale.viewers,
+    50,
+    () => connectBare(bench.bareUrl),
+    async (socket) => joinRoom(socket, 'fan'),
+  )
   await sleep(300) // presence broadcasts of the joins settle
 
   const lockFan = new Fanout(viewers, 'lock:state')
@@ -55,11 +65,32 @@ export async function fanout(bench: Bench): Promise<void> {
   const bare = series()
   const timeoutMs = 5_000
   for (let r = 0; r < scale.rounds; r++) {
-    add(released, await lockFan.measure(() => ask(holder, 'record:leave', record), (p) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease === null, timeoutMs))
-    add(granted, await lockFan.measure(() => joinPost(holder, recordId, 'edit'), (p) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease !== null, timeoutMs))
+    add(
+      released,
+      await lockFan.measure(
+        () => ask(holder, 'record:leave', record),
+        (p) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease === null,
+        timeoutMs,
+      ),
+    )
+    add(
+      granted,
+      await lockFan.measure(
+        () => joinPost(holder, recordId, 'edit'),
+        (p) => (p as LockStateEvent).recordId === recordId && (p as LockStateEvent).lease !== null,
+        timeoutMs,
+      ),
+    )
     // The same shape as our release announcement, marked with the round.
     const payload = { ...record, lease: null, round: r }
-    add(bare, await bareLockFan.measure(() => ask(bareSender, 'room-emit', { room: 'fan', event: 'lock:state', payload }), (p) => (p as { round?: number }).round === r, timeoutMs))
+    add(
+      bare,
+      await bareLockFan.measure(
+        () => ask(bareSender, 'room-emit', { room: 'fan', event: 'lock:state', payload }),
+        (p) => (p as { round?: number }).round === r,
+        timeoutMs,
+      ),
+    )
     await sleep(20)
   }
   lockFan.dispose()
@@ -72,14 +103,25 @@ export async function fanout(bench: Bench): Promise<void> {
   addRow(bench, { id: 'B2', name, metric: 'release p99', value: rel.p99, unit: 'ms', baseline: bas.p99, target: '< 50 ms', met: rel.p99 < 50 && released.missed === 0 })
   addRow(bench, { id: 'B2', name, metric: 'grant p50', value: gra.p50, unit: 'ms', baseline: bas.p50, target: '', met: null })
   addRow(bench, { id: 'B2', name, metric: 'grant p99', value: gra.p99, unit: 'ms', baseline: bas.p99, target: '< 50 ms', met: gra.p99 < 50 && granted.missed === 0 })
-  addRow(bench, { id: 'B2', name, metric: 'missed deliveries', value: released.missed + granted.missed, unit: '', baseline: bare.missed, target: '0', met: released.missed + granted.missed === 0 })
+  addRow(bench, {
+    id: 'B2',
+    name,
+    metric: 'missed deliveries',
+    value: released.missed + granted.missed,
+    unit: '',
+    baseline: bare.missed,
+    target: '0',
+    met: released.missed + granted.missed === 0,
+  })
   bench.details.B2 = { scale, release: rel, grant: gra, bare: bas, releaseLast: summarize(released.last), grantLast: summarize(granted.last), bareLast: summarize(bare.last) }
 
   // B5: chat, when the server has it.
   const chatFile = existsSync(CHAT_HANDLERS)
   const probe = chatFile ? await ask<ChatMessage>(holder, 'chat:send', { ...record, to: null, text: 'probe' }) : undefined
   if (!probe?.reply.ok) {
-    const why = !chatFile ? 'src/server/chat.handlers.ts does not exist yet' : `chat:send answered ${probe?.reply.ok === false ? `${probe.reply.error.code}: ${probe.reply.error.message}` : '?'}`
+    const why = !chatFile
+      ? 'src/server/chat.handlers.ts does not exist yet'
+      : `chat:send answered ${probe?.reply.ok === false ? `${probe.reply.error.code}: ${probe.reply.error.message}` : '?'}`
     for (const n of [scale.viewers, scale.big]) notAvailable(bench, 'B5', `chat to ${n} viewers`, 'chat:message p50', '<= 1.2x bare', why)
   } else {
     const template = probe.reply.data
@@ -91,12 +133,26 @@ export async function fanout(bench: Bench): Promise<void> {
       const theirs = series()
       for (let m = 0; m < messages; m++) {
         const text = `bench message ${m} ${randomUUID()}`
-        add(ours, await chatFan.measure(async () => {
-          const sent = await ask<ChatMessage>(holder, 'chat:send', { ...record, to: null, text })
-          if (!sent.reply.ok) throw new Error(`chat:send: ${sent.reply.error.code}: ${sent.reply.error.message}`)
-        }, (p) => (p as ChatMessage).text === text, timeoutMs * 2))
+        add(
+          ours,
+          await chatFan.measure(
+            async () => {
+              const sent = await ask<ChatMessage>(holder, 'chat:send', { ...record, to: null, text })
+              if (!sent.reply.ok) throw new Error(`chat:send: ${sent.reply.error.code}: ${sent.reply.error.message}`)
+            },
+            (p) => (p as ChatMessage).text === text,
+            timeoutMs * 2,
+          ),
+        )
         const payload: ChatMessage = { ...template, id: randomUUID(), text, atMs: Date.now() }
-        add(theirs, await bareChatFan.measure(() => ask(bareSender, 'room-emit', { room: 'fan', event: 'chat:message', payload }), (p) => (p as ChatMessage).text === text, timeoutMs * 2))
+        add(
+          theirs,
+          await bareChatFan.measure(
+            () => ask(bareSender, 'room-emit', { room: 'fan', event: 'chat:message', payload }),
+            (p) => (p as ChatMessage).text === text,
+            timeoutMs * 2,
+          ),
+        )
         await sleep(20)
       }
       chatFan.dispose()
@@ -104,12 +160,40 @@ export async function fanout(bench: Bench): Promise<void> {
       const o = summarize(ours.latencies)
       const t = summarize(theirs.latencies)
       const chatName = `chat to ${n} viewers`
-      addRow(bench, { id: 'B5', name: chatName, metric: 'chat:message p50', value: o.p50, unit: 'ms', baseline: t.p50, target: '<= 1.2x bare', met: o.p50 / t.p50 <= 1.2 && ours.missed === 0 })
-      addRow(bench, { id: 'B5', name: chatName, metric: 'chat:message p99', value: o.p99, unit: 'ms', baseline: t.p99, target: '<= 1.2x bare', met: o.p99 / t.p99 <= 1.2 && ours.missed === 0 })
+      addRow(bench, {
+        id: 'B5',
+        name: chatName,
+        metric: 'chat:message p50',
+        value: o.p50,
+        unit: 'ms',
+        baseline: t.p50,
+        target: '<= 1.2x bare',
+        met: o.p50 / t.p50 <= 1.2 && ours.missed === 0,
+      })
+      addRow(bench, {
+        id: 'B5',
+        name: chatName,
+        metric: 'chat:message p99',
+        value: o.p99,
+        unit: 'ms',
+        baseline: t.p99,
+        target: '<= 1.2x bare',
+        met: o.p99 / t.p99 <= 1.2 && ours.missed === 0,
+      })
       const lastO = summarize(ours.last)
       const lastT = summarize(theirs.last)
-      addRow(bench, { id: 'B5', name: chatName, metric: 'last viewer, median msg', value: lastO.p50, unit: 'ms', baseline: lastT.p50, target: '', met: null, ...(ours.missed ? { note: `${ours.missed} deliveries missed` } : {}) })
-      ;(bench.details.B5 ??= {} as Record<string, unknown>)
+      addRow(bench, {
+        id: 'B5',
+        name: chatName,
+        metric: 'last viewer, median msg',
+        value: lastO.p50,
+        unit: 'ms',
+        baseline: lastT.p50,
+        target: '',
+        met: null,
+        ...(ours.missed ? { note: `${ours.missed} deliveries missed` } : {}),
+      })
+      bench.details.B5 ??= {} as Record<string, unknown>
       ;(bench.details.B5 as Record<string, unknown>)[String(n)] = { ours: o, bare: t, lastOurs: lastO, lastBare: lastT, missed: ours.missed }
     }
     progress(`B5: chat fan-out to ${scale.viewers} viewers`)
@@ -119,16 +203,33 @@ export async function fanout(bench: Bench): Promise<void> {
     progress(`B5: joining ${more} more viewers to the same record`)
     const started = performance.now()
     const joinTimes: number[] = []
-    const extra = await connectMany(more, 20, (i) => connectCollab(app.url, anyCookie(app.cookies, i + 1)), async (socket) => {
-      joinTimes.push((await joinPost(socket, recordId, 'show', undefined, 30_000)).ms)
-    })
+    const extra = await connectMany(
+      more,
+      20,
+      (i) => connectCollab(app.url, anyCookie(app.cookies, i + 1)),
+      async (socket) => {
+        joinTimes.push((await joinPost(socket, recordId, 'show', undefined, 30_000)).ms)
+      },
+    )
     const joinSeconds = (performance.now() - started) / 1000
     const joins = summarize(joinTimes)
     addRow(bench, {
-      id: 'B5', name: `setup: ${more} more viewers on 1 record`, metric: 'record:join show p99', value: joins.p99, unit: 'ms', baseline: null, target: '', met: null,
+      id: 'B5',
+      name: `setup: ${more} more viewers on 1 record`,
+      metric: 'record:join show p99',
+      value: joins.p99,
+      unit: 'ms',
+      baseline: null,
+      target: '',
+      met: null,
       note: `${more} joins took ${round(joinSeconds, 1)} s in all (20 at a time); every join sends presence:state to everyone already there and reads every presence entry`,
     })
-    const extraBare = await connectMany(more, 50, () => connectBare(bench.bareUrl), async (socket) => joinRoom(socket, 'fan'))
+    const extraBare = await connectMany(
+      more,
+      50,
+      () => connectBare(bench.bareUrl),
+      async (socket) => joinRoom(socket, 'fan'),
+    )
     viewers.push(...extra)
     bareViewers.push(...extraBare)
     await sleep(500)

@@ -23,8 +23,18 @@ export async function b6(bench: Bench): Promise<void> {
   const holder = await connectCollab(a.url, a.cookies.alice)
   const held = await joinPost(holder, recordId, 'edit')
   if (held.lease?.tabId !== held.tabId) throw new Error('B6: the holder did not get the lock')
-  const local = await connectMany(half, 20, (i) => connectCollab(a.url, anyCookie(a.cookies, i)), async (socket) => void (await joinPost(socket, recordId, 'show')))
-  const remote = await connectMany(half, 20, (i) => connectCollab(b.url, anyCookie(b.cookies, i)), async (socket) => void (await joinPost(socket, recordId, 'show')))
+  const local = await connectMany(
+    half,
+    20,
+    (i) => connectCollab(a.url, anyCookie(a.cookies, i)),
+    async (socket) => void (await joinPost(socket, recordId, 'show')),
+  )
+  const remote = await connectMany(
+    half,
+    20,
+    (i) => connectCollab(b.url, anyCookie(b.cookies, i)),
+    async (socket) => void (await joinPost(socket, recordId, 'show')),
+  )
   await sleep(300)
 
   const all = [...local, ...remote]
@@ -46,8 +56,14 @@ export async function b6(bench: Bench): Promise<void> {
       })
       if (r === 0 && result.times.subarray(half).every((t) => t === 0)) {
         const localSummary = summarize(localLat)
-        notAvailable(bench, 'B6', name, 'release p99 on B (remote)', '< 50 ms',
-          `viewers on process B got no lock:state within 3 s of a release on A (no cross-process broadcast; local viewers p99 ${localSummary.p99.toFixed(2)} ms)`)
+        notAvailable(
+          bench,
+          'B6',
+          name,
+          'release p99 on B (remote)',
+          '< 50 ms',
+          `viewers on process B got no lock:state within 3 s of a release on A (no cross-process broadcast; local viewers p99 ${localSummary.p99.toFixed(2)} ms)`,
+        )
         bench.details.B6 = { available: false, local: localSummary }
         return
       }
@@ -56,7 +72,17 @@ export async function b6(bench: Bench): Promise<void> {
     }
     const l = summarize(localLat)
     const rm = summarize(remoteLat)
-    addRow(bench, { id: 'B6', name, metric: 'release p50 on B (remote)', value: rm.p50, unit: 'ms', baseline: l.p50, target: '', met: null, note: 'baseline column: viewers on A, the holder\'s process' })
+    addRow(bench, {
+      id: 'B6',
+      name,
+      metric: 'release p50 on B (remote)',
+      value: rm.p50,
+      unit: 'ms',
+      baseline: l.p50,
+      target: '',
+      met: null,
+      note: "baseline column: viewers on A, the holder's process",
+    })
     addRow(bench, { id: 'B6', name, metric: 'release p99 on B (remote)', value: rm.p99, unit: 'ms', baseline: l.p99, target: '< 50 ms', met: rm.p99 < 50 && missedRemote === 0 })
     addRow(bench, { id: 'B6', name, metric: 'missed deliveries (A, B)', value: missedRemote, unit: '', baseline: missedLocal, target: '0', met: missedLocal + missedRemote === 0 })
     bench.details.B6 = { available: true, scale, local: l, remote: rm, missedLocal, missedRemote }

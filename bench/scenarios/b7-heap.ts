@@ -29,11 +29,21 @@ export async function b7(bench: Bench): Promise<void> {
   // Bare first: its number is the baseline of both rows.
   progress(`B7: ${n} idle sockets on the bare server`)
   {
-    const warmup = await connectMany(warm, 50, () => connectBare(bench.bareUrl), async (socket, i) => joinRoom(socket, `warm:${i % 5}`))
+    const warmup = await connectMany(
+      warm,
+      50,
+      () => connectBare(bench.bareUrl),
+      async (socket, i) => joinRoom(socket, `warm:${i % 5}`),
+    )
     closeAll(warmup)
   }
   const bareBefore = await settledHeap(bench, 'bare', 0)
-  const bareSockets = await connectMany(n, 200, () => connectBare(bench.bareUrl), async () => undefined)
+  const bareSockets = await connectMany(
+    n,
+    200,
+    () => connectBare(bench.bareUrl),
+    async () => undefined,
+  )
   const bareConnected = await settledHeap(bench, 'bare', n)
   await Promise.all(bareSockets.map((socket, i) => joinRoom(socket, `room:${i % records}`)))
   const bareAfter = await settledHeap(bench, 'bare', n)
@@ -45,26 +55,49 @@ export async function b7(bench: Bench): Promise<void> {
     progress(`B7: ${n} idle viewers on the collaboration server (${store} store)`)
     const app = await startCollab(bench, bench.collab, { posts: records, store })
     {
-      const warmup = await connectMany(warm, 50, (i) => connectCollab(app.url, anyCookie(app.cookies, i)), async (socket, i) => void (await joinPost(socket, app.postIds[i % 5]!, 'show')))
+      const warmup = await connectMany(
+        warm,
+        50,
+        (i) => connectCollab(app.url, anyCookie(app.cookies, i)),
+        async (socket, i) => void (await joinPost(socket, app.postIds[i % 5]!, 'show')),
+      )
       closeAll(warmup)
     }
     const before = await settledHeap(bench, 'collab', 0)
     const redisBefore = await bench.redis.usedMemory()
     const started = performance.now()
     // Connected first (the handshake: session, user), then joined (rooms, presence, our state).
-    const sockets: Socket[] = await connectMany(n, 200, (i) => connectCollab(app.url, anyCookie(app.cookies, i)), async () => undefined)
+    const sockets: Socket[] = await connectMany(
+      n,
+      200,
+      (i) => connectCollab(app.url, anyCookie(app.cookies, i)),
+      async () => undefined,
+    )
     const connected = await settledHeap(bench, 'collab', n)
-    await connectMany(n, 200, async (i) => sockets[i]!, async (socket, i) => {
-      await joinPost(socket, app.postIds[i % records]!, 'show', undefined, 30_000)
-    })
+    await connectMany(
+      n,
+      200,
+      async (i) => sockets[i]!,
+      async (socket, i) => {
+        await joinPost(socket, app.postIds[i % records]!, 'show', undefined, 30_000)
+      },
+    )
     const connectSeconds = (performance.now() - started) / 1000
     const after = await settledHeap(bench, 'collab', n)
     const redisAfter = await bench.redis.usedMemory()
     const per = (after.heapUsed - before.heapUsed) / n
     const rssPer = (after.rss - before.rss) / n
     addRow(bench, {
-      id: 'B7', name: `${n} idle viewers, ${store} store`, metric: 'heapUsed per socket', value: per / KiB, unit: 'KiB', baseline: barePer / KiB, target: '< 16 KiB', met: per < 16 * KiB,
-      note: `connected ${round((connected.heapUsed - before.heapUsed) / n / KiB, 1)} KiB + joined ${round((after.heapUsed - connected.heapUsed) / n / KiB, 1)} KiB ` +
+      id: 'B7',
+      name: `${n} idle viewers, ${store} store`,
+      metric: 'heapUsed per socket',
+      value: per / KiB,
+      unit: 'KiB',
+      baseline: barePer / KiB,
+      target: '< 16 KiB',
+      met: per < 16 * KiB,
+      note:
+        `connected ${round((connected.heapUsed - before.heapUsed) / n / KiB, 1)} KiB + joined ${round((after.heapUsed - connected.heapUsed) / n / KiB, 1)} KiB ` +
         `(bare: ${round((bareConnected.heapUsed - bareBefore.heapUsed) / n / KiB, 1)} + ${round((bareAfter.heapUsed - bareConnected.heapUsed) / n / KiB, 1)}); ` +
         `rss +${round(rssPer / KiB, 1)} KiB/socket; connect+join of ${n} took ${round(connectSeconds, 1)} s (200 at a time)` +
         (store === 'redis' ? `; Redis used_memory +${round((redisAfter - redisBefore) / n / KiB, 2)} KiB/viewer` : ''),

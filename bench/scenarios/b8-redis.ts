@@ -85,9 +85,33 @@ export async function b8(bench: Bench): Promise<void> {
   }
 
   const ops: Array<{ metric: string; targeted: boolean; result: PerOp }> = []
-  ops.push({ metric: 'record:join edit (grant)', targeted: false, result: await countDuring(bench, k, each((socket, id) => joinPost(socket, id, 'edit'))) })
-  ops.push({ metric: 'lock:claim (renewal)', targeted: true, result: await countDuring(bench, k, each((socket, id) => ok(ask<LockStateEvent>(socket, 'lock:claim', ref(id))))) })
-  ops.push({ metric: 'record:leave (release)', targeted: false, result: await countDuring(bench, k, each((socket, id) => ok(ask(socket, 'record:leave', ref(id))))) })
+  ops.push({
+    metric: 'record:join edit (grant)',
+    targeted: false,
+    result: await countDuring(
+      bench,
+      k,
+      each((socket, id) => joinPost(socket, id, 'edit')),
+    ),
+  })
+  ops.push({
+    metric: 'lock:claim (renewal)',
+    targeted: true,
+    result: await countDuring(
+      bench,
+      k,
+      each((socket, id) => ok(ask<LockStateEvent>(socket, 'lock:claim', ref(id)))),
+    ),
+  })
+  ops.push({
+    metric: 'record:leave (release)',
+    targeted: false,
+    result: await countDuring(
+      bench,
+      k,
+      each((socket, id) => ok(ask(socket, 'record:leave', ref(id)))),
+    ),
+  })
   // A claim that grants, as a waiting editor's page makes it: joined (edit) while another tab held
   // the record, that tab has left, now it claims.
   const waiting: Socket[] = await Promise.all(Array.from({ length: k }, (_, i) => connectCollab(app.url, editorCookie(app.cookies, i + 1))))
@@ -96,22 +120,46 @@ export async function b8(bench: Bench): Promise<void> {
   await each((socket, id) => ok(ask(socket, 'record:leave', ref(id))))()
   await sleep(200)
   ops.push({
-    metric: 'lock:claim (grant)', targeted: true,
+    metric: 'lock:claim (grant)',
+    targeted: true,
     result: await countDuring(bench, k, () => Promise.all(waiting.map((socket, i) => ok(ask<LockStateEvent>(socket, 'lock:claim', ref(records[i]!)))))),
   })
   await each((socket, id) => joinPost(socket, id, 'show'))()
   const chat = await ask<ChatMessage>(sockets[0]!, 'chat:send', { ...ref(records[0]!), to: null, text: 'probe' })
   if (chat.reply.ok) {
-    ops.push({ metric: 'chat:send (to the record)', targeted: false, result: await countDuring(bench, k, each((socket, id) => ok(ask<ChatMessage>(socket, 'chat:send', { ...ref(id), to: null, text: 'hello' })))) })
+    ops.push({
+      metric: 'chat:send (to the record)',
+      targeted: false,
+      result: await countDuring(
+        bench,
+        k,
+        each((socket, id) => ok(ask<ChatMessage>(socket, 'chat:send', { ...ref(id), to: null, text: 'hello' }))),
+      ),
+    })
   }
   for (const { metric, targeted, result } of ops) {
     addRow(bench, {
-      id: 'B8', name: 'Redis round trips', metric: `per ${metric}: scripts`, value: result.scripts, unit: '', baseline: null,
-      target: targeted ? '1' : '', met: targeted ? result.scripts <= 1 : null,
+      id: 'B8',
+      name: 'Redis round trips',
+      metric: `per ${metric}: scripts`,
+      value: result.scripts,
+      unit: '',
+      baseline: null,
+      target: targeted ? '1' : '',
+      met: targeted ? result.scripts <= 1 : null,
       note: `all commands ${round(result.total, 2)}: ${describe(result.counts, k) || 'none'}; INFO commandstats, which also counts what scripts run inside Redis: ${round(result.inside ?? Number.NaN, 1)}`,
     })
     if (targeted) {
-      addRow(bench, { id: 'B8', name: 'Redis round trips', metric: `per ${metric}: all commands`, value: result.total, unit: '', baseline: null, target: '1', met: result.total <= 1 })
+      addRow(bench, {
+        id: 'B8',
+        name: 'Redis round trips',
+        metric: `per ${metric}: all commands`,
+        value: result.total,
+        unit: '',
+        baseline: null,
+        target: '1',
+        met: result.total <= 1,
+      })
     }
   }
   details.operations = ops
@@ -133,12 +181,35 @@ export async function b8(bench: Bench): Promise<void> {
   const leaseScripts = (withLeases.per.scripts - presenceOnly.per.scripts) / k
   const leaseTotal = (withLeases.per.total - presenceOnly.per.total) / k
   addRow(bench, {
-    id: 'B8', name: 'Redis round trips', metric: 'per lease heartbeat: scripts', value: leaseScripts, unit: '', baseline: null, target: '1', met: withLeases.ticks > 0 && leaseScripts <= 1,
+    id: 'B8',
+    name: 'Redis round trips',
+    metric: 'per lease heartbeat: scripts',
+    value: leaseScripts,
+    unit: '',
+    baseline: null,
+    target: '1',
+    met: withLeases.ticks > 0 && leaseScripts <= 1,
     note: `${withLeases.ticks} ticks of ${k} leases + ${k} records' presence: ${describe(withLeases.per.counts, Math.max(1, withLeases.ticks) * k)} per record and tick`,
   })
-  addRow(bench, { id: 'B8', name: 'Redis round trips', metric: 'per lease heartbeat: all commands', value: leaseTotal, unit: '', baseline: null, target: '1', met: withLeases.ticks > 0 && leaseTotal <= 1 })
   addRow(bench, {
-    id: 'B8', name: 'Redis round trips', metric: 'per record presence renewal', value: presenceOnly.per.total / k, unit: '', baseline: null, target: '', met: null,
+    id: 'B8',
+    name: 'Redis round trips',
+    metric: 'per lease heartbeat: all commands',
+    value: leaseTotal,
+    unit: '',
+    baseline: null,
+    target: '1',
+    met: withLeases.ticks > 0 && leaseTotal <= 1,
+  })
+  addRow(bench, {
+    id: 'B8',
+    name: 'Redis round trips',
+    metric: 'per record presence renewal',
+    value: presenceOnly.per.total / k,
+    unit: '',
+    baseline: null,
+    target: '',
+    met: null,
     note: `${presenceOnly.ticks} ticks of ${k} records with one viewer each: ${describe(presenceOnly.per.counts, Math.max(1, presenceOnly.ticks) * k)}`,
   })
   details.heartbeat = { presenceOnly, withLeases, leaseScripts, leaseTotal }

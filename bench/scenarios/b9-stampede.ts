@@ -14,7 +14,9 @@ import { round, sleep, summarize, waitUntil } from '../lib/stats.js'
 const PER_RECORD = 8
 
 export function openFilesLimit(): number {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'))
   return Number(line?.split(/\s+/)[3] ?? Number.NaN)
 }
 
@@ -101,7 +103,14 @@ export async function b9(bench: Bench): Promise<void> {
     const errors = [...connectErrors.values(), ...joinErrors.values()].reduce((a, b) => a + b, 0)
     const describe = (map: Map<string, number>) => [...map].map(([message, times]) => `${times}x ${message}`).join('; ')
     addRow(bench, {
-      id: 'B9', name, metric: 'time until last knows', value: lastMs, unit: 'ms', baseline: null, target: '', met: null,
+      id: 'B9',
+      name,
+      metric: 'time until last knows',
+      value: lastMs,
+      unit: 'ms',
+      baseline: null,
+      target: '',
+      met: null,
       note: `creating the clients took ${round(createdMs, 0)} ms here; connected p50 ${round(summarize(connectedAt).p50, 0)} ms, last ${round(Math.max(...connectedAt, 0), 0)} ms; knew p50 ${round(summarize(doneAt).p50, 0)} ms; accept-queue overflows (machine-wide) +${overflows}; ${describeLoad(usage)}`,
     })
     const problems = [
@@ -111,11 +120,28 @@ export async function b9(bench: Bench): Promise<void> {
       ghostHeld ? `${ghostHeld} records held by a tab whose join failed` : '',
     ].filter(Boolean)
     addRow(bench, {
-      id: 'B9', name, metric: 'errors', value: errors, unit: '', baseline: null, target: '0', met: errors === 0 && disagreeing === 0 && ghostHeld === 0,
+      id: 'B9',
+      name,
+      metric: 'errors',
+      value: errors,
+      unit: '',
+      baseline: null,
+      target: '0',
+      met: errors === 0 && disagreeing === 0 && ghostHeld === 0,
       ...(problems.length ? { note: problems.join('; ') } : {}),
     })
     ;((bench.details.B9 ??= {}) as Record<string, unknown>)[String(n)] = {
-      lastMs, createdMs, connected: summarize(connectedAt), knew: summarize(doneAt), errors, connectErrors: Object.fromEntries(connectErrors), joinErrors: Object.fromEntries(joinErrors), disagreeing, ghostHeld, listenOverflows: overflows, usage,
+      lastMs,
+      createdMs,
+      connected: summarize(connectedAt),
+      knew: summarize(doneAt),
+      errors,
+      connectErrors: Object.fromEntries(connectErrors),
+      joinErrors: Object.fromEntries(joinErrors),
+      disagreeing,
+      ghostHeld,
+      listenOverflows: overflows,
+      usage,
     }
     await bench.collab.request('stop')
     closeAll(sockets)

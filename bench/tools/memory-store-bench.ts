@@ -32,7 +32,13 @@ const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) throw new Error('run with node --expose-gc --import tsx')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const who = (i: number) => ({ token: `token-${i}`, user: { id: `user-${i}`, name: `User ${i}` } })
-const entry = (i: number, tab: number) => ({ id: `socket-${i}-${tab}`, user: { id: `user-${i}`, name: `User ${i}` }, tabId: `tab-${i}-${tab}`, intent: 'edit' as const, sinceMs: 0 })
+const entry = (i: number, tab: number) => ({
+  id: `socket-${i}-${tab}`,
+  user: { id: `user-${i}`, name: `User ${i}` },
+  tabId: `tab-${i}-${tab}`,
+  intent: 'edit' as const,
+  sinceMs: 0,
+})
 const message = (i: number) => ({ id: `m${i}`, resourceId: 'posts', recordId: String(i), from: { id: 'ann', name: 'Ann' }, to: null, text: 'hello', atMs: i })
 
 /** Each phase runs on the store the previous ones filled, as a live server's would. */
@@ -42,13 +48,33 @@ const phases: Array<[name: string, opsPerRecord: number, run: (store: Store, i: 
   ['locks.claim (renewal)', 1, (s, i) => s.locks.claim(`posts:${i}`, who(i), LONG_MS)],
   ['locks.get', 1, (s, i) => s.locks.get(`posts:${i}`)],
   ['locks.expireIn (grace)', 1, (s, i) => s.locks.expireIn(`posts:${i}`, who(i), 5_000)],
-  ['presence.join (2 tabs)', 2, async (s, i) => { await s.presence.join(`posts:${i}`, entry(i, 0), LONG_MS); await s.presence.join(`posts:${i}`, entry(i, 1), LONG_MS) }],
+  [
+    'presence.join (2 tabs)',
+    2,
+    async (s, i) => {
+      await s.presence.join(`posts:${i}`, entry(i, 0), LONG_MS)
+      await s.presence.join(`posts:${i}`, entry(i, 1), LONG_MS)
+    },
+  ],
   ['presence.renew', 1, (s, i) => s.presence.renew(`posts:${i}`, [`socket-${i}-0`, `socket-${i}-1`], LONG_MS)],
   ['presence.list', 1, (s, i) => s.presence.list(`posts:${i}`)],
   ['attention.throttle', 1, (s, i) => s.attention.throttle(`ask:${i}`, LONG_MS)],
-  ['limits.hit (3 a key)', 3, async (s, i) => { for (let k = 0; k < 3; k++) await s.limits.hit(`events:${i}`, 20, 1_000) }],
+  [
+    'limits.hit (3 a key)',
+    3,
+    async (s, i) => {
+      for (let k = 0; k < 3; k++) await s.limits.hit(`events:${i}`, 20, 1_000)
+    },
+  ],
   ['chat.append', 1, (s, i) => s.chat.append(`posts:${i}:all`, message(i), 100, LONG_MS)],
-  ['saves.record + last', 2, async (s, i) => { await s.saves.recordSave(`posts:${i}`, { user: { id: 'u', name: 'U' }, atMs: 0, version: 'v' }, LONG_MS); await s.saves.lastSave(`posts:${i}`) }],
+  [
+    'saves.record + last',
+    2,
+    async (s, i) => {
+      await s.saves.recordSave(`posts:${i}`, { user: { id: 'u', name: 'U' }, atMs: 0, version: 'v' }, LONG_MS)
+      await s.saves.lastSave(`posts:${i}`)
+    },
+  ],
 ]
 
 async function round(MemoryStore: StoreClass): Promise<number[]> {

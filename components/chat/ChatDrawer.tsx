@@ -33,7 +33,7 @@ export interface ChatDrawerProps {
 const ChatDrawer = forwardRef<HTMLTextAreaElement, ChatDrawerProps>((props, inputRef) => {
   const { id, people, selected, onSelect, messages, loaded, unread, meId, composer, error, onDismissError, onClose } = props
   const { text, errorText } = useText()
-  const title = selected === null ? text('chatEveryoneText') : people.find(({ user }) => user.id === selected)?.user.name ?? selected
+  const title = selected === null ? text('chatEveryoneText') : (people.find(({ user }) => user.id === selected)?.user.name ?? selected)
 
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key !== 'Escape') return
@@ -45,7 +45,17 @@ const ChatDrawer = forwardRef<HTMLTextAreaElement, ChatDrawerProps>((props, inpu
     <Drawer id={id} data-testid="collaborator-chat-drawer" role="dialog" aria-label={text('chatButtonText')} onKeyDown={onKeyDown}>
       <DrawerContent style={{ display: 'flex', flexDirection: 'column', overflow: 'hidden' }}>
         <H3 flex alignItems="center" mb="lg">
-          <Button data-testid="collaborator-chat-close" type="button" size="icon" rounded mr="lg" aria-label={text('chatButtonText')} aria-expanded aria-controls={id} onClick={onClose}>
+          <Button
+            data-testid="collaborator-chat-close"
+            type="button"
+            size="icon"
+            rounded
+            mr="lg"
+            aria-label={text('chatButtonText')}
+            aria-expanded
+            aria-controls={id}
+            onClick={onClose}
+          >
             <Icon icon="ChevronRight" />
           </Button>
           {text('chatButtonText')}

@@ -73,7 +73,6 @@ const CollaboratorChat: React.FC<CollaboratorChatProps> = ({ resourceId, recordI
           error={chat.error}
           onDismissError={chat.dismissError}
           onClose={close}
-         
         />
       ) : null}
     </>

@@ -67,7 +67,15 @@ const ConversationItem: React.FC<ItemProps> = ({ conversation, selected, unread,
 )
 
 const everyoneAvatar = (
-  <Box flex alignItems="center" justifyContent="center" bg="grey60" color="white" style={{ width: AVATAR_PX, height: AVATAR_PX, borderRadius: '50%', flexShrink: 0 }} aria-hidden="true">
+  <Box
+    flex
+    alignItems="center"
+    justifyContent="center"
+    bg="grey60"
+    color="white"
+    style={{ width: AVATAR_PX, height: AVATAR_PX, borderRadius: '50%', flexShrink: 0 }}
+    aria-hidden="true"
+  >
     <Icon icon="Users" color="white" />
   </Box>
 )

@@ -15,11 +15,7 @@ function userIn(messages: readonly ChatMessage[], userId: string): UserView {
   return messages.find((message) => message.from.id === userId)?.from ?? { id: userId, name: userId }
 }
 
-export function chatPeople(
-  presence: readonly PresenceUser[],
-  conversations: ReadonlyMap<ConversationId, readonly ChatMessage[]>,
-  meId: string | null,
-): ChatPerson[] {
+export function chatPeople(presence: readonly PresenceUser[], conversations: ReadonlyMap<ConversationId, readonly ChatMessage[]>, meId: string | null): ChatPerson[] {
   const people: ChatPerson[] = []
   const listed = new Set<string>(meId === null ? [] : [meId])
   for (const { user } of presence) {

@@ -16,7 +16,12 @@ export function colourOf(userId: string): string {
 export function initialsOf(name: string): string {
   const words = name.trim().split(/\s+/).filter(Boolean)
   const letters = words.length > 1 ? [words[0], words[words.length - 1]] : words
-  return letters.map((word) => Array.from(word ?? '')[0] ?? '').join('').toUpperCase() || '?'
+  return (
+    letters
+      .map((word) => Array.from(word ?? '')[0] ?? '')
+      .join('')
+      .toUpperCase() || '?'
+  )
 }
 
 /**

@@ -58,10 +58,5 @@ export function request<E extends EventName>(socket: CollaborationSocket, event:
 
 /** Errors worth retrying by ourselves: the condition is expected to pass. */
 export function isTransient(error: ClientError): boolean {
-  return (
-    error.code === ErrorCode.StoreUnavailable ||
-    error.code === ErrorCode.RateLimited ||
-    error.code === ErrorCode.Internal ||
-    error.code === LocalErrorCode.Timeout
-  )
+  return error.code === ErrorCode.StoreUnavailable || error.code === ErrorCode.RateLimited || error.code === ErrorCode.Internal || error.code === LocalErrorCode.Timeout
 }

@@ -4,13 +4,7 @@
  * moving between records inside the AdminJS single-page app reuses the open connection.
  */
 import { io, type Socket } from 'socket.io-client'
-import {
-  PROTOCOL_VERSION,
-  defaultSocketPath,
-  type ClientToServerEvents,
-  type HandshakeAuth,
-  type ServerToClientEvents,
-} from '../../src/protocol'
+import { PROTOCOL_VERSION, defaultSocketPath, type ClientToServerEvents, type HandshakeAuth, type ServerToClientEvents } from '../../src/protocol'
 
 export type CollaborationSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 

@@ -98,15 +98,18 @@ export function useEditForm(initial: RecordJSON, resourceId: string, options: Ed
     // As AdminJS's Edit: never a native submit, which would reload the page.
     event.preventDefault()
     // useRecord merges these into the submitted params only; the record keeps its own.
-    submitRecord(optionsRef.current.submitParams()).then((response) => {
-      const { notice, redirectUrl, record: saved } = response.data
-      if (notice?.type !== 'success') return
-      if (saved) setLoaded(saved)
-      optionsRef.current.onSaved()
-      if (redirectUrl) navigate(appendForceRefresh(redirectUrl))
-    }, () => {
-      // useRecord already showed AdminJS's error notice; the form keeps what was typed.
-    })
+    submitRecord(optionsRef.current.submitParams()).then(
+      (response) => {
+        const { notice, redirectUrl, record: saved } = response.data
+        if (notice?.type !== 'success') return
+        if (saved) setLoaded(saved)
+        optionsRef.current.onSaved()
+        if (redirectUrl) navigate(appendForceRefresh(redirectUrl))
+      },
+      () => {
+        // useRecord already showed AdminJS's error notice; the form keeps what was typed.
+      },
+    )
   }
 
   const snapshot = useCallback((): EditFormSnapshot => {

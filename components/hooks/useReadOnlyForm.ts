@@ -79,7 +79,13 @@ function lockWithin(root: Element): void {
 /** Keys that only move the caret, the focus or the selection, or copy and find: they reach the page. */
 function onlyReads(event: KeyboardEvent): boolean {
   if (event.ctrlKey || event.metaKey) return ['c', 'a', 'f', 'g', 'insert'].includes(event.key.toLowerCase())
-  return event.key === 'Tab' || event.key === 'Escape' || event.key.startsWith('Arrow') || ['Home', 'End', 'PageUp', 'PageDown', 'Shift', 'Control', 'Alt', 'Meta'].includes(event.key) || /^F\d+$/.test(event.key)
+  return (
+    event.key === 'Tab' ||
+    event.key === 'Escape' ||
+    event.key.startsWith('Arrow') ||
+    ['Home', 'End', 'PageUp', 'PageDown', 'Shift', 'Control', 'Alt', 'Meta'].includes(event.key) ||
+    /^F\d+$/.test(event.key)
+  )
 }
 
 const stop = (event: Event) => event.stopPropagation()

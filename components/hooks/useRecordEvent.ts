@@ -28,7 +28,13 @@ export function useRecordEvent<E extends RecordEvent>(event: E, { resourceId, re
 
 /** Events about the connection itself, and the server's own ones that name no record. */
 type SocketEvent = 'connect' | 'disconnect' | 'connect_error' | Exclude<keyof ServerToClientEvents, RecordEvent>
-type SocketPayloadOf<E extends SocketEvent> = E extends keyof ServerToClientEvents ? Parameters<ServerToClientEvents[E]>[0] : E extends 'connect_error' ? Error & { data?: { code?: string } } : E extends 'disconnect' ? string : void
+type SocketPayloadOf<E extends SocketEvent> = E extends keyof ServerToClientEvents
+  ? Parameters<ServerToClientEvents[E]>[0]
+  : E extends 'connect_error'
+    ? Error & { data?: { code?: string } }
+    : E extends 'disconnect'
+      ? string
+      : void
 
 /** `useRecordEvent` for the socket's own events (connect, disconnect, …) and server-wide ones. */
 export function useSocketEvent<E extends SocketEvent>(event: E, handler: (payload: SocketPayloadOf<E>) => void): void {
@@ -38,7 +44,10 @@ export function useSocketEvent<E extends SocketEvent>(event: E, handler: (payloa
 
   useEffect(() => {
     const listener = (payload: SocketPayloadOf<E>) => handlerRef.current(payload)
-    const untyped = socket as unknown as { on(event: string, listener: (payload: SocketPayloadOf<E>) => void): void; off(event: string, listener: (payload: SocketPayloadOf<E>) => void): void }
+    const untyped = socket as unknown as {
+      on(event: string, listener: (payload: SocketPayloadOf<E>) => void): void
+      off(event: string, listener: (payload: SocketPayloadOf<E>) => void): void
+    }
     untyped.on(event, listener)
     return () => untyped.off(event, listener)
   }, [socket, event])

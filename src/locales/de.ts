@@ -10,23 +10,30 @@ export const de: CollaborationTexts = {
   takeOverButtonText: 'Stattdessen in diesem Tab bearbeiten',
   sessionEndedText: 'Ihre Sitzung ist abgelaufen, daher hält diese Seite den Datensatz nicht mehr. Ihre Änderungen sind hier als Entwurf gespeichert.',
   loginLinkText: 'Erneut anmelden',
-  originRefusedText: 'Die Adresse dieser Seite darf sich nicht mit dem Kollaborationsserver verbinden, daher kann der Datensatz nicht für Sie gesperrt werden. Ein Administrator kann sie in der Option allowedOrigins freigeben.',
+  originRefusedText:
+    'Die Adresse dieser Seite darf sich nicht mit dem Kollaborationsserver verbinden, daher kann der Datensatz nicht für Sie gesperrt werden. Ein Administrator kann sie in der Option allowedOrigins freigeben.',
   offlineText: 'Die Zusammenarbeit ist offline: Änderungen anderer werden nicht angezeigt und die Sperre kann nicht geprüft werden. Verbindung wird wiederhergestellt…',
   saveRefusedText: 'Nicht gespeichert: {{editorName}} bearbeitet diesen Datensatz. Ihre Änderungen sind noch im Formular.',
   saveRefusedOtherTabText: 'Nicht gespeichert: Sie bearbeiten diesen Datensatz in einem anderen Tab. Ihre Änderungen sind noch im Formular.',
-  storeUnavailableText: 'Nicht gespeichert: Der Kollaborationsdienst kann die Bearbeitungssperre gerade nicht prüfen. Ihre Änderungen sind noch im Formular; versuchen Sie es gleich noch einmal.',
-  staleSaveText: 'Nicht gespeichert: {{editorName}} hat diesen Datensatz geändert, nachdem Sie ihn geöffnet haben. Ihre Änderungen sind noch im Formular; kopieren Sie, was Sie brauchen, und laden Sie die Seite dann neu, um die neue Fassung zu sehen.',
-  staleSaveByUnknownText: 'Nicht gespeichert: Jemand hat diesen Datensatz geändert, nachdem Sie ihn geöffnet haben. Ihre Änderungen sind noch im Formular; kopieren Sie, was Sie brauchen, und laden Sie die Seite dann neu, um die neue Fassung zu sehen.',
-  saveQuietText: 'Nicht gespeichert: Der Kollaborationsdienst wurde gerade neu gestartet und wartet darauf, dass die Bearbeitenden zurückkehren. Ihre Änderungen sind noch im Formular; versuchen Sie es in einigen Sekunden erneut.',
+  storeUnavailableText:
+    'Nicht gespeichert: Der Kollaborationsdienst kann die Bearbeitungssperre gerade nicht prüfen. Ihre Änderungen sind noch im Formular; versuchen Sie es gleich noch einmal.',
+  staleSaveText:
+    'Nicht gespeichert: {{editorName}} hat diesen Datensatz geändert, nachdem Sie ihn geöffnet haben. Ihre Änderungen sind noch im Formular; kopieren Sie, was Sie brauchen, und laden Sie die Seite dann neu, um die neue Fassung zu sehen.',
+  staleSaveByUnknownText:
+    'Nicht gespeichert: Jemand hat diesen Datensatz geändert, nachdem Sie ihn geöffnet haben. Ihre Änderungen sind noch im Formular; kopieren Sie, was Sie brauchen, und laden Sie die Seite dann neu, um die neue Fassung zu sehen.',
+  saveQuietText:
+    'Nicht gespeichert: Der Kollaborationsdienst wurde gerade neu gestartet und wartet darauf, dass die Bearbeitenden zurückkehren. Ihre Änderungen sind noch im Formular; versuchen Sie es in einigen Sekunden erneut.',
   saveBusyText: 'Nicht gespeichert: Dieser Datensatz wird gerade anderweitig gespeichert. Ihre Änderungen sind noch im Formular; versuchen Sie es gleich noch einmal.',
-  saveVersionMissingText: 'Nicht gespeichert: Die Anfrage gibt nicht an, auf welcher Version des Datensatzes sie beruht. Senden Sie das Feld `{{field}}` mit dem Wert aus dem gelesenen Datensatz (er steht in dessen params).',
+  saveVersionMissingText:
+    'Nicht gespeichert: Die Anfrage gibt nicht an, auf welcher Version des Datensatzes sie beruht. Senden Sie das Feld `{{field}}` mit dem Wert aus dem gelesenen Datensatz (er steht in dessen params).',
   createExistsText: 'Nicht angelegt: Ein Datensatz mit dieser ID existiert bereits. Bearbeiten Sie stattdessen diesen.',
   deleteRefusedText: 'Nicht gelöscht: {{editorName}} bearbeitet diesen Datensatz.',
   deleteRefusedOtherTabText: 'Nicht gelöscht: Sie bearbeiten diesen Datensatz in einem anderen Tab.',
   deleteStaleText: 'Nicht gelöscht: {{editorName}} hat diesen Datensatz geändert, nachdem Sie ihn geladen haben. Laden Sie die Seite neu, um die aktuelle Version zu sehen.',
   deleteStaleByUnknownText: 'Nicht gelöscht: Jemand hat diesen Datensatz geändert, nachdem Sie ihn geladen haben. Laden Sie die Seite neu, um die aktuelle Version zu sehen.',
   deleteUnavailableText: 'Nicht gelöscht: Der Kollaborationsdienst kann die Bearbeitungssperre gerade nicht prüfen. Versuchen Sie es gleich noch einmal.',
-  deleteQuietText: 'Nicht gelöscht: Der Kollaborationsdienst wurde gerade neu gestartet und wartet darauf, dass die Bearbeitenden zurückkehren. Versuchen Sie es in einigen Sekunden erneut.',
+  deleteQuietText:
+    'Nicht gelöscht: Der Kollaborationsdienst wurde gerade neu gestartet und wartet darauf, dass die Bearbeitenden zurückkehren. Versuchen Sie es in einigen Sekunden erneut.',
   deleteBusyText: 'Nicht gelöscht: Dieser Datensatz wird gerade geändert. Versuchen Sie es gleich noch einmal.',
   savedByText: '{{editorName}} hat diesen Datensatz gespeichert; das Formular zeigt die neue Fassung.',
   presenceEditingText: 'bearbeitet',

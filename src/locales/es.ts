@@ -10,16 +10,22 @@ export const es: CollaborationTexts = {
   takeOverButtonText: 'Editar en esta pestaña',
   sessionEndedText: 'Tu sesión ha terminado, así que esta página ya no reserva el registro. Tus cambios se guardan aquí como borrador.',
   loginLinkText: 'Volver a iniciar sesión',
-  originRefusedText: 'La dirección de esta página no tiene permiso para conectarse al servidor de colaboración, así que no se puede bloquear el registro para ti. Un administrador puede añadirla a la opción allowedOrigins.',
+  originRefusedText:
+    'La dirección de esta página no tiene permiso para conectarse al servidor de colaboración, así que no se puede bloquear el registro para ti. Un administrador puede añadirla a la opción allowedOrigins.',
   offlineText: 'La colaboración está desconectada: no se muestran los cambios de otros y no se puede comprobar el bloqueo. Reconectando…',
   saveRefusedText: 'No guardado: {{editorName}} está editando este registro. Tus cambios siguen en el formulario.',
   saveRefusedOtherTabText: 'No guardado: estás editando este registro en otra pestaña. Tus cambios siguen en el formulario.',
-  storeUnavailableText: 'No guardado: el servicio de colaboración no puede comprobar el bloqueo ahora mismo. Tus cambios siguen en el formulario; inténtalo de nuevo en un momento.',
-  staleSaveText: 'No guardado: {{editorName}} cambió este registro después de que lo abrieras. Tus cambios siguen en el formulario; copia lo que necesites y recarga para ver su versión.',
-  staleSaveByUnknownText: 'No guardado: alguien cambió este registro después de que lo abrieras. Tus cambios siguen en el formulario; copia lo que necesites y recarga para ver la nueva versión.',
-  saveQuietText: 'No guardado: el servicio de colaboración se acaba de reiniciar y espera a que vuelvan quienes estaban editando. Tus cambios siguen en el formulario; inténtalo de nuevo en unos segundos.',
+  storeUnavailableText:
+    'No guardado: el servicio de colaboración no puede comprobar el bloqueo ahora mismo. Tus cambios siguen en el formulario; inténtalo de nuevo en un momento.',
+  staleSaveText:
+    'No guardado: {{editorName}} cambió este registro después de que lo abrieras. Tus cambios siguen en el formulario; copia lo que necesites y recarga para ver su versión.',
+  staleSaveByUnknownText:
+    'No guardado: alguien cambió este registro después de que lo abrieras. Tus cambios siguen en el formulario; copia lo que necesites y recarga para ver la nueva versión.',
+  saveQuietText:
+    'No guardado: el servicio de colaboración se acaba de reiniciar y espera a que vuelvan quienes estaban editando. Tus cambios siguen en el formulario; inténtalo de nuevo en unos segundos.',
   saveBusyText: 'No guardado: ya se está guardando este registro. Tus cambios siguen en el formulario; inténtalo de nuevo en un momento.',
-  saveVersionMissingText: 'No guardado: la petición no indica de qué versión del registro parte. Envía el campo `{{field}}` con el valor del registro que leíste (está en sus params).',
+  saveVersionMissingText:
+    'No guardado: la petición no indica de qué versión del registro parte. Envía el campo `{{field}}` con el valor del registro que leíste (está en sus params).',
   createExistsText: 'No creado: ya existe un registro con este id. Edita ese registro.',
   deleteRefusedText: 'No eliminado: {{editorName}} está editando este registro.',
   deleteRefusedOtherTabText: 'No eliminado: estás editando este registro en otra pestaña.',

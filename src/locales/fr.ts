@@ -10,16 +10,22 @@ export const fr: CollaborationTexts = {
   takeOverButtonText: 'Modifier plutôt dans cet onglet',
   sessionEndedText: 'Votre session a expiré : cette page ne réserve plus l’enregistrement. Vos modifications sont conservées ici comme brouillon.',
   loginLinkText: 'Se reconnecter',
-  originRefusedText: 'L’adresse de cette page n’est pas autorisée à se connecter au serveur de collaboration : l’enregistrement ne peut donc pas être réservé pour vous. Un administrateur peut l’ajouter à l’option allowedOrigins.',
+  originRefusedText:
+    'L’adresse de cette page n’est pas autorisée à se connecter au serveur de collaboration : l’enregistrement ne peut donc pas être réservé pour vous. Un administrateur peut l’ajouter à l’option allowedOrigins.',
   offlineText: 'La collaboration est hors ligne : les modifications des autres ne s’affichent pas et le verrou ne peut pas être vérifié. Reconnexion…',
   saveRefusedText: 'Non enregistré : {{editorName}} modifie cet enregistrement. Vos modifications sont toujours dans le formulaire.',
   saveRefusedOtherTabText: 'Non enregistré : vous modifiez cet enregistrement dans un autre onglet. Vos modifications sont toujours dans le formulaire.',
-  storeUnavailableText: 'Non enregistré : le service de collaboration ne peut pas vérifier le verrou pour le moment. Vos modifications sont toujours dans le formulaire ; réessayez dans un instant.',
-  staleSaveText: 'Non enregistré : {{editorName}} a modifié cet enregistrement après que vous l’avez ouvert. Vos modifications sont toujours dans le formulaire ; copiez ce dont vous avez besoin, puis rechargez la page pour voir sa version.',
-  staleSaveByUnknownText: 'Non enregistré : quelqu’un a modifié cet enregistrement après que vous l’avez ouvert. Vos modifications sont toujours dans le formulaire ; copiez ce dont vous avez besoin, puis rechargez la page pour voir la nouvelle version.',
-  saveQuietText: 'Non enregistré : le service de collaboration vient de redémarrer et attend le retour des personnes qui modifiaient. Vos modifications sont toujours dans le formulaire ; réessayez dans quelques secondes.',
+  storeUnavailableText:
+    'Non enregistré : le service de collaboration ne peut pas vérifier le verrou pour le moment. Vos modifications sont toujours dans le formulaire ; réessayez dans un instant.',
+  staleSaveText:
+    'Non enregistré : {{editorName}} a modifié cet enregistrement après que vous l’avez ouvert. Vos modifications sont toujours dans le formulaire ; copiez ce dont vous avez besoin, puis rechargez la page pour voir sa version.',
+  staleSaveByUnknownText:
+    'Non enregistré : quelqu’un a modifié cet enregistrement après que vous l’avez ouvert. Vos modifications sont toujours dans le formulaire ; copiez ce dont vous avez besoin, puis rechargez la page pour voir la nouvelle version.',
+  saveQuietText:
+    'Non enregistré : le service de collaboration vient de redémarrer et attend le retour des personnes qui modifiaient. Vos modifications sont toujours dans le formulaire ; réessayez dans quelques secondes.',
   saveBusyText: 'Non enregistré : un autre enregistrement de cette fiche est en cours. Vos modifications sont toujours dans le formulaire ; réessayez dans un instant.',
-  saveVersionMissingText: 'Non enregistré : la requête n’indique pas de quelle version de l’enregistrement elle part. Envoyez le champ `{{field}}` avec la valeur de l’enregistrement lu (elle figure dans ses params).',
+  saveVersionMissingText:
+    'Non enregistré : la requête n’indique pas de quelle version de l’enregistrement elle part. Envoyez le champ `{{field}}` avec la valeur de l’enregistrement lu (elle figure dans ses params).',
   createExistsText: 'Non créé : un enregistrement avec cet identifiant existe déjà. Modifiez plutôt celui-ci.',
   deleteRefusedText: 'Non supprimé : {{editorName}} modifie cet enregistrement.',
   deleteRefusedOtherTabText: 'Non supprimé : vous modifiez cet enregistrement dans un autre onglet.',

@@ -10,16 +10,21 @@ export const pl: CollaborationTexts = {
   takeOverButtonText: 'Edytuj w tej karcie',
   sessionEndedText: 'Twoja sesja wygasła, więc ta strona nie blokuje już rekordu. Twoje zmiany zostały tu zachowane jako szkic.',
   loginLinkText: 'Zaloguj się ponownie',
-  originRefusedText: 'Adres tej strony nie może łączyć się z serwerem współpracy, więc nie da się zablokować rekordu dla Ciebie. Administrator może dodać go do opcji allowedOrigins.',
+  originRefusedText:
+    'Adres tej strony nie może łączyć się z serwerem współpracy, więc nie da się zablokować rekordu dla Ciebie. Administrator może dodać go do opcji allowedOrigins.',
   offlineText: 'Współpraca jest offline: zmiany innych osób nie są widoczne, a blokady nie można sprawdzić. Ponowne łączenie…',
   saveRefusedText: 'Nie zapisano: {{editorName}} edytuje ten rekord. Twoje zmiany nadal są w formularzu.',
   saveRefusedOtherTabText: 'Nie zapisano: edytujesz ten rekord w innej karcie. Twoje zmiany nadal są w formularzu.',
   storeUnavailableText: 'Nie zapisano: usługa współpracy nie może teraz sprawdzić blokady edycji. Twoje zmiany nadal są w formularzu; spróbuj ponownie za chwilę.',
-  staleSaveText: 'Nie zapisano: {{editorName}} zmienił(a) ten rekord po tym, jak go otworzyłeś/-aś. Twoje zmiany nadal są w formularzu; skopiuj, czego potrzebujesz, i odśwież stronę, aby zobaczyć nową wersję.',
-  staleSaveByUnknownText: 'Nie zapisano: ktoś zmienił ten rekord po tym, jak go otworzyłeś/-aś. Twoje zmiany nadal są w formularzu; skopiuj, czego potrzebujesz, i odśwież stronę, aby zobaczyć nową wersję.',
-  saveQuietText: 'Nie zapisano: usługa współpracy właśnie się zrestartowała i czeka na powrót osób edytujących. Twoje zmiany nadal są w formularzu; spróbuj ponownie za kilka sekund.',
+  staleSaveText:
+    'Nie zapisano: {{editorName}} zmienił(a) ten rekord po tym, jak go otworzyłeś/-aś. Twoje zmiany nadal są w formularzu; skopiuj, czego potrzebujesz, i odśwież stronę, aby zobaczyć nową wersję.',
+  staleSaveByUnknownText:
+    'Nie zapisano: ktoś zmienił ten rekord po tym, jak go otworzyłeś/-aś. Twoje zmiany nadal są w formularzu; skopiuj, czego potrzebujesz, i odśwież stronę, aby zobaczyć nową wersję.',
+  saveQuietText:
+    'Nie zapisano: usługa współpracy właśnie się zrestartowała i czeka na powrót osób edytujących. Twoje zmiany nadal są w formularzu; spróbuj ponownie za kilka sekund.',
   saveBusyText: 'Nie zapisano: trwa inny zapis tego rekordu. Twoje zmiany nadal są w formularzu; spróbuj ponownie za chwilę.',
-  saveVersionMissingText: 'Nie zapisano: żądanie nie podaje, z której wersji rekordu powstało. Wyślij pole `{{field}}` z wartością z odczytanego rekordu (znajduje się w jego params).',
+  saveVersionMissingText:
+    'Nie zapisano: żądanie nie podaje, z której wersji rekordu powstało. Wyślij pole `{{field}}` z wartością z odczytanego rekordu (znajduje się w jego params).',
   createExistsText: 'Nie utworzono: rekord o tym id już istnieje. Edytuj ten rekord.',
   deleteRefusedText: 'Nie usunięto: {{editorName}} edytuje ten rekord.',
   deleteRefusedOtherTabText: 'Nie usunięto: edytujesz ten rekord w innej karcie.',

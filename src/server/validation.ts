@@ -13,14 +13,16 @@ export const joinRequestSchema = z
   .object({
     resourceId: id,
     recordId: id,
-    tabToken: z.string().min(16).max(128).regex(/^[\w-]+$/, 'must be letters, digits, - or _'),
+    tabToken: z
+      .string()
+      .min(16)
+      .max(128)
+      .regex(/^[\w-]+$/, 'must be letters, digits, - or _'),
     intent: z.enum(['edit', 'show']),
   })
   .strict()
 
-export const handOverRequestSchema = z
-  .object({ resourceId: id, recordId: id, toTabId: z.string().min(1).max(64) })
-  .strict()
+export const handOverRequestSchema = z.object({ resourceId: id, recordId: id, toTabId: z.string().min(1).max(64) }).strict()
 
 /** A user id as the server derived it from some admin's session (see `identify`). */
 const userId = z.string().min(1).max(512)
@@ -29,10 +31,6 @@ const userId = z.string().min(1).max(512)
  * The text's limits (empty, `chatMaxLength`) are the handler's to check, so that each refusal
  * gets its own code; `maxEventBytes` already bounds what reaches this schema.
  */
-export const chatSendSchema = z
-  .object({ resourceId: id, recordId: id, to: userId.nullable(), text: z.string() })
-  .strict()
+export const chatSendSchema = z.object({ resourceId: id, recordId: id, to: userId.nullable(), text: z.string() }).strict()
 
-export const chatHistorySchema = z
-  .object({ resourceId: id, recordId: id, with: userId.nullable() })
-  .strict()
+export const chatHistorySchema = z.object({ resourceId: id, recordId: id, with: userId.nullable() }).strict()

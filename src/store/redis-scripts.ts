@@ -15,7 +15,19 @@ import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { byArrival } from './presence-rules.js'
 import type { ChatMessage, UserView } from '../protocol.js'
-import { StoreRecoveringError, type Claimant, type ClaimResult, type Lease, type LockSnapshot, type PresenceEntry, type PresenceSnapshot, type ReleaseResult, type SaveInfo, type TransferResult, type WriteEntry } from './store.js'
+import {
+  StoreRecoveringError,
+  type Claimant,
+  type ClaimResult,
+  type Lease,
+  type LockSnapshot,
+  type PresenceEntry,
+  type PresenceSnapshot,
+  type ReleaseResult,
+  type SaveInfo,
+  type TransferResult,
+  type WriteEntry,
+} from './store.js'
 
 interface ScriptDefinition {
   numberOfKeys: number
@@ -108,7 +120,13 @@ const revision = z.number().int().nonnegative()
 const leaseReply = z.object({ code: z.number().int(), lease: storedLease.optional(), revision })
 const releaseReply = z.object({ released: z.union([z.literal(0), z.literal(1)]), revision })
 /** Redis's cjson writes an empty Lua table as `{}`: an empty list of entries. */
-const entryList = z.union([z.array(z.string()), z.object({}).strict().transform((): string[] => [])])
+const entryList = z.union([
+  z.array(z.string()),
+  z
+    .object({})
+    .strict()
+    .transform((): string[] => []),
+])
 const presenceReply = z.object({ entries: entryList, revision })
 /** Heartbeat replies carry no revision: a renewal changes nothing anyone sees. */
 const heartbeatReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
@@ -149,8 +167,7 @@ export const stored = {
   presenceEntry: ({ id, user, tabId, intent, sinceMs }: PresenceEntry): string => JSON.stringify({ id, user: userFields(user), tabId, intent, sinceMs }),
   claimant: ({ token, user }: Claimant): string => JSON.stringify({ token, user: userFields(user) }),
   save: ({ user, atMs, version }: SaveInfo): string => JSON.stringify({ user: userFields(user), atMs, version }),
-  chatMessage: ({ id, resourceId, recordId, from, to, text, atMs }: ChatMessage): string =>
-    JSON.stringify({ id, resourceId, recordId, from: userFields(from), to, text, atMs }),
+  chatMessage: ({ id, resourceId, recordId, from, to, text, atMs }: ChatMessage): string => JSON.stringify({ id, resourceId, recordId, from: userFields(from), to, text, atMs }),
 }
 
 /** Reply codes, as the script headers define them. */

@@ -115,9 +115,18 @@ class RedisLockStore implements LockStore {
   ) {}
 
   async claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult> {
-    const reply = await this.run('lockClaim',
-      this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(), this.keys.revision(recordKey),
-      claimant.token, claimant.user.id, claimant.user.name, claimant.user.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
+    const reply = await this.run(
+      'lockClaim',
+      this.keys.lock(recordKey),
+      this.keys.fence(),
+      this.keys.restartQuiet(),
+      this.keys.revision(recordKey),
+      claimant.token,
+      claimant.user.id,
+      claimant.user.name,
+      claimant.user.avatarUrl ?? '',
+      wholeMs('ttlMs', ttlMs, 1),
+      Date.now(),
       options?.reassert ? '1' : '0',
     )
     return replies.claim(reply)
@@ -136,10 +145,21 @@ class RedisLockStore implements LockStore {
   }
 
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
-    const reply = await this.run('lockTransfer',
-      this.keys.lock(recordKey), this.keys.fence(), this.keys.restartQuiet(), this.keys.revision(recordKey),
-      condition.kind, condition.kind === 'holder' ? condition.holder.token : '', condition.kind === 'holder' ? condition.holder.user.id : '',
-      to.token, to.user.id, to.user.name, to.user.avatarUrl ?? '', wholeMs('ttlMs', ttlMs, 1), Date.now(),
+    const reply = await this.run(
+      'lockTransfer',
+      this.keys.lock(recordKey),
+      this.keys.fence(),
+      this.keys.restartQuiet(),
+      this.keys.revision(recordKey),
+      condition.kind,
+      condition.kind === 'holder' ? condition.holder.token : '',
+      condition.kind === 'holder' ? condition.holder.user.id : '',
+      to.token,
+      to.user.id,
+      to.user.name,
+      to.user.avatarUrl ?? '',
+      wholeMs('ttlMs', ttlMs, 1),
+      Date.now(),
     )
     return replies.transfer(reply)
   }
@@ -161,9 +181,14 @@ class RedisPresenceStore implements PresenceStore {
   ) {}
 
   async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceSnapshot> {
-    const reply = await this.run('presenceJoin',
-      this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey),
-      entry.id, stored.presenceEntry(entry), wholeMs('ttlMs', ttlMs, 1),
+    const reply = await this.run(
+      'presenceJoin',
+      this.keys.presence(recordKey),
+      this.keys.presenceData(recordKey),
+      this.keys.revision(recordKey),
+      entry.id,
+      stored.presenceEntry(entry),
+      wholeMs('ttlMs', ttlMs, 1),
     )
     return replies.presence(reply)
   }
@@ -173,9 +198,13 @@ class RedisPresenceStore implements PresenceStore {
   }
 
   async renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean> {
-    const reply = await this.run('presenceRenew',
-      this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey),
-      wholeMs('ttlMs', ttlMs, 1), ...entryIds,
+    const reply = await this.run(
+      'presenceRenew',
+      this.keys.presence(recordKey),
+      this.keys.presenceData(recordKey),
+      this.keys.revision(recordKey),
+      wholeMs('ttlMs', ttlMs, 1),
+      ...entryIds,
     )
     return replies.done(reply)
   }
@@ -196,9 +225,7 @@ class RedisAttentionStore implements AttentionStore {
   }
 
   async putCandidate(recordKey: string, tabId: string, claimant: Claimant, ttlMs: number): Promise<void> {
-    const reply = await this.run('attentionPutCandidate',
-      this.keys.candidate(recordKey, tabId), stored.claimant(claimant), wholeMs('ttlMs', ttlMs, 1),
-    )
+    const reply = await this.run('attentionPutCandidate', this.keys.candidate(recordKey, tabId), stored.claimant(claimant), wholeMs('ttlMs', ttlMs, 1))
     replies.written(reply)
   }
 
@@ -230,9 +257,14 @@ class RedisWriteSections implements WriteSections {
   ) {}
 
   async enter(recordKey: string, ttlMs: number): Promise<WriteEntry> {
-    const reply = await this.run('writeEnter',
-      this.keys.writeSection(recordKey), this.keys.writeFence(), this.keys.lock(recordKey), this.keys.restartQuiet(),
-      wholeMs('ttlMs', ttlMs, 1), Date.now(),
+    const reply = await this.run(
+      'writeEnter',
+      this.keys.writeSection(recordKey),
+      this.keys.writeFence(),
+      this.keys.lock(recordKey),
+      this.keys.restartQuiet(),
+      wholeMs('ttlMs', ttlMs, 1),
+      Date.now(),
     )
     return replies.writeEntry(reply)
   }
@@ -250,9 +282,7 @@ class RedisChatStore implements ChatStore {
   ) {}
 
   async append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number): Promise<void> {
-    const reply = await this.run('chatAppend',
-      this.keys.chat(conversationKey), stored.chatMessage(message), wholeMs('keep', keep, 1), wholeMs('ttlMs', ttlMs, 1),
-    )
+    const reply = await this.run('chatAppend', this.keys.chat(conversationKey), stored.chatMessage(message), wholeMs('keep', keep, 1), wholeMs('ttlMs', ttlMs, 1))
     replies.written(reply)
   }
 

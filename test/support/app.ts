@@ -14,7 +14,11 @@ export interface TestAppExtras {
   redisUrl?: string
   bundle?: 'build' | 'none'
   /** Share logins with another app (as processes behind one load balancer do). */
-  session?: { store: NonNullable<Parameters<typeof startFixtureApp>[0]>['session'] extends infer S ? S extends { store?: infer T } ? T : never : never; secret: string; cookieName?: string }
+  session?: {
+    store: NonNullable<Parameters<typeof startFixtureApp>[0]>['session'] extends infer S ? (S extends { store?: infer T } ? T : never) : never
+    secret: string
+    cookieName?: string
+  }
   /** Feature options of the Page resource only. */
   pageFeature?: FeatureOptions
   /** Property options of the Page resource (other field types: rich text, dates). */
@@ -60,7 +64,22 @@ export const writingTestActions: NonNullable<TestAppExtras['postActions']> = {
 }
 
 export async function startTestApp(collaboration: Partial<CollaborationOptions> = {}, extra: TestAppExtras = {}): Promise<TestApp> {
-  const app = await startFixtureApp({ port: 0, host: '127.0.0.1', bundle: extra.bundle ?? 'none', redisUrl: extra.redisUrl, collaboration, quiet: true, session: extra.session, pageFeature: extra.pageFeature, pageProperties: extra.pageProperties, postFeature: extra.postFeature, postActions: extra.postActions, database: extra.database, logger: extra.logger, locale: extra.locale })
+  const app = await startFixtureApp({
+    port: 0,
+    host: '127.0.0.1',
+    bundle: extra.bundle ?? 'none',
+    redisUrl: extra.redisUrl,
+    collaboration,
+    quiet: true,
+    session: extra.session,
+    pageFeature: extra.pageFeature,
+    pageProperties: extra.pageProperties,
+    postFeature: extra.postFeature,
+    postActions: extra.postActions,
+    database: extra.database,
+    logger: extra.logger,
+    locale: extra.locale,
+  })
   // A test's first event must not race the store's first connection (it would get store_unavailable).
   await app.collaboration.ready().catch(async (error: unknown) => {
     await app.close()

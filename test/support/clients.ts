@@ -17,7 +17,10 @@ export async function login(baseUrl: string, email: string, rootPath = '/admin')
     body: new URLSearchParams({ email, password: PASSWORD }),
     redirect: 'manual',
   })
-  const cookie = response.headers.getSetCookie().find((c) => c.length > 0)?.split(';')[0]
+  const cookie = response.headers
+    .getSetCookie()
+    .find((c) => c.length > 0)
+    ?.split(';')[0]
   if (response.status !== 302 || !cookie) throw new Error(`login of ${email} failed: HTTP ${response.status}`)
   return cookie
 }

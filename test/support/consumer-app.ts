@@ -162,7 +162,10 @@ export async function startConsumer(app: ConsumerApp, mode: 'development' | 'pro
   const deadline = Date.now() + timeoutMs
   for (;;) {
     if (gone) throw new Error(`the consumer app (${mode}) exited before serving:\n${output}`)
-    const status = await fetch(`${adminUrl}/login`).then((response) => response.status, () => 0)
+    const status = await fetch(`${adminUrl}/login`).then(
+      (response) => response.status,
+      () => 0,
+    )
     if (status === 200) break
     if (Date.now() > deadline) {
       await stop()
