@@ -255,6 +255,37 @@ describe.each(['memory', 'redis'] as const)('with the %s store and sessions', (k
     }
   })
 
+  test('a claim that would grant a free lock to an ended session leaves no lease and is never announced', async () => {
+    // The session is re-read while the store claims (one round trip, not two): the grant the store
+    // made must be taken back before anyone hears of it.
+    const scene = new Scene(new SharedLogins(kind))
+    try {
+      const options = collaboration()
+      const app = await scene.app({ ...options, ...notSweeping })
+      const alice = await login(app.url, 'alice@example.com')
+      const bob = await login(app.url, 'bob@example.com')
+      const editor = await scene.join(app, alice)
+      const waiting = await scene.join(app, bob)
+      const watcher = await scene.join(app, alice, post1, 'show')
+      const heard: LockStateEvent[] = []
+      watcher.socket.on('lock:state', (state: LockStateEvent) => heard.push(state))
+      unwrap(await request(editor.socket, 'record:leave', post1))
+      await scene.logins.expire(bob)
+
+      const ended = endOf(waiting.socket)
+      const claim = await request(waiting.socket, 'lock:claim', post1)
+      expect(claim).toMatchObject({ ok: false, error: { code: ErrorCode.Unauthenticated } })
+      await ended
+      // Whoever asks next gets the record: nothing of Bob's is left in the store.
+      const again = unwrap(await request<JoinReply>(editor.socket, 'record:join', { ...post1, tabToken: editor.token, intent: 'edit' }))
+      expect(again.lease?.user.name).toBe('Alice Martin')
+      if ('redisKeyPrefix' in options) expect(await leaseInRedis(options.redisKeyPrefix!, post1)).toMatchObject({ token: editor.token, userId: 'alice' })
+      expect(heard.filter((state) => state.lease?.user.name === 'Bob Chen')).toEqual([])
+    } finally {
+      await scene.close()
+    }
+  })
+
   test('refreshAdmin: a demoted or removed admin is disconnected; an unchanged one stays', async () => {
     // What the app's users table says now; absent: as at login.
     const current = new Map<string, AdminUser | null>()

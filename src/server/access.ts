@@ -31,7 +31,11 @@ function featureConfig(resource: BaseResource): ComponentConfig | undefined {
   return custom?.[COMPONENT_CONFIG_KEY] as ComponentConfig | undefined
 }
 
-export async function authorizeRecord(admin: AdminJS, adminUser: AdminUser, ref: RecordRef, intent: JoinIntent): Promise<RecordAccess> {
+/**
+ * The record a join names, on a resource with the feature. It needs no admin, so a join looks it up
+ * while the session is being re-read; `mayAccess` then asks with the admin the session has now.
+ */
+export async function findRecord(admin: AdminJS, ref: RecordRef): Promise<RecordAccess> {
   const resource = findResource(admin, ref.resourceId)
   const config = featureConfig(resource)
   if (!config) throw new AckFailure(ErrorCode.NotFound, `collaboration is not enabled on resource ${JSON.stringify(ref.resourceId)}`)
@@ -43,8 +47,12 @@ export async function authorizeRecord(admin: AdminJS, adminUser: AdminUser, ref:
     record = null
   }
   if (!record) throw new AckFailure(ErrorCode.NotFound, `no record ${JSON.stringify(ref.recordId)} in ${ref.resourceId}`)
+  return { resource, record, config }
+}
+
+/** Throws `forbidden` unless AdminJS lets this admin run the `intent` action on the record. */
+export async function mayAccess({ resource, record }: RecordAccess, adminUser: AdminUser, intent: JoinIntent): Promise<void> {
   const action = resource.decorate().actions[intent]
   const allowed = action ? await action.isAccessible(adminUser as never, record) : false
-  if (!allowed) throw new AckFailure(ErrorCode.Forbidden, `you may not ${intent} this ${ref.resourceId}`)
-  return { resource, record, config }
+  if (!allowed) throw new AckFailure(ErrorCode.Forbidden, `you may not ${intent} this ${resource.id()}`)
 }

@@ -25,7 +25,11 @@ export function lockState(ref: RecordRef, { lease, revision }: LockSnapshot): Lo
  * state when the caller just got it from the store, to save a round trip; otherwise it is read.
  */
 export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: LockSnapshot): Promise<void> {
-  const state = known ?? (await ctx.store.locks.read(recordKey(ref.resourceId, ref.recordId)))
+  broadcastLock(ctx, ref, known ?? (await ctx.store.locks.read(recordKey(ref.resourceId, ref.recordId))))
+}
+
+/** Sends a state just read from the store to everyone on the record. */
+function broadcastLock(ctx: ServerContext, ref: RecordRef, state: LockSnapshot): void {
   ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:state', lockState(ref, state))
 }
 
@@ -44,24 +48,52 @@ export function joinedEditor(socket: CollabSocket, ref: RecordRef): JoinedAt {
   return joined
 }
 
-/** Claims for this tab; on a new grant starts renewing and tells the room. */
-async function claimFor(ctx: ServerContext, socket: CollabSocket, joined: JoinedAt): Promise<LockStateEvent> {
-  const claimant = claimantOf(socket, joined.token)
-  let result: ClaimResult
+/** Asks the store for the lock for this tab; null while the store is recovering from data loss. */
+async function claimInStore(ctx: ServerContext, key: string, claimant: Claimant): Promise<ClaimResult | null> {
   try {
-    result = await ctx.store.locks.claim(joined.key, claimant, ctx.options.lockTtlMs)
+    return await ctx.store.locks.claim(key, claimant, ctx.options.lockTtlMs)
   } catch (error) {
     // Redis came back without its data moments ago: the record looks free, but its holder from
     // before may still re-assert it. Free, then, and the tab asks again shortly.
-    if (error instanceof StoreRecoveringError) return { ...joined.ref, lease: null, revision: 0 }
-    if (error instanceof StoreUnavailableError) undoLateGrant(ctx, joined.key, claimant)
+    if (error instanceof StoreRecoveringError) return null
+    if (error instanceof StoreUnavailableError) undoLateGrant(ctx, key, claimant)
     throw error
   }
+}
+
+/**
+ * A claim's answer made known: a new grant is renewed from now on and the room is told at once.
+ * The room's broadcast goes out as the answer does; the claimer never waits for it.
+ */
+function settleClaim(ctx: ServerContext, socket: CollabSocket, joined: JoinedAt, claimant: Claimant, result: ClaimResult | null): LockStateEvent {
+  if (!result) return { ...joined.ref, lease: null, revision: 0 }
   if (result.granted) {
     ctx.keeper.track(joined.key, { ref: joined.ref, claimant, socketId: socket.id })
-    if (!result.renewed) await announceLock(ctx, joined.ref, result)
+    if (!result.renewed) broadcastLock(ctx, joined.ref, result)
   }
   return lockState(joined.ref, result)
+}
+
+/** Claims for this tab; on a new grant starts renewing and tells the room. */
+async function claimFor(ctx: ServerContext, socket: CollabSocket, joined: JoinedAt): Promise<LockStateEvent> {
+  const claimant = claimantOf(socket, joined.token)
+  return settleClaim(ctx, socket, joined, claimant, await claimInStore(ctx, joined.key, claimant))
+}
+
+/**
+ * `lock:claim`: the session is re-read while the store claims, so the check adds no round trip. A
+ * grant made for a session that turns out to be over is released before anyone hears of it.
+ */
+async function claimVerified(ctx: ServerContext, socket: CollabSocket, ref: RecordRef): Promise<LockStateEvent> {
+  const claiming = (async () => {
+    const joined = joinedEditor(socket, ref)
+    const claimant = claimantOf(socket, joined.token)
+    return { joined, claimant, result: await claimInStore(ctx, joined.key, claimant) }
+  })()
+  const { done } = await ctx.sessions.verifyAlongside(socket, claiming, async ({ joined, claimant, result }) => {
+    if (result?.granted && !result.renewed) await ctx.store.locks.release(joined.key, claimant)
+  })
+  return settleClaim(ctx, socket, done.joined, done.claimant, done.result)
 }
 
 /** The record session's hooks: claim on an edit page, release on leaving, grace on dropping. */
@@ -88,10 +120,7 @@ export function lockFeature(ctx: ServerContext): RecordFeature {
 }
 
 export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket, router: EventRouter): void {
-  router.on('lock:claim', recordRefSchema, async (ref) => {
-    await ctx.sessions.verify(socket)
-    return claimFor(ctx, socket, joinedEditor(socket, ref))
-  })
+  router.on('lock:claim', recordRefSchema, (ref) => claimVerified(ctx, socket, ref))
 
   router.on('lock:takeover', recordRefSchema, async (ref): Promise<LockStateEvent> => {
     await ctx.sessions.verify(socket)

@@ -13,7 +13,7 @@
 import { ErrorCode, type JoinReply, type RecordRef } from '../protocol.js'
 import { recordKey, recordRoom, recordUserRoom, tabRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
-import { authorizeRecord } from './access.js'
+import { findRecord, mayAccess } from './access.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
 import type { EventRouter } from './event-router.js'
 import { tabIdOf } from './lease-view.js'
@@ -53,9 +53,12 @@ async function leave(ctx: ServerContext, socket: CollabSocket, features: RecordF
 
 export function registerRecordSession(ctx: ServerContext, socket: CollabSocket, router: EventRouter, features: RecordFeature[]): void {
   router.on('record:join', joinRequestSchema, async (request): Promise<JoinReply> => {
-    const adminUser = await ctx.sessions.verify(socket)
     const sent = { resourceId: request.resourceId, recordId: request.recordId }
-    const { config, record } = await authorizeRecord(ctx.admin, adminUser, sent, request.intent)
+    // The record is looked up while the session is re-read; access is then asked of the admin the
+    // session has now.
+    const { admin: adminUser, done: found } = await ctx.sessions.verifyAlongside(socket, findRecord(ctx.admin, sent))
+    await mayAccess(found, adminUser, request.intent)
+    const { config, record } = found
     // The id as the resource returns it: every spelling of one record is one key.
     const ref = { resourceId: sent.resourceId, recordId: String(record.id()) }
     const key = recordKey(ref.resourceId, ref.recordId)
@@ -72,7 +75,9 @@ export function registerRecordSession(ctx: ServerContext, socket: CollabSocket, 
     socket.data.aliases.set(recordKey(sent.resourceId, sent.recordId), key)
     // Into the rooms first, then read state: a change made meanwhile is broadcast to this socket too.
     await socket.join([recordRoom(ref.resourceId, ref.recordId), tabRoom(socket.data.user.id, joined.tabId), recordUserRoom(ref.resourceId, ref.recordId, socket.data.user.id)])
-    const present = await enterPresence(ctx, socket, joined)
+    // Presence and the features (the lock's claim) are independent store steps: run them at once.
+    const at = { ...joined, key }
+    const [present, ...answers] = await Promise.all([enterPresence(ctx, socket, joined), ...features.map((feature) => feature.joined(socket, at))])
     let reply: JoinReply = {
       tabId: joined.tabId,
       user: socket.data.user,
@@ -82,7 +87,7 @@ export function registerRecordSession(ctx: ServerContext, socket: CollabSocket, 
       lease: null,
       lockRevision: present.revision,
     }
-    for (const feature of features) reply = { ...reply, ...(await feature.joined(socket, { ...joined, key })) }
+    for (const answer of answers) reply = { ...reply, ...answer }
     return reply
   })
 

@@ -56,6 +56,25 @@ export class SessionWatch {
     throw new AckFailure(ErrorCode.Unauthenticated, verdict.reason)
   }
 
+  /**
+   * `verify`, with `work` running meanwhile instead of after it: the session read and the work's
+   * own store round trip overlap, so the check costs no extra round trip on the event's path. The
+   * session's verdict wins: on an ended session `undo` takes back what the work did (it has not been
+   * announced yet), and the event is refused as `verify` would refuse it.
+   */
+  async verifyAlongside<T>(socket: CollabSocket, work: Promise<T>, undo?: (done: T) => Promise<unknown>): Promise<{ admin: AdminUser; done: T }> {
+    const [session, result] = await Promise.allSettled([this.verify(socket), work])
+    if (session.status === 'rejected') {
+      // Not awaited: the refusal must go out before the socket closes (see `end`); nobody was told
+      // of the work, so undoing it a round trip later is unseen.
+      if (result.status === 'fulfilled' && undo)
+        void undo(result.value).catch((error: unknown) => this.logger.warn('adminjs-collaborator: undoing the work of an ended session failed', error))
+      throw session.reason
+    }
+    if (result.status === 'rejected') throw result.reason
+    return { admin: session.value, done: result.value }
+  }
+
   /** Re-checks every socket of this process, one session store read per session. */
   async sweep(): Promise<void> {
     if (this.sweeping) return
