@@ -7,6 +7,7 @@ import type AdminJS from 'adminjs'
 import type { FeatureType } from 'adminjs'
 import type { SessionOptions } from 'express-session'
 import { createAdapter } from '@socket.io/redis-streams-adapter'
+import { localFirst } from './server/local-first-adapter.js'
 import { configErrors } from './errors.js'
 import { buildCollaborationFeature } from './feature.js'
 import { resolveFeatureOptions, resolveOptions, type CollaborationOptions, type FeatureOptions, type ResolvedOptions } from './options.js'
@@ -52,11 +53,12 @@ function createStore(options: ResolvedOptions): Store {
  */
 function clusterAdapter(store: RedisStore, keyPrefix: string) {
   const keys = redisKeys(keyPrefix)
-  return createAdapter(store.duplicateClient(), {
+  const streams = createAdapter(store.duplicateClient(), {
     streamName: keys.socketIoStream(),
     channelPrefix: keys.socketIoChannel(),
     sessionKeyPrefix: keys.socketIoSession(),
   })
+  return localFirst(streams)
 }
 
 export class Collaboration {
