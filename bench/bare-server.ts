@@ -1,5 +1,5 @@
 /**
- * The baseline: a bare Socket.IO server with nothing of ours, in its own child process like the
+ * The floors: a bare Socket.IO server with nothing of ours, in its own child process like the
  * collaboration server. Same transport (WebSocket only), same ping settings as the bench gives the
  * collaboration server. Events: `echo` acknowledges its payload; `echo-redis` does so after one
  * trivial Lua script on the bench's Redis (the floor of any operation that needs one round trip
@@ -23,13 +23,18 @@ interface StartArgs {
 let io: Server | undefined
 let redis: (Redis & { benchNoop(key: string, value: string): Promise<unknown> }) | undefined
 
+/** (Re)connects `echo-redis` to the Redis at `url` (B8 puts a delaying proxy in between for a while). */
+function useRedis(url: string): null {
+  redis?.disconnect()
+  const client = new Redis(url) as NonNullable<typeof redis>
+  client.defineCommand('benchNoop', { numberOfKeys: 1, lua: "return redis.call('EXISTS', KEYS[1]) + #ARGV[1]" })
+  redis = client
+  return null
+}
+
 async function start(args: StartArgs): Promise<{ url: string }> {
   await stop()
-  if (args.redisUrl) {
-    const client = new Redis(args.redisUrl) as NonNullable<typeof redis>
-    client.defineCommand('benchNoop', { numberOfKeys: 1, lua: "return redis.call('EXISTS', KEYS[1]) + #ARGV[1]" })
-    redis = client
-  }
+  if (args.redisUrl) useRedis(args.redisUrl)
   const httpServer = http.createServer()
   io = new Server(httpServer, { path: BARE_PATH, transports: ['websocket'], serveClient: false, pingInterval: args.pingIntervalMs, pingTimeout: args.pingTimeoutMs })
   const server = io
@@ -77,6 +82,7 @@ serveRequests({
   },
   stats: async () => ({ clients: io?.engine.clientsCount ?? 0, rooms: io?.of('/').adapter.rooms.size ?? 0 }),
   load: async (args: { reset?: boolean }) => sampleLoad(args.reset ?? false),
+  redis: async (args: { url: string }) => useRedis(args.url),
   stop,
   exit: async () => {
     await stop().catch(() => undefined)

@@ -4,7 +4,7 @@ import type { Started, StartArgs } from '../server.js'
 import type { Child, LoadSample } from './child.js'
 import { loginAll, type Cookies } from './clients.js'
 import type { RedisProbe } from './redis.js'
-import { ratioOf, type Row } from './report.js'
+import { ratioOf, type Headline, type Row } from './report.js'
 import { round } from './stats.js'
 
 export interface CollabApp extends Started {
@@ -39,6 +39,8 @@ export interface StartOptions {
   store?: 'redis' | 'memory'
   /** Redis key prefix; two processes of one scenario pass the same. @default a new one */
   prefix?: string
+  /** Where the server's Redis connections go (a proxy in front of the bench's Redis). @default the bench's Redis */
+  redisUrl?: string
 }
 
 let prefixes = 0
@@ -48,7 +50,11 @@ export async function startCollab(bench: Bench, child: Child, options: StartOpti
   const prefix = options.prefix ?? `bench:${bench.runId}:${++prefixes}:`
   const store = options.store ?? 'redis'
   const collaboration: Partial<CollaborationOptions> = { ...bench.overrides, ...options.extra, ...(store === 'redis' ? { redisKeyPrefix: prefix } : {}) }
-  const args: StartArgs = { redisUrl: store === 'redis' ? bench.redisUrl : undefined, collaboration, extraPosts: options.posts }
+  const args: StartArgs = {
+    redisUrl: store === 'redis' ? (options.redisUrl ?? bench.redisUrl) : undefined,
+    collaboration,
+    extraPosts: options.posts,
+  }
   const started = await child.request<Started>('start', args)
   for (const name of started.droppedOptions) {
     const dropped = (bench.details.droppedOptions ??= []) as string[]
@@ -58,11 +64,11 @@ export async function startCollab(bench: Bench, child: Child, options: StartOpti
 }
 
 export function addRow(bench: Bench, row: Omit<Row, 'ratio'> & { ratio?: number | null }): void {
-  bench.rows.push({ ...row, ratio: row.ratio !== undefined ? row.ratio : ratioOf(row.value, row.baseline) })
+  bench.rows.push({ ...row, ratio: row.ratio !== undefined ? row.ratio : ratioOf(row.value, row.floor) })
 }
 
-export function notAvailable(bench: Bench, id: string, name: string, metric: string, target: string, why: string): void {
-  addRow(bench, { id, name, metric, value: null, unit: '', baseline: null, target, met: null, note: `not available: ${why}` })
+export function notAvailable(bench: Bench, id: string, name: string, metric: string, target: string, why: string, headline?: Headline): void {
+  addRow(bench, { id, name, metric, value: null, unit: '', floor: null, target, met: null, note: `not available: ${why}`, ...(headline ? { headline } : {}) })
 }
 
 export function progress(message: string): void {

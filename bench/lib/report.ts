@@ -6,19 +6,50 @@ export interface Row {
   metric: string
   value: number | null
   unit: string
-  baseline: number | null
-  /** value / baseline when both exist. */
+  /**
+   * The same measurement of something that does the least any server could (a bare Socket.IO
+   * server, an event our server has no handler for), measured in the same run; null: none.
+   */
+  floor: number | null
+  /** value / floor when both exist. */
   ratio: number | null
-  /** e.g. '<= 2.5x echo', '< 50 ms', or '' for a row that only informs. */
+  /** e.g. '<= 1.2x floor', '< 50 ms', or '' for a row that only informs. */
   target: string
   /** null: no target, or not measured. */
   met: boolean | null
   note?: string
+  /**
+   * The row of the performance table (issue 12) this row answers, e.g. 'claim p50 back to back';
+   * such rows are printed again, in the order of `HEADLINES`, as the summary under the table.
+   */
+  headline?: string
+  /** How the value reads when it is not a number (a yes/no row): printed instead of the value. */
+  text?: string
 }
 
-export function ratioOf(value: number | null, baseline: number | null): number | null {
-  if (value === null || baseline === null || !Number.isFinite(value) || !Number.isFinite(baseline) || baseline <= 0) return null
-  return value / baseline
+/** The rows of the performance table, in its order; a scenario names its row with one of these. */
+export const HEADLINES = [
+  'tab close: viewer editable',
+  'tab reload: still editor',
+  'claim p50 back to back',
+  'claim p50 after 100 ms idle',
+  'claim p99 after 100 ms idle',
+  '50 tabs at once: editor known p50',
+  '50 tabs at once: editor known p99',
+  'join seen by 100 viewers p50',
+  'join seen by 100 viewers p99',
+  'Redis round trips per grant, on the path',
+  'Redis commands per grant, after the ack',
+  'heap per idle socket at 10,000',
+  '4,000 tabs at once: last knows',
+  'chat to 100 viewers p50',
+  'chat to 100 viewers p99',
+] as const
+export type Headline = (typeof HEADLINES)[number]
+
+export function ratioOf(value: number | null, floor: number | null): number | null {
+  if (value === null || floor === null || !Number.isFinite(value) || !Number.isFinite(floor) || floor <= 0) return null
+  return value / floor
 }
 
 function show(value: number | null, unit: string): string {
@@ -28,26 +59,41 @@ function show(value: number | null, unit: string): string {
   return unit ? `${text} ${unit}` : text
 }
 
-export function formatTable(rows: readonly Row[]): string {
-  const header = ['name', 'metric', 'value', 'baseline', 'ratio', 'target', 'met?']
-  const lines = rows.map((row) => [
-    `${row.id} ${row.name}`,
-    row.metric,
-    show(row.value, row.unit),
-    show(row.baseline, row.unit),
-    row.ratio === null ? '-' : `${row.ratio.toFixed(2)}x`,
-    row.target || '-',
-    row.met === null ? (row.note?.startsWith('not available') ? 'n/a' : '-') : row.met ? 'yes' : 'NO',
-  ])
+function met(row: Row): string {
+  if (row.met === null) return row.note?.startsWith('not available') ? 'n/a' : '-'
+  return row.met ? 'yes' : 'NO'
+}
+
+function align(header: string[], lines: string[][]): string[] {
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i]!.length)))
   const format = (cells: string[]) =>
     cells
       .map((cell, i) => cell.padEnd(widths[i]!))
       .join('  ')
       .trimEnd()
-  const out = [format(header), widths.map((width) => '-'.repeat(width)).join('  ')]
-  for (const line of lines) out.push(format(line))
+  return [format(header), widths.map((width) => '-'.repeat(width)).join('  '), ...lines.map(format)]
+}
+
+function cells(row: Row): string[] {
+  return [row.text ?? show(row.value, row.unit), show(row.floor, row.unit), row.ratio === null ? '-' : `${row.ratio.toFixed(2)}x`, row.target || '-', met(row)]
+}
+
+export function formatTable(rows: readonly Row[]): string {
+  const out = align(
+    ['name', 'metric', 'value', 'floor', 'ratio', 'target', 'met?'],
+    rows.map((row) => [`${row.id} ${row.name}`, row.metric, ...cells(row)]),
+  )
   const notes = rows.filter((row) => row.note).map((row) => `  ${row.id} ${row.metric}: ${row.note}`)
   if (notes.length) out.push('', 'notes:', ...notes)
   return out.join('\n')
+}
+
+/** The performance table's rows (those with a headline), in its order: what the README shows. */
+export function formatSummary(rows: readonly Row[]): string {
+  const picked = HEADLINES.flatMap((headline) => rows.filter((row) => row.headline === headline))
+  if (!picked.length) return ''
+  return align(
+    ['performance table', 'id', 'value', 'floor', 'ratio', 'target', 'met?'],
+    picked.map((row) => [row.headline!, row.id, ...cells(row)]),
+  ).join('\n')
 }

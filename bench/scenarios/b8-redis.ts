@@ -121,7 +121,8 @@ export async function b8(bench: Bench): Promise<void> {
   await sleep(200)
   ops.push({
     metric: 'lock:claim (grant)',
-    targeted: true,
+    // Its target (1 round trip on the claim's path) is measured in b8-grant-path.ts.
+    targeted: false,
     result: await countDuring(bench, k, () => Promise.all(waiting.map((socket, i) => ok(ask<LockStateEvent>(socket, 'lock:claim', ref(records[i]!)))))),
   })
   await each((socket, id) => joinPost(socket, id, 'show'))()
@@ -144,7 +145,7 @@ export async function b8(bench: Bench): Promise<void> {
       metric: `per ${metric}: scripts`,
       value: result.scripts,
       unit: '',
-      baseline: null,
+      floor: null,
       target: targeted ? '1' : '',
       met: targeted ? result.scripts <= 1 : null,
       note: `all commands ${round(result.total, 2)}: ${describe(result.counts, k) || 'none'}; INFO commandstats, which also counts what scripts run inside Redis: ${round(result.inside ?? Number.NaN, 1)}`,
@@ -156,7 +157,7 @@ export async function b8(bench: Bench): Promise<void> {
         metric: `per ${metric}: all commands`,
         value: result.total,
         unit: '',
-        baseline: null,
+        floor: null,
         target: '1',
         met: result.total <= 1,
       })
@@ -186,7 +187,7 @@ export async function b8(bench: Bench): Promise<void> {
     metric: 'per lease heartbeat: scripts',
     value: leaseScripts,
     unit: '',
-    baseline: null,
+    floor: null,
     target: '1',
     met: withLeases.ticks > 0 && leaseScripts <= 1,
     note: `${withLeases.ticks} ticks of ${k} leases + ${k} records' presence: ${describe(withLeases.per.counts, Math.max(1, withLeases.ticks) * k)} per record and tick`,
@@ -197,7 +198,7 @@ export async function b8(bench: Bench): Promise<void> {
     metric: 'per lease heartbeat: all commands',
     value: leaseTotal,
     unit: '',
-    baseline: null,
+    floor: null,
     target: '1',
     met: withLeases.ticks > 0 && leaseTotal <= 1,
   })
@@ -207,7 +208,7 @@ export async function b8(bench: Bench): Promise<void> {
     metric: 'per record presence renewal',
     value: presenceOnly.per.total / k,
     unit: '',
-    baseline: null,
+    floor: null,
     target: '',
     met: null,
     note: `${presenceOnly.ticks} ticks of ${k} records with one viewer each: ${describe(presenceOnly.per.counts, Math.max(1, presenceOnly.ticks) * k)}`,

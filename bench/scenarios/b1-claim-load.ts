@@ -1,13 +1,13 @@
 /**
- * B1: lock claim latency at a fixed arrival rate, with idle viewers connected, against a bare
+ * B1 under load: lock claim latency at a fixed arrival rate, with idle viewers connected, against a bare
  * Socket.IO ack echo at the same rate and with as many idle sockets.
  *
  * Each claimer owns one record (all different) and runs cycles on a fixed schedule (open loop: a
  * cycle starts when due, or as soon as the previous one ends if the server fell behind, and the lag
  * is reported): `record:join` intent edit (the record is free: a grant), `lock:claim` (the holder
- * claiming again: a renewal), `record:leave` (release). The baseline runs three acknowledged events
+ * claiming again: a renewal), `record:leave` (release). The floor runs three acknowledged events
  * per cycle on the same schedule: `echo`, `echo-redis` (one trivial Lua script first), `echo`.
- * Ours and the baseline run in alternating phases, both sets of sockets connected throughout.
+ * Ours and the floor run in alternating phases, both sets of sockets connected throughout.
  */
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'socket.io-client'
@@ -64,18 +64,7 @@ async function paced(clients: number, rate: number, durationMs: number, cycle: (
   return { cycles: lags.length, elapsedMs: performance.now() - start, lags }
 }
 
-/** Sequential operations, one at a time with nothing else going on: the latency floor. */
-async function unloaded(socket: Socket, n: number, op: () => Promise<{ ms: number; reply: { ok: boolean } }>): Promise<Summary> {
-  const times: number[] = []
-  for (let i = 0; i < n; i++) {
-    const { ms, reply } = await op()
-    if (!reply.ok) throw new Error(`B1 unloaded: ${JSON.stringify(reply)}`)
-    times.push(ms)
-  }
-  return summarize(times)
-}
-
-export async function b1(bench: Bench): Promise<void> {
+export async function b1Load(bench: Bench): Promise<void> {
   const scale = bench.quick
     ? { claimers: 20, rate: 100, viewers: 100, warmupMs: 500, phaseMs: 1_000, phases: 2 }
     : { claimers: 100, rate: 500, viewers: 1_000, warmupMs: 2_000, phaseMs: 4_000, phases: 3 }
@@ -119,7 +108,7 @@ export async function b1(bench: Bench): Promise<void> {
       if (recording) errors.push(error instanceof Error ? error.message : String(error))
     }
   }
-  // The baseline's sockets too, connected for the whole scenario: as many idle ones (in rooms of ten).
+  // The floor's sockets too, connected for the whole scenario: as many idle ones (in rooms of ten).
   const bareViewers = await connectMany(
     scale.viewers,
     100,
@@ -147,17 +136,8 @@ export async function b1(bench: Bench): Promise<void> {
     }
   }
 
-  // The floor: one socket alone, sequential: a claimer holding its record claiming again, an echo.
-  const soloRecord = ref(claimRecords[0]!)
-  const solo = bench.quick ? 100 : 500
-  await joinPost(claimers[0]!, claimRecords[0]!, 'edit')
-  const soloClaim = await unloaded(claimers[0]!, solo, () => ask(claimers[0]!, 'lock:claim', soloRecord))
-  await ask(claimers[0]!, 'record:leave', soloRecord)
-  const soloEcho = await unloaded(echoClients[0]!, solo, () => ask(echoClients[0]!, 'echo', soloRecord))
-  const soloEchoRedis = await unloaded(echoClients[0]!, solo, () => ask(echoClients[0]!, 'echo-redis', soloRecord))
-
-  // Ours and the baseline in alternating phases, so that a noisy moment of the machine hits both.
-  progress(`B1: ${scale.rate} cycles/s, ${scale.phases} phases of ${scale.phaseMs / 1000} s each for ours and the baseline (warm-up ${scale.warmupMs / 1000} s each)`)
+  // Ours and the floor in alternating phases, so that a noisy moment of the machine hits both.
+  progress(`B1: ${scale.rate} cycles/s, ${scale.phases} phases of ${scale.phaseMs / 1000} s each for ours and the floor (warm-up ${scale.warmupMs / 1000} s each)`)
   await paced(scale.claimers, scale.rate, scale.warmupMs, cycle)
   await paced(scale.claimers, scale.rate, scale.warmupMs, echoCycle)
   const collabRuns: Paced[] = []
@@ -191,34 +171,23 @@ export async function b1(bench: Bench): Promise<void> {
   const baseRedis = summarize(echoRedis)
   const name = `${scale.rate} cycles/s, ${scale.viewers} idle`
   const ratio50 = claim.p50 / base.p50
-  addRow(bench, { id: 'B1', name, metric: 'lock:claim p50', value: claim.p50, unit: 'ms', baseline: base.p50, target: '<= 2.5x echo', met: ratio50 <= 2.5 })
-  addRow(bench, { id: 'B1', name, metric: 'lock:claim p99', value: claim.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
+  addRow(bench, { id: 'B1', name, metric: 'lock:claim p50', value: claim.p50, unit: 'ms', floor: base.p50, target: '<= 2.5x echo', met: ratio50 <= 2.5 })
+  addRow(bench, { id: 'B1', name, metric: 'lock:claim p99', value: claim.p99, unit: 'ms', floor: base.p99, target: '', met: null })
   addRow(bench, {
     id: 'B1',
     name,
     metric: 'lock:claim p50 vs echo+Redis',
     value: claim.p50,
     unit: 'ms',
-    baseline: baseRedis.p50,
+    floor: baseRedis.p50,
     target: '',
     met: null,
-    note: 'baseline: the bare server acknowledging after one trivial Lua script on the same Redis, same schedule',
+    note: 'floor: the bare server acknowledging after one trivial Lua script on the same Redis, same schedule',
   })
-  addRow(bench, {
-    id: 'B1',
-    name: 'claim alone (no load)',
-    metric: 'lock:claim p50',
-    value: soloClaim.p50,
-    unit: 'ms',
-    baseline: soloEcho.p50,
-    target: '',
-    met: null,
-    note: `one socket, sequential; echo+Redis alone p50 ${round(soloEchoRedis.p50, 3)} ms`,
-  })
-  addRow(bench, { id: 'B1', name, metric: 'record:join edit (grant) p50', value: join.p50, unit: 'ms', baseline: base.p50, target: '', met: null })
-  addRow(bench, { id: 'B1', name, metric: 'record:join edit (grant) p99', value: join.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
-  addRow(bench, { id: 'B1', name, metric: 'record:leave (release) p50', value: leave.p50, unit: 'ms', baseline: base.p50, target: '', met: null })
-  addRow(bench, { id: 'B1', name, metric: 'record:leave (release) p99', value: leave.p99, unit: 'ms', baseline: base.p99, target: '', met: null })
+  addRow(bench, { id: 'B1', name, metric: 'record:join edit (grant) p50', value: join.p50, unit: 'ms', floor: base.p50, target: '', met: null })
+  addRow(bench, { id: 'B1', name, metric: 'record:join edit (grant) p99', value: join.p99, unit: 'ms', floor: base.p99, target: '', met: null })
+  addRow(bench, { id: 'B1', name, metric: 'record:leave (release) p50', value: leave.p50, unit: 'ms', floor: base.p50, target: '', met: null })
+  addRow(bench, { id: 'B1', name, metric: 'record:leave (release) p99', value: leave.p99, unit: 'ms', floor: base.p99, target: '', met: null })
   const achieved = collabRun.cycles / (collabRun.elapsedMs / 1000)
   addRow(bench, {
     id: 'B1',
@@ -226,7 +195,7 @@ export async function b1(bench: Bench): Promise<void> {
     metric: 'cycles/s achieved',
     value: achieved,
     unit: '/s',
-    baseline: bareRun.cycles / (bareRun.elapsedMs / 1000),
+    floor: bareRun.cycles / (bareRun.elapsedMs / 1000),
     target: '',
     met: null,
     note: `schedule lag p99 ${round(collabRun.lag.p99)} ms (bare ${round(bareRun.lag.p99)} ms); CPU (% of one core) server ${collabUsage.serverCpuPercent} (bare ${bareUsage.serverCpuPercent}), clients ${collabUsage.clientCpuPercent} (${bareUsage.clientCpuPercent}), redis ${collabUsage.redisCpuPercent} (${bareUsage.redisCpuPercent}); server event-loop delay p99 (worst phase) ${collabUsage.serverLoopDelay.p99} ms, max ${collabUsage.serverLoopDelay.max} ms (bare ${bareUsage.serverLoopDelay.p99} / ${bareUsage.serverLoopDelay.max})`,
@@ -237,7 +206,7 @@ export async function b1(bench: Bench): Promise<void> {
     metric: 'errors',
     value: errors.length,
     unit: '',
-    baseline: echoErrors,
+    floor: echoErrors,
     target: '0',
     met: errors.length === 0,
     ...(errors.length ? { note: `first: ${errors[0]}` } : {}),
@@ -249,9 +218,6 @@ export async function b1(bench: Bench): Promise<void> {
     leave,
     echo: base,
     echoRedis: baseRedis,
-    soloClaim,
-    soloEcho,
-    soloEchoRedis,
     collabUsage,
     bareUsage,
     collabRun,
