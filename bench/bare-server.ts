@@ -4,7 +4,8 @@
  * collaboration server. Events: `echo` acknowledges its payload; `echo-redis` does so after one
  * trivial Lua script on the bench's Redis (the floor of any operation that needs one round trip
  * to Redis); `join` puts the socket in a room; `room-emit` sends `{ event, payload }` to everyone
- * in a room, then acknowledges.
+ * in a room, then acknowledges; `notify-on-disconnect` names a room that gets `peer-left` (with
+ * this socket's id) as soon as this socket disconnects (the floor of "a closed tab is noticed").
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -50,6 +51,10 @@ async function start(args: StartArgs): Promise<{ url: string }> {
     })
     socket.on('join', async (room: string, ack?: (reply: unknown) => void) => {
       await socket.join(room)
+      ack?.({ ok: true, data: null })
+    })
+    socket.on('notify-on-disconnect', (room: string, ack?: (reply: unknown) => void) => {
+      socket.once('disconnect', () => server.to(room).emit('peer-left', { id: socket.id }))
       ack?.({ ok: true, data: null })
     })
     socket.on('room-emit', (request: { room: string; event: string; payload: unknown }, ack?: (reply: unknown) => void) => {

@@ -4,9 +4,9 @@
  * the same run on the same machine.
  *
  * Starts its own redis-server on a free port, the collaboration server (the test fixture admin) in a
- * child process (a second one for B6) and the bare server in another, and runs every client here.
- * Prints a table, then the rows of the performance table (issue 12) again in its order, and writes
- * bench/results/latest.json (plus each child's log). `--quick` runs every
+ * child process (a second one for B6) and the bare server in another, and runs every client here
+ * (and, for B11, a headless Chromium). Prints a table, then the rows of the performance table
+ * (issue 12) again in its order, and writes bench/results/latest.json (plus each child's log). `--quick` runs every
  * scenario at a small scale to prove the harness works: it never fails on a target, only when a
  * scenario itself breaks. Loopback only.
  */
@@ -32,6 +32,7 @@ import { b8 } from './scenarios/b8-redis.js'
 import { b8GrantPath } from './scenarios/b8-grant-path.js'
 import { b9, openFilesLimit } from './scenarios/b9-stampede.js'
 import { b10 } from './scenarios/b10-departure.js'
+import { b11 } from './scenarios/b11-tab-close.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -57,6 +58,7 @@ const overrides: Partial<CollaborationOptions> = {
 }
 
 const scenarios: Array<{ id: string[]; title: string; run: (bench: Bench) => Promise<void> }> = [
+  { id: ['B11'], title: 'B11 tab close in Chromium', run: b11 },
   { id: ['B1'], title: 'B1 claim round trip alone', run: b1ClaimAlone },
   { id: ['B1'], title: 'B1 claims under load', run: b1Load },
   { id: ['B2', 'B5'], title: 'B2 lock-state propagation, B5 chat fan-out', run: fanout },

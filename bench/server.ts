@@ -14,6 +14,8 @@ export interface StartArgs {
   collaboration: Partial<CollaborationOptions>
   /** Posts to add to the fixture's three, so that there are enough records to spread clients over. */
   extraPosts: number
+  /** Bundle the admin's components before listening, for scenarios that load pages in a browser. @default false */
+  bundle?: boolean
 }
 
 export interface Started {
@@ -52,7 +54,7 @@ async function start(args: StartArgs): Promise<Started> {
   // Other options may not exist yet in the server being measured (e.g. chat limits): drop those, say so.
   for (;;) {
     try {
-      app = await startFixtureApp({ port: 0, host: '127.0.0.1', bundle: 'none', quiet: true, redisUrl: args.redisUrl, collaboration })
+      app = await startFixtureApp({ port: 0, host: '127.0.0.1', bundle: args.bundle ? 'build' : 'none', quiet: true, redisUrl: args.redisUrl, collaboration })
       break
     } catch (error) {
       const unknown = /option `([^`]+)` is not known/.exec(error instanceof Error ? error.message : '')?.[1]

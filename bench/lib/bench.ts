@@ -41,6 +41,8 @@ export interface StartOptions {
   prefix?: string
   /** Where the server's Redis connections go (a proxy in front of the bench's Redis). @default the bench's Redis */
   redisUrl?: string
+  /** Serve the admin's component bundle (a browser loads pages). @default false */
+  bundle?: boolean
 }
 
 let prefixes = 0
@@ -54,6 +56,7 @@ export async function startCollab(bench: Bench, child: Child, options: StartOpti
     redisUrl: store === 'redis' ? (options.redisUrl ?? bench.redisUrl) : undefined,
     collaboration,
     extraPosts: options.posts,
+    bundle: options.bundle ?? false,
   }
   const started = await child.request<Started>('start', args)
   for (const name of started.droppedOptions) {

@@ -13,7 +13,7 @@ import { BARE_PATH, COLLAB_PATH } from './paths.js'
 export const RESOURCE = 'Post'
 
 export type Cookies = { alice: string; bob: string; carol: string; dave: string }
-const USERS = { alice: 'alice@example.com', bob: 'bob@example.com', carol: 'carol@example.com', dave: 'dave@example.com' } as const
+export const USERS = { alice: 'alice@example.com', bob: 'bob@example.com', carol: 'carol@example.com', dave: 'dave@example.com' } as const
 
 /** One login per user (four HTTP requests), whatever the number of sockets. */
 export async function loginAll(url: string): Promise<Cookies> {
