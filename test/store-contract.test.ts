@@ -97,6 +97,8 @@ const claimant = (userId: string, extra: { token?: string; userName?: string; av
 })
 
 const LONG = 60_000
+/** An allowance no test reaches: the chat tests that are not about the rate limit. */
+const UNLIMITED = { key: 'chat:unlimited', limit: 1_000_000, windowMs: LONG }
 
 function expectHeldBy(lease: Lease | null, who: Claimant): Lease {
   expect(lease).not.toBeNull()
@@ -752,7 +754,7 @@ function chatContract(makeHarness: () => StoreHarness): void {
       message('bob', '<b>markup</b> & "quotes" stay text\nover two lines'),
       message('ann', 'to bob only', { to: 'bob' }),
     ]
-    for (const one of sent) await chat.append(everyone, one, 100, LONG)
+    for (const one of sent) await chat.append(everyone, one, 100, LONG, UNLIMITED)
     const history = await chat.history(everyone, 100)
     expect(history).toEqual(sent)
     expect(history[1]!.from.avatarUrl).toBeUndefined()
@@ -761,7 +763,7 @@ function chatContract(makeHarness: () => StoreHarness): void {
   test('keeps only the newest `keep` messages; history gives the newest `limit`, oldest first', async () => {
     const { chat } = await open()
     const sent = Array.from({ length: 8 }, (_, i) => message('ann', `message ${i}`))
-    for (const one of sent) await chat.append(everyone, one, 5, LONG)
+    for (const one of sent) await chat.append(everyone, one, 5, LONG, UNLIMITED)
     expect(await chat.history(everyone, 100)).toEqual(sent.slice(3))
     expect(await chat.history(everyone, 2)).toEqual(sent.slice(6))
   })
@@ -771,12 +773,32 @@ function chatContract(makeHarness: () => StoreHarness): void {
     const renewed = conversationKey(recordKey('posts', '2'))
     const first = message('ann', 'first')
     const second = message('bob', 'second')
-    await chat.append(renewed, first, 100, 150)
-    await chat.append(everyone, message('ann', 'alone'), 100, 150)
-    await chat.append(renewed, second, 100, LONG)
+    await chat.append(renewed, first, 100, 150, UNLIMITED)
+    await chat.append(everyone, message('ann', 'alone'), 100, 150, UNLIMITED)
+    await chat.append(renewed, second, 100, LONG, UNLIMITED)
     await eventually('the conversation to end', async () => ((await chat.history(everyone, 100)).length === 0 ? true : undefined))
     // Its first ttl ended before that one did: only the second message kept it.
     expect(await chat.history(renewed, 100)).toEqual([first, second])
+  })
+
+  test("a message is stored exactly when its sender's allowance takes it: of 20 racing, `limit` are, across conversations", async () => {
+    const { chat, limits } = await open()
+    const allowance = { key: 'chat:ann', limit: 5, windowMs: LONG }
+    const other = conversationKey(recordKey('posts', '2'))
+    const sent = Array.from({ length: 20 }, (_, i) => message('ann', `racing ${i}`))
+    const answers = await Promise.all(sent.map((one, i) => chat.append(i % 2 ? other : everyone, one, 100, LONG, allowance)))
+    const stored = [...(await chat.history(everyone, 100)), ...(await chat.history(other, 100))]
+    expect(answers.filter((left) => left === 0)).toHaveLength(5)
+    for (const left of answers.filter((left) => left > 0)) expect(left).toBeLessThanOrEqual(LONG)
+    // Exactly the allowed ones, each once; the refused ones nowhere.
+    expect(stored.map((one) => one.text).sort()).toEqual(
+      sent
+        .filter((_, i) => answers[i] === 0)
+        .map((one) => one.text)
+        .sort(),
+    )
+    // It is the same allowance as the rate limiter's: nothing left there either.
+    expect(await limits.hit('chat:ann', 5, LONG)).toBeGreaterThan(0)
   })
 
   test('conversations never share messages, whatever the ids look like', async () => {
@@ -795,15 +817,15 @@ function chatContract(makeHarness: () => StoreHarness): void {
     // Both people name the same one-to-one conversation.
     expect(conversationKey(record, ['bob', 'ann'])).toBe(keys[2])
     const sent = keys.map((_, i) => message(`user-${i}`, `in conversation ${i}`))
-    await Promise.all(keys.map((key, i) => chat.append(key, sent[i]!, 100, LONG)))
+    await Promise.all(keys.map((key, i) => chat.append(key, sent[i]!, 100, LONG, UNLIMITED)))
     for (const [i, key] of keys.entries()) expect(await chat.history(key, 100)).toEqual([sent[i]])
   })
 
   test('messages appended through one store are read through another', async () => {
     const [first, second] = [await open(), await open()]
     const sent = [message('ann', 'one'), message('bob', 'two')]
-    await first.chat.append(everyone, sent[0]!, 100, LONG)
-    await second.chat.append(everyone, sent[1]!, 100, LONG)
+    await first.chat.append(everyone, sent[0]!, 100, LONG, UNLIMITED)
+    await second.chat.append(everyone, sent[1]!, 100, LONG, UNLIMITED)
     expect(await first.chat.history(everyone, 100)).toEqual(sent)
   })
 }
@@ -982,7 +1004,7 @@ describe('RedisStore: keys', () => {
 
   test('a conversation is one list trimmed to `keep`, a rate window one counter, each with its ttl', async () => {
     const conversation = conversationKey(recordKey('posts', '1'), ['ann', 'bob'])
-    for (let i = 0; i < 4; i++) await store.chat.append(conversation, message('ann', `m${i}`), 3, 5000)
+    for (let i = 0; i < 4; i++) await store.chat.append(conversation, message('ann', `m${i}`), 3, 5000, UNLIMITED)
     await store.limits.hit('chat:ann', 3, 5000)
     await store.limits.hit('chat:ann', 3, 5000)
     const listName = `${namespace}chat:${conversation}`
@@ -998,7 +1020,7 @@ describe('RedisStore: keys', () => {
   test('a ttl that is not a whole number of ms is refused before it reaches Redis', async () => {
     await expect(store.presence.join('posts:1', entry('ann'), 1.5)).rejects.toThrow(RangeError)
     await expect(store.attention.throttle('ask:ann', 0)).rejects.toThrow(RangeError)
-    await expect(store.chat.append('posts:1:all', message('ann', 'hi'), 0, LONG)).rejects.toThrow(RangeError)
+    await expect(store.chat.append('posts:1:all', message('ann', 'hi'), 0, LONG, UNLIMITED)).rejects.toThrow(RangeError)
     await expect(store.limits.hit('chat:ann', 1, 0.5)).rejects.toThrow(RangeError)
   })
 })
@@ -1021,7 +1043,7 @@ describe('RedisStore: connection', () => {
         store.attention.throttle('ask:ann', LONG),
         store.attention.takeCandidate('posts:1', 'tab-1'),
         store.saves.lastSave('posts:1'),
-        store.chat.append('posts:1:all', message('ann', 'hi'), 100, LONG),
+        store.chat.append('posts:1:all', message('ann', 'hi'), 100, LONG, UNLIMITED),
         store.chat.history('posts:1:all', 100),
         store.limits.hit('chat:ann', 30, LONG),
       ]) {

@@ -92,8 +92,8 @@ test('a sweep drops expired conversations and rate-limit windows nobody reads ag
   const store = new MemoryStore({ sweepIntervalMs: 0 })
   for (let i = 0; i < 20; i++) {
     const message = { id: `m${i}`, resourceId: 'posts', recordId: String(i), from: { id: 'ann', name: 'Ann' }, to: null, text: 'hi', atMs: 0 }
-    await store.chat.append(`posts:${i}:all`, message, 100, 50)
-    await store.limits.hit(`chat:user-${i}`, 30, 50)
+    // The sender's window is counted with the append: a conversation and a window each.
+    await store.chat.append(`posts:${i}:all`, message, 100, 50, { key: `chat:user-${i}`, limit: 30, windowMs: 50 })
   }
   expect(store.heldEntries()).toBe(40)
   await afterExpiryOf(store, 50)

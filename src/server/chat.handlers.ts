@@ -53,13 +53,13 @@ export function registerChatHandlers(ctx: ServerContext, socket: CollabSocket, r
       const present = request.to !== user.id && (await ctx.store.presence.list(joined.key)).entries.some((entry) => entry.user.id === request.to)
       if (!present) throw new AckFailure(ErrorCode.NotFound, 'that person is not on this record')
     }
-    // Last, so a message refused for another reason does not use up the sender's allowance.
-    const retryInMs = await ctx.store.limits.hit(`chat:${encodeURIComponent(user.id)}`, options.chatMessagesPerMinute, RATE_WINDOW_MS)
-    if (retryInMs > 0) throw new AckFailure(ErrorCode.RateLimited, `at most ${options.chatMessagesPerMinute} messages a minute`, retryInMs)
-
     const message: ChatMessage = { ...ref, id: randomUUID(), from: user, to: request.to, text: request.text, atMs: Date.now() }
-    // Stored first: whoever is told of the message finds it in the history too.
-    await ctx.store.chat.append(conversationOf(socket, joined.key, request.to), message, options.chatHistoryLimit, options.chatHistoryTtlMs)
+    // Counted against the sender's allowance last, so a message refused for another reason does not
+    // use it up; counted and stored in one step (one round trip). Stored before anyone is told:
+    // whoever is told of the message finds it in the history too.
+    const allowance = { key: `chat:${encodeURIComponent(user.id)}`, limit: options.chatMessagesPerMinute, windowMs: RATE_WINDOW_MS }
+    const retryInMs = await ctx.store.chat.append(conversationOf(socket, joined.key, request.to), message, options.chatHistoryLimit, options.chatHistoryTtlMs, allowance)
+    if (retryInMs > 0) throw new AckFailure(ErrorCode.RateLimited, `at most ${options.chatMessagesPerMinute} messages a minute`, retryInMs)
     // The sender's own tabs are told too (the sending tab also has the ack; clients dedupe by id).
     const rooms =
       request.to === null

@@ -10,6 +10,7 @@ import type { ChatMessage } from '../protocol.js'
 import { byArrival } from './presence-rules.js'
 import {
   StoreRecoveringError,
+  type Allowance,
   type AttentionStore,
   type ChatStore,
   type Claimant,
@@ -426,7 +427,10 @@ class MemoryChatStore implements ChatStore {
   /** Each conversation's newest messages, oldest first; the whole list ends `ttlMs` after the last append. */
   private readonly conversations: ExpiringMap<ChatMessage[]>
 
-  constructor(private readonly sweeper: Sweeper) {
+  constructor(
+    private readonly sweeper: Sweeper,
+    private readonly limits: MemoryRateLimiter,
+  ) {
     this.conversations = new ExpiringMap(sweeper)
   }
 
@@ -434,12 +438,16 @@ class MemoryChatStore implements ChatStore {
     return this.conversations.size
   }
 
-  async append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number): Promise<void> {
+  async append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number, allowance: Allowance): Promise<number> {
     this.sweeper.tick()
+    // Counted and stored in one synchronous step, as the Redis script does.
+    const retryInMs = this.limits.count(allowance.key, allowance.limit, allowance.windowMs)
+    if (retryInMs > 0) return retryInMs
     const messages = this.conversations.slot(conversationKey)?.value ?? []
     messages.push(copyMessage(message))
     if (messages.length > keep) messages.splice(0, messages.length - keep)
     this.conversations.set(conversationKey, messages, ttlMs)
+    return 0
   }
 
   async history(conversationKey: string, limit: number): Promise<ChatMessage[]> {
@@ -462,6 +470,11 @@ class MemoryRateLimiter implements RateLimiter {
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<number> {
+    return this.count(key, limit, windowMs)
+  }
+
+  /** `hit`, synchronously: for steps that must count and act with nothing in between. */
+  count(key: string, limit: number, windowMs: number): number {
     this.sweeper.tick()
     const window = this.windows.slot(key)
     if (!window) {
@@ -496,8 +509,8 @@ export class MemoryStore implements Store {
     const presence = new MemoryPresenceStore(sweeper, revisions)
     const attention = new MemoryAttentionStore(sweeper)
     const saves = new MemorySaveLog(sweeper)
-    const chat = new MemoryChatStore(sweeper)
     const limits = new MemoryRateLimiter(sweeper)
+    const chat = new MemoryChatStore(sweeper, limits)
     this.locks = locks
     this.presence = presence
     this.attention = attention

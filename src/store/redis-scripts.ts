@@ -53,7 +53,7 @@ const SCRIPT_FILES = [
   'saveLast-1',
   'writeEnter-4',
   'writeLeave-1',
-  'chatAppend-1',
+  'chatPost-2',
   'chatHistory-1',
   'limitHit-1',
 ] as const

@@ -18,6 +18,7 @@ import type { RedisConnectionOptions } from '../options.js'
 import { redisKeys } from './keys.js'
 import { replies, scripts, stored, type ScriptName } from './redis-scripts.js'
 import {
+  type Allowance,
   StoreUnavailableError,
   type AttentionStore,
   type ChatStore,
@@ -281,9 +282,18 @@ class RedisChatStore implements ChatStore {
     private readonly keys: Keys,
   ) {}
 
-  async append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number): Promise<void> {
-    const reply = await this.run('chatAppend', this.keys.chat(conversationKey), stored.chatMessage(message), wholeMs('keep', keep, 1), wholeMs('ttlMs', ttlMs, 1))
-    replies.written(reply)
+  async append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number, allowance: Allowance): Promise<number> {
+    const reply = await this.run(
+      'chatPost',
+      this.keys.limit(allowance.key),
+      this.keys.chat(conversationKey),
+      stored.chatMessage(message),
+      wholeMs('keep', keep, 1),
+      wholeMs('ttlMs', ttlMs, 1),
+      wholeMs('limit', allowance.limit, 1),
+      wholeMs('windowMs', allowance.windowMs, 1),
+    )
+    return replies.msLeft(reply)
   }
 
   async history(conversationKey: string, limit: number): Promise<ChatMessage[]> {

@@ -217,9 +217,21 @@ export interface RateLimiter {
   hit(key: string, limit: number, windowMs: number): Promise<number>
 }
 
+/** A sender's rate limit, as `RateLimiter.hit` counts it: `limit` events per fixed window of `windowMs`. */
+export interface Allowance {
+  key: string
+  limit: number
+  windowMs: number
+}
+
 export interface ChatStore {
-  /** Appends to a conversation, keeps its newest `keep` messages, and lets it expire `ttlMs` after the last. */
-  append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number): Promise<void>
+  /**
+   * Counts the message against the sender's `allowance` and, within it, appends it to the
+   * conversation, keeps the newest `keep` messages and lets the conversation expire `ttlMs` after
+   * the last: 0 when appended, otherwise the ms until the window ends (nothing stored, nothing
+   * counted). One atomic step, one round trip.
+   */
+  append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number, allowance: Allowance): Promise<number>
   /** The newest `limit` messages, oldest first. */
   history(conversationKey: string, limit: number): Promise<ChatMessage[]>
 }
