@@ -8,7 +8,7 @@
 import { ErrorCode, type AttentionReply, type LockStateEvent } from '../protocol.js'
 import { tabRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
-import type { CollabSocket, ServerContext } from './context.js'
+import type { ServerContext } from './context.js'
 import type { EventRouter } from './event-router.js'
 import { tabIdOf } from './lease-view.js'
 import { announceLock, claimantOf, holderOf, joinedEditor, lockState } from './lock.handlers.js'
@@ -18,8 +18,8 @@ import { handOverRequestSchema, recordRefSchema } from './validation.js'
 /** How long an asking tab stays eligible for a hand-over. */
 const CANDIDATE_TTL_MS = 10 * 60_000
 
-export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSocket, router: EventRouter): void {
-  router.on('attention:request', recordRefSchema, async (ref): Promise<AttentionReply> => {
+export function registerAttentionHandlers(ctx: ServerContext, router: EventRouter): void {
+  router.on('attention:request', recordRefSchema, async (socket, ref): Promise<AttentionReply> => {
     const joined = joinedRecord(socket, ref)
     const lease = await ctx.store.locks.get(joined.key)
     if (!lease) throw new AckFailure(ErrorCode.NotFound, 'nobody is editing this record')
@@ -37,7 +37,7 @@ export function registerAttentionHandlers(ctx: ServerContext, socket: CollabSock
     return { retryInMs: intervalMs }
   })
 
-  router.on('lock:handover', handOverRequestSchema, async (request): Promise<LockStateEvent> => {
+  router.on('lock:handover', handOverRequestSchema, async (socket, request): Promise<LockStateEvent> => {
     const ref = { resourceId: request.resourceId, recordId: request.recordId }
     const joined = joinedEditor(socket, ref)
     const candidate = await ctx.store.attention.takeCandidate(joined.key, request.toTabId)

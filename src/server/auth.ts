@@ -14,7 +14,7 @@ import session, { type SessionOptions } from 'express-session'
 import type { Socket } from 'socket.io'
 import { ErrorCode, PROTOCOL_VERSION, type UserView } from '../protocol.js'
 import type { AdminUser } from '../options.js'
-import type { CollabServer } from './context.js'
+import type { CollabServer, CollabSocket } from './context.js'
 import type { Logger } from './event-router.js'
 import { adminDigest } from './session-watch.js'
 
@@ -135,6 +135,13 @@ async function currentAdmin(sessionAdmin: AdminUser, rules: HandshakeRules): Pro
  */
 export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
   const socketsOfUser = new Map<string, number>()
+  // Socket.IO calls a socket's listeners with the socket as `this`: one function serves them all.
+  function release(this: CollabSocket): void {
+    const id = this.data.user.id
+    const left = (socketsOfUser.get(id) ?? 1) - 1
+    if (left > 0) socketsOfUser.set(id, left)
+    else socketsOfUser.delete(id)
+  }
   io.use(async (socket: Socket, next) => {
     const version = (socket.handshake.auth as { v?: unknown } | undefined)?.v
     if (version !== PROTOCOL_VERSION) {
@@ -167,11 +174,9 @@ export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
     }
     // Counted here, before the connection exists, so concurrent handshakes cannot all slip under the cap.
     socketsOfUser.set(user.id, open + 1)
-    socket.once('disconnect', () => {
-      const left = (socketsOfUser.get(user.id) ?? 1) - 1
-      if (left > 0) socketsOfUser.set(user.id, left)
-      else socketsOfUser.delete(user.id)
-    })
+    // `on`, not `once` (no wrapper per socket): Socket.IO says 'disconnect' once, and only after
+    // `data` below is set.
+    socket.on('disconnect', release)
     socket.data = {
       adminUser: admin,
       user,

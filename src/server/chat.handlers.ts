@@ -39,10 +39,10 @@ function checkText(text: string, maxLength: number): void {
   if (length > maxLength) throw new AckFailure(ErrorCode.MessageTooLong, `the message has ${length} characters; at most ${maxLength} are allowed`)
 }
 
-export function registerChatHandlers(ctx: ServerContext, socket: CollabSocket, router: EventRouter): void {
+export function registerChatHandlers(ctx: ServerContext, router: EventRouter): void {
   const { options } = ctx
 
-  router.on('chat:send', chatSendSchema, async (request): Promise<ChatMessage> => {
+  router.on('chat:send', chatSendSchema, async (socket, request): Promise<ChatMessage> => {
     const joined = joinedChat(socket, { resourceId: request.resourceId, recordId: request.recordId })
     // The record as the resource names it, whatever spelling of its id the client sent.
     const { ref } = joined
@@ -69,7 +69,7 @@ export function registerChatHandlers(ctx: ServerContext, socket: CollabSocket, r
     return message
   })
 
-  router.on('chat:history', chatHistorySchema, async (request): Promise<ChatMessage[]> => {
+  router.on('chat:history', chatHistorySchema, async (socket, request): Promise<ChatMessage[]> => {
     const joined = joinedChat(socket, { resourceId: request.resourceId, recordId: request.recordId })
     // Always this user's own conversation: nobody can name a pair they are not part of.
     return ctx.store.chat.history(conversationOf(socket, joined.key, request.with), options.chatHistoryLimit)

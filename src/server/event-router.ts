@@ -10,11 +10,11 @@
  * payload's schema. Whatever a handler throws or rejects with becomes an error acknowledgement;
  * nothing can escape as an unhandled rejection or a crash.
  */
-import type { Socket } from 'socket.io'
 import type { z } from 'zod'
 import { ErrorCode, type Ack, type AckError, type ClientToServerEvents } from '../protocol.js'
 import { AckFailure } from './ack-failure.js'
 import { StoreUnavailableError } from '../store/store.js'
+import type { CollabSocket } from './context.js'
 
 export type Logger = Pick<Console, 'error' | 'warn' | 'info'>
 
@@ -24,7 +24,12 @@ export type PayloadOf<E extends EventName> = Parameters<ClientToServerEvents[E]>
 /** What the server acknowledges `event` with, per the protocol. */
 export type ReplyOf<E extends EventName> = Parameters<ClientToServerEvents[E]>[1] extends (reply: Ack<infer T>) => void ? T : never
 
-export type Handler<E extends EventName> = (payload: PayloadOf<E>) => Promise<ReplyOf<E>>
+/**
+ * Handlers are registered once for the whole server and get the socket with each event: nothing is
+ * created per connection but the socket's lane below (10,000 idle sockets would otherwise each keep
+ * a closure per handler).
+ */
+export type Handler<E extends EventName> = (socket: CollabSocket, payload: PayloadOf<E>) => Promise<ReplyOf<E>>
 
 export interface EventRouterOptions {
   maxEventBytes: number
@@ -35,7 +40,7 @@ export interface EventRouterOptions {
    * socket (session over) a moment after saying so, so that the refused event's ack still goes
    * out; events already queued behind it must not run meanwhile.
    */
-  gate?: () => AckError | null
+  gate?: (socket: CollabSocket) => AckError | null
 }
 
 /**
@@ -50,13 +55,45 @@ export interface EventRouter {
   on<E extends EventName>(event: E, schema: z.ZodType<PayloadOf<E>, unknown>, handler: Handler<E>): void
   /** The registered event names: a name not here is answered `unknown_event`. */
   events(): string[]
+  /** Takes every event of this socket from now on (once per connection). */
+  attach(socket: CollabSocket): void
 }
 
 type AnyAck = (reply: Ack<unknown>) => void
 
 interface Route {
   schema: z.ZodType<unknown, unknown>
-  handler: (payload: unknown) => Promise<unknown>
+  handler: (socket: CollabSocket, payload: unknown) => Promise<unknown>
+}
+
+/**
+ * What the router keeps per socket: its token bucket (`eventsPerSecond`, a burst of twice that),
+ * its queue of events waiting for the one before them, and whether its bad argument shape was
+ * logged. Just numbers and one promise while events wait; nothing at all per handler.
+ */
+class Lane {
+  tokens: number
+  last = Date.now()
+  queued = 0
+  /** The last event's turn while any event of this socket waits or runs; undefined when idle. */
+  tail: Promise<void> | undefined = undefined
+  shapeLogged = false
+
+  constructor(
+    readonly socket: CollabSocket,
+    readonly perSecond: number,
+  ) {
+    this.tokens = perSecond * 2
+  }
+
+  take(): boolean {
+    const now = Date.now()
+    this.tokens = Math.min(this.perSecond * 2, this.tokens + ((now - this.last) / 1000) * this.perSecond)
+    this.last = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
 }
 
 /** Bytes of the payload as JSON; a value JSON cannot encode counts as too large. */
@@ -65,20 +102,6 @@ function payloadBytes(payload: unknown): number {
     return Buffer.byteLength(JSON.stringify(payload) ?? '')
   } catch {
     return Number.POSITIVE_INFINITY
-  }
-}
-
-function createTokenBucket(perSecond: number) {
-  const capacity = perSecond * 2
-  let tokens = capacity
-  let last = Date.now()
-  return () => {
-    const now = Date.now()
-    tokens = Math.min(capacity, tokens + ((now - last) / 1000) * perSecond)
-    last = now
-    if (tokens < 1) return false
-    tokens -= 1
-    return true
   }
 }
 
@@ -112,22 +135,18 @@ function errorReply(event: string, error: unknown, logger: Logger): AckError {
   return { code: ErrorCode.Internal, message: 'internal error' }
 }
 
-export function createEventRouter(socket: Socket, options: EventRouterOptions): EventRouter {
+export function createEventRouter(options: EventRouterOptions): EventRouter {
   const routes = new Map<string, Route>()
-  const take = createTokenBucket(options.eventsPerSecond)
-  let shapeLogged = false
-  let queue: Promise<void> = Promise.resolve()
-  let queued = 0
 
-  const logShape = (event: unknown, argCount: number) => {
+  const logShape = (lane: Lane, event: unknown, argCount: number) => {
     // Once per socket: a hostile client must not be able to flood the log.
-    if (shapeLogged) return
-    shapeLogged = true
-    options.logger.warn(`adminjs-collaborator: socket ${socket.id} sent ${printable(event)} with ${argCount} argument(s) instead of (payload, ack); refused`)
+    if (lane.shapeLogged) return
+    lane.shapeLogged = true
+    options.logger.warn(`adminjs-collaborator: socket ${lane.socket.id} sent ${printable(event)} with ${argCount} argument(s) instead of (payload, ack); refused`)
   }
 
-  const dispatch = async (event: string, route: Route, payload: unknown, ack: AnyAck) => {
-    const closed = options.gate?.()
+  const dispatch = async (socket: CollabSocket, event: string, route: Route, payload: unknown, ack: AnyAck) => {
+    const closed = options.gate?.(socket)
     if (closed) return ack({ ok: false, error: closed })
     const parsed = route.schema.safeParse(payload)
     if (!parsed.success) {
@@ -136,49 +155,42 @@ export function createEventRouter(socket: Socket, options: EventRouterOptions): 
       return ack(failure(ErrorCode.InvalidPayload, `${event}: ${where}${issue?.message ?? 'invalid'}`))
     }
     try {
-      ack({ ok: true, data: await route.handler(parsed.data) })
+      ack({ ok: true, data: await route.handler(socket, parsed.data) })
     } catch (error) {
       ack({ ok: false, error: errorReply(event, error, options.logger) })
     }
   }
 
-  const receive = (packet: unknown[]) => {
+  const receive = (lane: Lane, packet: unknown[]) => {
     const [event, ...args] = packet
     const last = args[args.length - 1]
     const ack = typeof last === 'function' ? onceOnly(last as AnyAck) : undefined
     const refuse = (code: ErrorCode, message: string) => ack?.(failure(code, message))
-    if (!take()) return refuse(ErrorCode.RateLimited, `more than ${options.eventsPerSecond} events per second`)
+    if (!lane.take()) return refuse(ErrorCode.RateLimited, `more than ${options.eventsPerSecond} events per second`)
     const route = typeof event === 'string' ? routes.get(event) : undefined
     if (!route) return refuse(ErrorCode.UnknownEvent, `unknown event ${printable(event)}`)
     // Exactly a payload and an acknowledgement. Without an ack nobody could be told it failed.
     if (!ack || args.length !== 2) {
-      logShape(event, args.length)
+      logShape(lane, event, args.length)
       return refuse(ErrorCode.InvalidPayload, `${String(event)}: expected (payload, acknowledgement)`)
     }
     const payload = args[0]
     const bytes = payloadBytes(payload)
     if (bytes > options.maxEventBytes) return refuse(ErrorCode.PayloadTooLarge, `payload of ${bytes} bytes exceeds ${options.maxEventBytes}`)
-    if (queued >= MAX_QUEUED_EVENTS) return refuse(ErrorCode.RateLimited, `more than ${MAX_QUEUED_EVENTS} events waiting for an answer`)
-    queued += 1
-    queue = queue
-      .then(() => dispatch(event as string, route, payload, ack))
+    if (lane.queued >= MAX_QUEUED_EVENTS) return refuse(ErrorCode.RateLimited, `more than ${MAX_QUEUED_EVENTS} events waiting for an answer`)
+    lane.queued += 1
+    lane.tail = (lane.tail ?? Promise.resolve())
+      .then(() => dispatch(lane.socket, event as string, route, payload, ack))
       .catch((error: unknown) => {
         // Only a bug in dispatch itself gets here; still no unhandled rejection.
         options.logger.error(`adminjs-collaborator: dispatching ${String(event)} failed`, error)
       })
       .finally(() => {
-        queued -= 1
+        // The last one out lets the chain go: an idle socket keeps no promise.
+        lane.queued -= 1
+        if (lane.queued === 0) lane.tail = undefined
       })
   }
-
-  socket.use((packet, _next) => {
-    // `_next` is never called: the event ends here, answered or dropped.
-    try {
-      receive(packet as unknown[])
-    } catch (error) {
-      options.logger.error('adminjs-collaborator: receiving an event failed', error)
-    }
-  })
 
   return {
     on(event, schema, handler) {
@@ -186,5 +198,17 @@ export function createEventRouter(socket: Socket, options: EventRouterOptions): 
       routes.set(event, { schema: schema as Route['schema'], handler: handler as Route['handler'] })
     },
     events: () => [...routes.keys()],
+    attach(socket) {
+      const lane = new Lane(socket, options.eventsPerSecond)
+      // `_next` is never called: the event ends here, answered or dropped. (An anonymous arrow:
+      // the one function this socket gets.)
+      socket.use((packet, _next) => {
+        try {
+          receive(lane, packet as unknown[])
+        } catch (error) {
+          options.logger.error('adminjs-collaborator: receiving an event failed', error)
+        }
+      })
+    },
   }
 }

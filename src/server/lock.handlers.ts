@@ -119,10 +119,10 @@ export function lockFeature(ctx: ServerContext): RecordFeature {
   }
 }
 
-export function registerLockHandlers(ctx: ServerContext, socket: CollabSocket, router: EventRouter): void {
-  router.on('lock:claim', recordRefSchema, (ref) => claimVerified(ctx, socket, ref))
+export function registerLockHandlers(ctx: ServerContext, router: EventRouter): void {
+  router.on('lock:claim', recordRefSchema, (socket, ref) => claimVerified(ctx, socket, ref))
 
-  router.on('lock:takeover', recordRefSchema, async (ref): Promise<LockStateEvent> => {
+  router.on('lock:takeover', recordRefSchema, async (socket, ref): Promise<LockStateEvent> => {
     await ctx.sessions.verify(socket)
     const joined = joinedEditor(socket, ref)
     const result = await ctx.store.locks.transfer(joined.key, { kind: 'same-user' }, claimantOf(socket, joined.token), ctx.options.lockTtlMs)

@@ -51,8 +51,8 @@ async function leave(ctx: ServerContext, socket: CollabSocket, features: RecordF
   for (const feature of features) await feature.left(socket, joined)
 }
 
-export function registerRecordSession(ctx: ServerContext, socket: CollabSocket, router: EventRouter, features: RecordFeature[]): void {
-  router.on('record:join', joinRequestSchema, async (request): Promise<JoinReply> => {
+export function registerRecordSession(ctx: ServerContext, router: EventRouter, features: RecordFeature[]): void {
+  router.on('record:join', joinRequestSchema, async (socket, request): Promise<JoinReply> => {
     const sent = { resourceId: request.resourceId, recordId: request.recordId }
     // The record is looked up while the session is re-read; access is then asked of the admin the
     // session has now.
@@ -91,20 +91,21 @@ export function registerRecordSession(ctx: ServerContext, socket: CollabSocket, 
     return reply
   })
 
-  router.on('record:leave', recordRefSchema, async (ref): Promise<null> => {
+  router.on('record:leave', recordRefSchema, async (socket, ref): Promise<null> => {
     await leave(ctx, socket, features, joinedRecord(socket, ref))
     return null
   })
+}
 
-  socket.on('disconnect', () => {
-    if (ctx.closing) return
-    // The session ended (logout, expiry): the user left, so no grace for a reconnect.
-    const graceMs = socket.data.ended ? 0 : ctx.options.reconnectGraceMs
-    for (const joined of socket.data.joined.values()) {
-      void leavePresence(ctx, socket.id, joined.ref).catch((error) => ctx.logger.warn('adminjs-collaborator: leaving presence failed', error))
-    }
-    for (const feature of features) feature.dropped(socket, graceMs)
-    socket.data.joined.clear()
-    socket.data.aliases.clear()
-  })
+/** The socket is gone (its 'disconnect'): it leaves every record it was on. */
+export function dropRecordSession(ctx: ServerContext, socket: CollabSocket, features: RecordFeature[]): void {
+  if (ctx.closing) return
+  // The session ended (logout, expiry): the user left, so no grace for a reconnect.
+  const graceMs = socket.data.ended ? 0 : ctx.options.reconnectGraceMs
+  for (const joined of socket.data.joined.values()) {
+    void leavePresence(ctx, socket.id, joined.ref).catch((error) => ctx.logger.warn('adminjs-collaborator: leaving presence failed', error))
+  }
+  for (const feature of features) feature.dropped(socket, graceMs)
+  socket.data.joined.clear()
+  socket.data.aliases.clear()
 }

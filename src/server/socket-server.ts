@@ -9,13 +9,13 @@ import { defaultSocketPath, ErrorCode, type RecordRef, type UserView } from '../
 import type { ResolvedOptions } from '../options.js'
 import type { Store } from '../store/store.js'
 import { adminSessionMiddleware, originRefusalLogger, refusalOf, requireAdmin, type OriginPolicy, type SessionAuth, type SessionRequest } from './auth.js'
-import type { CollabServer, ServerContext } from './context.js'
+import type { CollabServer, CollabSocket, ServerContext } from './context.js'
 import { createEventRouter, type Logger } from './event-router.js'
 import { serveRefusalProbe, type Middleware } from './refusal-probe.js'
 import { SessionWatch } from './session-watch.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { announceLock, lockFeature, registerLockHandlers } from './lock.handlers.js'
-import { registerRecordSession } from './record-session.js'
+import { dropRecordSession, registerRecordSession } from './record-session.js'
 import { registerAttentionHandlers } from './attention.handlers.js'
 import { registerChatHandlers } from './chat.handlers.js'
 import { announcePresence } from './presence.js'
@@ -135,20 +135,28 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   // The per-record features that hook into joining and leaving a record.
   const recordFeatures = [lockFeature(ctx)]
 
+  // Every event goes through the router; without enableChat the chat events are not registered,
+  // so they are answered `unknown_event` like any other name. The handlers are registered once, for
+  // every socket: a connection adds its socket to the router, and no function of its own.
+  const router = createEventRouter({
+    maxEventBytes: options.maxEventBytes,
+    eventsPerSecond: options.eventsPerSecond,
+    logger,
+    gate: (socket) => (socket.data.ended ? { code: ErrorCode.Unauthenticated, message: 'the session has ended' } : null),
+  })
+  registerRecordSession(ctx, router, recordFeatures)
+  registerLockHandlers(ctx, router)
+  registerAttentionHandlers(ctx, router)
+  if (options.enableChat) registerChatHandlers(ctx, router)
+  // Socket.IO calls a socket's listeners with the socket as `this`: one function serves them all.
+  function dropped(this: CollabSocket): void {
+    dropRecordSession(ctx, this, recordFeatures)
+  }
+
   io.on('connection', (socket) => {
     if (!announcedAvailable) socket.emit('server:status', { storeAvailable: false })
-    // Every event goes through the router; without enableChat the chat events are not registered,
-    // so they are answered `unknown_event` like any other name.
-    const router = createEventRouter(socket, {
-      maxEventBytes: options.maxEventBytes,
-      eventsPerSecond: options.eventsPerSecond,
-      logger,
-      gate: () => (socket.data.ended ? { code: ErrorCode.Unauthenticated, message: 'the session has ended' } : null),
-    })
-    registerRecordSession(ctx, socket, router, recordFeatures)
-    registerLockHandlers(ctx, socket, router)
-    registerAttentionHandlers(ctx, socket, router)
-    if (options.enableChat) registerChatHandlers(ctx, socket, router)
+    router.attach(socket)
+    socket.on('disconnect', dropped)
   })
 
   return {
