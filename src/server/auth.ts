@@ -4,18 +4,23 @@
  * admin's own origin; otherwise there is no connection at all.
  *
  * Origin and session are checked in `allowRequest`, before the WebSocket is opened: a refused
- * client never gets a connection to hold. (Engine.IO runs its middlewares, the session among them,
- * before `allowRequest`.) The protocol version travels in the CONNECT packet, after the upgrade,
- * so it is checked there, with the per-user socket cap.
+ * client never gets a connection to hold. The origin first, so that a foreign page costs no session
+ * read. The protocol version travels in the CONNECT packet, after the upgrade, so it is checked
+ * there, with the per-user socket cap.
+ *
+ * Engine.IO keeps each socket's HTTP request for as long as the socket lives, so nothing is added
+ * to it: the session is read without express-session's middleware (see handshake-session.ts) and
+ * what the socket needs of it waits in `HandshakeSessions` until the socket takes it.
  */
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import session, { type SessionOptions } from 'express-session'
+import type { SessionOptions } from 'express-session'
 import type { Socket } from 'socket.io'
 import { ErrorCode, PROTOCOL_VERSION, type UserView } from '../protocol.js'
 import type { AdminUser } from '../options.js'
 import type { CollabServer, CollabSocket } from './context.js'
 import type { Logger } from './event-router.js'
+import type { RequestSession } from './handshake-session.js'
 import { adminDigest } from './session-watch.js'
 
 export interface SessionAuth {
@@ -25,11 +30,34 @@ export interface SessionAuth {
   cookiePassword: string
 }
 
-export type SessionRequest = IncomingMessage & { session?: { adminUser?: unknown }; sessionID?: string }
+/** The logged-in admin of a request's session, as the handshake found it. */
+export interface AdminSession {
+  sessionId: string
+  adminUser: AdminUser
+}
 
-/** Same session as the admin login: same store instance, same cookie name, same secret. */
-export function adminSessionMiddleware(auth: SessionAuth): ReturnType<typeof session> {
-  return session({ ...auth.session, secret: auth.cookiePassword, name: auth.cookieName ?? 'adminjs' })
+/** The session's admin, if the session has one (an object, as @adminjs/express writes it). */
+export function adminSessionOf(session: RequestSession | null): AdminSession | null {
+  const adminUser = session?.data?.adminUser
+  return session && adminUser && typeof adminUser === 'object' ? { sessionId: session.sessionId, adminUser: adminUser as AdminUser } : null
+}
+
+/**
+ * Each accepted handshake's session, from allowRequest until the socket's middleware takes it, by
+ * request. Weak: a request whose upgrade then fails takes its entry with it.
+ */
+export class HandshakeSessions {
+  private readonly byRequest = new WeakMap<IncomingMessage, AdminSession>()
+
+  put(req: IncomingMessage, session: AdminSession): void {
+    this.byRequest.set(req, session)
+  }
+
+  take(req: IncomingMessage): AdminSession | undefined {
+    const session = this.byRequest.get(req)
+    this.byRequest.delete(req)
+    return session
+  }
 }
 
 export interface OriginPolicy {
@@ -74,12 +102,10 @@ export function isAllowedOrigin(req: IncomingMessage, policy: OriginPolicy, orig
   return claimed === requestOrigin(req, policy.trustProxy)
 }
 
-/** Why a handshake from `origin` with this request's session would be refused; null when it would not. */
-export function refusalOf(req: SessionRequest, policy: OriginPolicy, origin = req.headers.origin): ErrorCode | null {
+/** Why a handshake from `origin` with this session would be refused; null when it would not. */
+export function refusalOf(req: IncomingMessage, policy: OriginPolicy, session: RequestSession | null, origin = req.headers.origin): ErrorCode | null {
   if (!isAllowedOrigin(req, policy, origin)) return ErrorCode.BadOrigin
-  const adminUser = req.session?.adminUser
-  if (!adminUser || typeof adminUser !== 'object' || typeof req.sessionID !== 'string') return ErrorCode.Unauthenticated
-  return null
+  return adminSessionOf(session) ? null : ErrorCode.Unauthenticated
 }
 
 /**
@@ -106,6 +132,8 @@ function connectError(code: ErrorCode, message: string): Error & { data: { code:
 }
 
 export interface HandshakeRules {
+  /** Where allowRequest left each accepted request's session. */
+  sessions: HandshakeSessions
   identify: (admin: AdminUser) => UserView
   maxSocketsPerUser: number
   /** The admin as the app knows it now (see the option); the socket is opened for that admin. */
@@ -143,16 +171,13 @@ export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
     else socketsOfUser.delete(id)
   }
   io.use(async (socket: Socket, next) => {
+    const session = rules.sessions.take(socket.request)
     const version = (socket.handshake.auth as { v?: unknown } | undefined)?.v
     if (version !== PROTOCOL_VERSION) {
       return next(connectError(ErrorCode.VersionMismatch, `protocol version ${String(version)} is not ${PROTOCOL_VERSION}; reload the page`))
     }
-    const request = socket.request as SessionRequest
-    const adminUser = request.session?.adminUser
-    if (!adminUser || typeof adminUser !== 'object' || typeof request.sessionID !== 'string') {
-      return next(connectError(ErrorCode.Unauthenticated, 'no logged-in AdminJS session'))
-    }
-    const admin = await currentAdmin(adminUser as AdminUser, rules)
+    if (!session) return next(connectError(ErrorCode.Unauthenticated, 'no logged-in AdminJS session'))
+    const admin = await currentAdmin(session.adminUser, rules)
     if (!admin) return next(connectError(ErrorCode.Unauthenticated, 'the admin of this session no longer exists'))
     // Gone while refreshAdmin ran: Socket.IO drops such a socket without a 'disconnect', so it
     // must not be counted below (the count would never come down).
@@ -180,7 +205,7 @@ export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
     socket.data = {
       adminUser: admin,
       user,
-      sessionId: request.sessionID,
+      sessionId: session.sessionId,
       adminDigest: adminDigest(admin),
       joined: new Map(),
       aliases: new Map(),

@@ -11,12 +11,14 @@
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http'
 import { refusalProbePath, type ConnectRefusalReply } from '../protocol.js'
-import { refusalOf, type OriginPolicy, type SessionRequest } from './auth.js'
+import { refusalOf, type OriginPolicy } from './auth.js'
+import type { RequestSession } from './handshake-session.js'
 
-export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void
+/** The request's session, as the handshake reads it; rejects when the store cannot be read. */
+export type ReadSession = (req: IncomingMessage) => Promise<RequestSession | null>
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void
 
-export function serveRefusalProbe(httpServer: HttpServer, socketPath: string, policy: OriginPolicy, session: Middleware): () => void {
+export function serveRefusalProbe(httpServer: HttpServer, socketPath: string, policy: OriginPolicy, readSession: ReadSession): () => void {
   const path = refusalProbePath(socketPath)
   const others = httpServer.listeners('request') as RequestListener[]
   const listener: RequestListener = (req, res) => {
@@ -25,13 +27,16 @@ export function serveRefusalProbe(httpServer: HttpServer, socketPath: string, po
       for (const other of others) other.call(httpServer, req, res)
       return
     }
-    session(req, res, (error) => {
-      const origin = url.searchParams.get('origin') ?? undefined
-      // The session store being away is no verdict on this page: say nothing rather than "logged out".
-      const reply: ConnectRefusalReply = { code: error ? null : refusalOf(req as SessionRequest, policy, origin) }
+    const origin = url.searchParams.get('origin') ?? undefined
+    const answer = (reply: ConnectRefusalReply) => {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       res.end(JSON.stringify(reply))
-    })
+    }
+    readSession(req).then(
+      (session) => answer({ code: refusalOf(req, policy, session, origin) }),
+      // The session store being away is no verdict on this page: say nothing rather than "logged out".
+      () => answer({ code: null }),
+    )
   }
   httpServer.removeAllListeners('request')
   httpServer.on('request', listener)

@@ -35,7 +35,7 @@ export class SessionWatch {
 
   constructor(
     private readonly io: CollabServer,
-    private readonly sessions: SessionStore,
+    private readonly sessions: Pick<SessionStore, 'get'>,
     private readonly refreshAdmin: RefreshAdmin,
     intervalMs: number,
     private readonly logger: Logger,

@@ -2,16 +2,17 @@
  * Wires Socket.IO onto the admin's HTTP server: path, origin check, the admin session, the event
  * guard, and one handler module per area. It owns the lease keeper and the grace timers.
  */
-import type { Server as HttpServer } from 'node:http'
+import type { IncomingMessage, Server as HttpServer } from 'node:http'
 import type AdminJS from 'adminjs'
 import { Server, type ServerOptions } from 'socket.io'
 import { defaultSocketPath, ErrorCode, type RecordRef, type UserView } from '../protocol.js'
 import type { ResolvedOptions } from '../options.js'
 import type { Store } from '../store/store.js'
-import { adminSessionMiddleware, originRefusalLogger, refusalOf, requireAdmin, type OriginPolicy, type SessionAuth, type SessionRequest } from './auth.js'
+import { adminSessionOf, HandshakeSessions, isAllowedOrigin, originRefusalLogger, requireAdmin, type OriginPolicy, type SessionAuth } from './auth.js'
 import type { CollabServer, CollabSocket, ServerContext } from './context.js'
 import { createEventRouter, type Logger } from './event-router.js'
-import { serveRefusalProbe, type Middleware } from './refusal-probe.js'
+import { readRequestSession, SessionReads, type SessionCookie } from './handshake-session.js'
+import { serveRefusalProbe } from './refusal-probe.js'
 import { SessionWatch } from './session-watch.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { announceLock, lockFeature, registerLockHandlers } from './lock.handlers.js'
@@ -69,18 +70,33 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const path = options.socketPath ?? defaultSocketPath(admin.options.rootPath)
   const policy: OriginPolicy = { allowedOrigins: options.allowedOrigins, trustProxy: options.trustProxy }
   const logRefusedOrigin = originRefusalLogger(logger)
-  const session = adminSessionMiddleware(deps.auth)
+  // Same session as the admin login: same store instance, same cookie name, same secret.
+  const cookie: SessionCookie = { name: deps.auth.cookieName ?? 'adminjs', secret: deps.auth.cookiePassword, cookie: deps.auth.session.cookie }
+  const sessionReads = new SessionReads(deps.auth.session.store!)
+  const readSession = (req: IncomingMessage) => readRequestSession(req, cookie, sessionReads)
+  const handshakes = new HandshakeSessions()
   const io: CollabServer = new Server(httpServer, {
     path,
     // WebSocket only by default: no sticky sessions needed behind a load balancer.
     transports: ['websocket'],
     maxHttpBufferSize: options.maxEventBytes + FRAME_OVERHEAD_BYTES,
-    // Before the WebSocket opens (the session middleware below has run by then): an outsider or a
-    // foreign page gets no connection at all, not one that is refused after CONNECT.
+    // Before the WebSocket opens: an outsider or a foreign page gets no connection at all, not one
+    // that is refused after CONNECT. A session store that cannot be read refuses too (no verdict
+    // on the page: the refusal probe says so).
     allowRequest: (req, callback) => {
-      const refusal = refusalOf(req as SessionRequest, policy)
-      if (refusal === ErrorCode.BadOrigin) logRefusedOrigin(req, policy.trustProxy)
-      callback(refusal, refusal === null)
+      if (!isAllowedOrigin(req, policy)) {
+        logRefusedOrigin(req, policy.trustProxy)
+        return callback(ErrorCode.BadOrigin, false)
+      }
+      readSession(req).then(
+        (found) => {
+          const session = adminSessionOf(found)
+          if (!session) return callback(ErrorCode.Unauthenticated, false)
+          handshakes.put(req, session)
+          callback(null, true)
+        },
+        () => callback(ErrorCode.StoreUnavailable, false),
+      )
     },
     serveClient: false,
     // A silently vanished tab is noticed within pingIntervalMs + pingTimeoutMs.
@@ -88,10 +104,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     pingTimeout: options.pingTimeoutMs,
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
   })
-  io.engine.use(session)
-  requireAdmin(io, { identify: options.identify, maxSocketsPerUser: options.maxSocketsPerUser, refreshAdmin: options.refreshAdmin, logger })
-  // express-session is typed for Express requests but needs only Node's (as Engine.IO uses it too).
-  const stopProbe = serveRefusalProbe(httpServer, path, policy, session as unknown as Middleware)
+  requireAdmin(io, { sessions: handshakes, identify: options.identify, maxSocketsPerUser: options.maxSocketsPerUser, refreshAdmin: options.refreshAdmin, logger })
+  const stopProbe = serveRefusalProbe(httpServer, path, policy, readSession)
 
   const ctx: ServerContext = {
     io,
@@ -110,7 +124,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       },
       (socketId) => io.of('/').sockets.has(socketId),
     ),
-    sessions: new SessionWatch(io, deps.auth.session.store!, options.refreshAdmin, options.heartbeatIntervalMs, logger),
+    // The same reads: a join's re-check shares one store read with the other tabs of its session.
+    sessions: new SessionWatch(io, sessionReads, options.refreshAdmin, options.heartbeatIntervalMs, logger),
     presenceKeeper: new PresenceKeeper(store.presence, options.lockTtlMs, options.heartbeatIntervalMs, (key, ref) => {
       void store.presence
         .list(key)
