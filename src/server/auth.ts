@@ -158,18 +158,63 @@ async function currentAdmin(sessionAdmin: AdminUser, rules: HandshakeRules): Pro
 }
 
 /**
+ * What the sockets of one session with one admin share: the admin, its UserView and its digest are
+ * the same for all of them, so they are kept once (a session's admin read in one store read is one
+ * object already; tabs that connected at other times would each keep a copy of their own).
+ */
+interface Identity {
+  sessionId: string
+  admin: AdminUser
+  user: UserView
+  digest: string
+  sockets: number
+}
+
+/**
  * After the upgrade: the protocol version, the session's admin (checked again: allowRequest may be
  * bypassed by nothing, but this keeps the socket's data in one place), and the per-user socket cap.
  */
 export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
   const socketsOfUser = new Map<string, number>()
+  /** By session id and admin digest. */
+  const identities = new Map<string, Identity>()
+  /** An admin object shared by many handshakes is digested once. */
+  const digests = new WeakMap<AdminUser, string>()
+  const identityKey = (sessionId: string, digest: string) => `${sessionId}\n${digest}`
+
   // Socket.IO calls a socket's listeners with the socket as `this`: one function serves them all.
   function release(this: CollabSocket): void {
     const id = this.data.user.id
     const left = (socketsOfUser.get(id) ?? 1) - 1
     if (left > 0) socketsOfUser.set(id, left)
     else socketsOfUser.delete(id)
+    const key = identityKey(this.data.sessionId, this.data.adminDigest)
+    const identity = identities.get(key)
+    if (identity && --identity.sockets === 0) identities.delete(key)
   }
+
+  /** The shared identity of this session's admin; undefined when `identify` fails. */
+  const identityOf = (sessionId: string, admin: AdminUser): Identity | undefined => {
+    let digest = digests.get(admin)
+    if (digest === undefined) {
+      digest = adminDigest(admin)
+      digests.set(admin, digest)
+    }
+    const known = identities.get(identityKey(sessionId, digest))
+    if (known) return known
+    try {
+      // Only a UserView's fields, whatever else a custom `identify` returned: this one object is
+      // what the store, the presence list and every message show of the user.
+      const { id, name, avatarUrl } = rules.identify(admin)
+      const user = avatarUrl ? { id, name, avatarUrl } : { id, name }
+      return { sessionId, admin, user, digest, sockets: 0 }
+    } catch (error) {
+      // An async middleware's throw would be an unhandled rejection: refuse this socket instead.
+      rules.logger.error('adminjs-collaborator: identify failed for a connecting admin', error)
+      return undefined
+    }
+  }
+
   io.use(async (socket: Socket, next) => {
     const session = rules.sessions.take(socket.request)
     const version = (socket.handshake.auth as { v?: unknown } | undefined)?.v
@@ -182,31 +227,25 @@ export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
     // Gone while refreshAdmin ran: Socket.IO drops such a socket without a 'disconnect', so it
     // must not be counted below (the count would never come down).
     if (socket.conn.readyState !== 'open') return next(connectError(ErrorCode.Unauthenticated, 'closed during the handshake'))
-    let user: UserView
-    try {
-      // Only a UserView's fields, whatever else a custom `identify` returned: this one object is
-      // what the store, the presence list and every message show of the user.
-      const { id, name, avatarUrl } = rules.identify(admin)
-      user = avatarUrl ? { id, name, avatarUrl } : { id, name }
-    } catch (error) {
-      // An async middleware's throw would be an unhandled rejection: refuse this socket instead.
-      rules.logger.error('adminjs-collaborator: identify failed for a connecting admin', error)
-      return next(connectError(ErrorCode.Internal, 'internal error'))
-    }
+    const identity = identityOf(session.sessionId, admin)
+    if (!identity) return next(connectError(ErrorCode.Internal, 'internal error'))
+    const { user } = identity
     const open = socketsOfUser.get(user.id) ?? 0
     if (open >= rules.maxSocketsPerUser) {
       return next(connectError(ErrorCode.TooManySockets, `at most ${rules.maxSocketsPerUser} connections per user; close some tabs`))
     }
     // Counted here, before the connection exists, so concurrent handshakes cannot all slip under the cap.
     socketsOfUser.set(user.id, open + 1)
+    identity.sockets += 1
+    identities.set(identityKey(identity.sessionId, identity.digest), identity)
     // `on`, not `once` (no wrapper per socket): Socket.IO says 'disconnect' once, and only after
     // `data` below is set.
     socket.on('disconnect', release)
     socket.data = {
-      adminUser: admin,
+      adminUser: identity.admin,
       user,
-      sessionId: session.sessionId,
-      adminDigest: adminDigest(admin),
+      sessionId: identity.sessionId,
+      adminDigest: identity.digest,
       joined: new Map(),
       aliases: new Map(),
     }
