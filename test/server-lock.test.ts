@@ -76,6 +76,34 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
       expect(viewing.ok).toBe(true)
     })
 
+    test('joins of one record at once share its lookup, and each is judged by its own permission', async () => {
+      const third = { resourceId: 'Post', recordId: '3' }
+      const resource = app.admin.findResource('Post')
+      const findOne = resource.findOne
+      let lookups = 0
+      // A slow lookup, so that every join below comes while the first one is under way.
+      resource.findOne = async (...args) => {
+        lookups += 1
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        return findOne.apply(resource, args)
+      }
+      try {
+        const sockets = await Promise.all([...Array(6).fill(cookies.alice), cookies.dave, cookies.dave].map((cookie: string) => tab(cookie)))
+        const replies = await Promise.all(sockets.map((socket) => request<JoinReply>(socket, 'record:join', { ...third, tabToken: newTabToken(), intent: 'edit' })))
+        // Dave may only view: his joins are refused although they shared the record's lookup.
+        expect(replies.map((reply) => (reply.ok ? 'ok' : reply.error.code))).toEqual([...Array(6).fill('ok'), ErrorCode.Forbidden, ErrorCode.Forbidden])
+        // The first join's lookup, and the one that all who came during it share: not eight.
+        expect(lookups).toBe(2)
+        // A join that comes later reads the record again.
+        unwrap(await request(sockets[0]!, 'record:leave', third))
+        unwrap(await request<JoinReply>(sockets[0]!, 'record:join', { ...third, tabToken: newTabToken(), intent: 'show' }))
+        expect(lookups).toBe(3)
+        for (const socket of sockets.slice(0, 6)) unwrap(await request(socket, 'record:leave', third))
+      } finally {
+        resource.findOne = findOne
+      }
+    })
+
     test('unknown resources and records are not found', async () => {
       const socket = await tab(cookies.alice)
       const noResource = await request(socket, 'record:join', { resourceId: 'Nope', recordId: '1', tabToken: newTabToken(), intent: 'edit' })

@@ -12,6 +12,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { CookieOptions, SessionData, SessionOptions, Store as SessionStore } from 'express-session'
+import { SharedReads } from './shared-reads.js'
 
 /** What a request's cookie says, once its session was read: the session id and what it holds. */
 export interface RequestSession {
@@ -23,37 +24,27 @@ export interface RequestSession {
 export type StoredSession = RequestSession['data']
 
 /**
- * A read still unanswered after this long is not waited for by later readers: they read afresh. A
- * store whose callback never comes would otherwise hold every later reader of that session too.
- */
-const SHARED_READ_MAX_AGE_MS = 2_000
-
-interface Pending {
-  current: Promise<StoredSession>
-  issuedAt: number
-  /** The read that those who came while `current` was running share; issued once it has ended. */
-  next?: Promise<StoredSession>
-}
-
-/**
- * The session store, read at most once at a time per session. A reader that comes while a read of
- * its session is under way waits for it to end and then shares the next read with every other
- * reader that came meanwhile. It never takes the answer of a read sent before it came: a logout
- * that completed before a join was sent is always seen by that join.
+ * The session store, read at most once at a time per session (see SharedReads): a reader that comes
+ * while a read of its session is under way shares the next one, never one sent before it came, so a
+ * logout that completed before a join was sent is always seen by that join.
  */
 export class SessionReads {
-  private readonly pending = new Map<string, Pending>()
+  private readonly reads = new SharedReads<StoredSession>()
 
   constructor(private readonly store: Pick<SessionStore, 'get'>) {}
 
   read(sessionId: string): Promise<StoredSession> {
-    const under = this.pending.get(sessionId)
-    if (!under || Date.now() - under.issuedAt > SHARED_READ_MAX_AGE_MS) return this.issue(sessionId)
-    under.next ??= under.current.then(
-      () => this.issue(sessionId),
-      () => this.issue(sessionId),
+    return this.reads.read(
+      sessionId,
+      () =>
+        new Promise<StoredSession>((resolve, reject) => {
+          this.store.get(sessionId, (error: unknown, data?: SessionData | null) => {
+            // express-session takes ENOENT (file stores) as "no such session".
+            if (error && (error as { code?: unknown }).code !== 'ENOENT') reject(error)
+            else resolve(error || !data ? null : data)
+          })
+        }),
     )
-    return under.next
   }
 
   /** As express-session's Store.get, for code that takes a store (the session re-checks). */
@@ -62,23 +53,6 @@ export class SessionReads {
       (session) => callback(null, session),
       (error: unknown) => callback(error),
     )
-  }
-
-  private issue(sessionId: string): Promise<StoredSession> {
-    const current = new Promise<StoredSession>((resolve, reject) => {
-      this.store.get(sessionId, (error: unknown, data?: SessionData | null) => {
-        // express-session takes ENOENT (file stores) as "no such session".
-        if (error && (error as { code?: unknown }).code !== 'ENOENT') reject(error)
-        else resolve(error || !data ? null : data)
-      })
-    })
-    const entry: Pending = { current, issuedAt: Date.now() }
-    this.pending.set(sessionId, entry)
-    const done = () => {
-      if (this.pending.get(sessionId) === entry && !entry.next) this.pending.delete(sessionId)
-    }
-    current.then(done, done)
-    return current
   }
 }
 
