@@ -192,14 +192,16 @@ export function createWriteGuard(deps: WriteGuardDeps) {
         .find((property) => property.isId())
         ?.path() ?? 'id'
 
+    // Versions are noted for an action's reads only (a context): the socket's record lookups and
+    // other server code would digest every record read for nothing.
     resource.findOne = async (id, context) => {
       const record = await original.findOne(id, context)
-      if (record) noteLoaded(context, String(id), recordVersion(record.params))
+      if (record && context) noteLoaded(context, String(id), recordVersion(record.params))
       return record
     }
     resource.findMany = async (ids, context) => {
       const records = await original.findMany(ids, context)
-      for (const record of records) noteLoaded(context, String(record.id()), recordVersion(record.params))
+      if (context) for (const record of records) noteLoaded(context, String(record.id()), recordVersion(record.params))
       return records
     }
 

@@ -114,6 +114,14 @@ export function unsign(signed: string, secret: string): string | false {
   return expected.length === given.length && timingSafeEqual(expected, given) ? value : false
 }
 
+/**
+ * Signed cookie values whose signature held, with their session id, per cookie settings: the same
+ * value always has the same answer. Only valid values get in (a forger cannot fill it), and it is
+ * started afresh when this full.
+ */
+const verifiedCookies = new WeakMap<SessionCookie, Map<string, string>>()
+const VERIFIED_COOKIES = 1000
+
 /** The path of the request as express-session matches it against the cookie's path. */
 function pathnameOf(req: IncomingMessage): string {
   const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/'
@@ -134,8 +142,18 @@ export function sessionIdOf(req: IncomingMessage, cookie: SessionCookie): string
   if (!pathnameOf(req).startsWith(options?.path || '/')) return undefined
   const raw = cookieValue(header, cookie.name)
   if (!raw?.startsWith('s:')) return undefined
+  let verified = verifiedCookies.get(cookie)
+  const known = verified?.get(raw)
+  if (known !== undefined) return known
   const sessionId = unsign(raw.slice(2), cookie.secret)
-  return sessionId === false ? undefined : sessionId
+  if (sessionId === false) return undefined
+  // Every tab of a session sends the same cookie: its signature is checked once (for a while).
+  if (!verified || verified.size >= VERIFIED_COOKIES) {
+    verified = new Map()
+    verifiedCookies.set(cookie, verified)
+  }
+  verified.set(raw, sessionId)
+  return sessionId
 }
 
 /**
