@@ -21,6 +21,7 @@ import type { AdminUser } from '../options.js'
 import type { CollabServer, CollabSocket } from './context.js'
 import type { Logger } from './event-router.js'
 import type { RequestSession } from './handshake-session.js'
+import { AliasMap, LazyMap } from './lazy-map.js'
 import { adminDigest } from './session-watch.js'
 
 export interface SessionAuth {
@@ -246,8 +247,9 @@ export function requireAdmin(io: CollabServer, rules: HandshakeRules): void {
       user,
       sessionId: identity.sessionId,
       adminDigest: identity.digest,
-      joined: new Map(),
-      aliases: new Map(),
+      // Allocated on the first join: an idle socket keeps no map tables.
+      joined: new LazyMap(),
+      aliases: new AliasMap(),
     }
     next()
   })

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js'
 import type { LeaseKeeper } from './lease-keeper.js'
 import type { PresenceKeeper } from './presence-keeper.js'
 import type { Logger } from './event-router.js'
+import type { AliasMap, LazyMap } from './lazy-map.js'
 import type { SessionWatch } from './session-watch.js'
 
 /** What this socket has joined, by record key (the key of the id as the resource returns it). */
@@ -27,9 +28,9 @@ export interface SocketData {
   sessionId: string
   /** Digest of the admin as the handshake saw it: a session whose admin differs is over. */
   adminDigest: string
-  joined: Map<string, JoinedRecord>
-  /** Key of a record as the client spelt its id → the key of the record as the resource names it. */
-  aliases: Map<string, string>
+  joined: LazyMap<string, JoinedRecord>
+  /** Key of a record as the client spelt its id → the key of the record as the resource names it (spellings that are the key itself are not kept). */
+  aliases: AliasMap
   /** Set when the server ends the socket (session over): its leases go at once, with no grace. */
   ended?: boolean
 }
