@@ -367,6 +367,61 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
     })
   })
 
+  describe('activity (touch)', () => {
+    test('a lease is last active when granted; renewals, heartbeats and grace leave that as it is', async () => {
+      const { locks } = await open()
+      const ann = claimant('ann')
+      const { lease } = await locks.claim('posts:1', ann, LONG)
+      expect(lease.lastActiveMs).toBe(lease.sinceMs)
+      await locks.claim('posts:1', ann, LONG)
+      await locks.heartbeat('posts:1', ann, LONG)
+      await locks.expireIn('posts:1', ann, LONG)
+      expect((await locks.get('posts:1'))!.lastActiveMs).toBe(lease.sinceMs)
+    })
+
+    test('the holder records activity: a later time moves lastActiveMs, an earlier one does not', async () => {
+      const { locks } = await open()
+      const ann = claimant('ann')
+      const granted = await locks.claim('posts:1', ann, LONG)
+      const at = granted.lease.sinceMs + 5000
+      expect(await locks.touch('posts:1', ann, at)).toBe(true)
+      expect((await locks.get('posts:1'))!.lastActiveMs).toBe(at)
+      // A touch that arrives late is still the holder's (true), and moves nothing back.
+      expect(await locks.touch('posts:1', ann, at - 1000)).toBe(true)
+      const read = await locks.read('posts:1')
+      expect(read.lease!.lastActiveMs).toBe(at)
+      // Not a change anyone is told of: same revision, same fence, no later deadline.
+      expect(read.revision).toBe(granted.revision)
+      expect(read.lease!.fence).toBe(granted.lease.fence)
+      expect(read.lease!.expiresAtMs).toBeLessThanOrEqual(granted.lease.expiresAtMs + 1000)
+      expect((await locks.claim('posts:1', ann, LONG)).lease.lastActiveMs).toBe(at)
+    })
+
+    test('only the holder can: another user, its other tab, a leaked token and a free record get false', async () => {
+      const { locks } = await open()
+      const ann = claimant('ann')
+      const { lease } = await locks.claim('posts:1', ann, LONG)
+      const later = lease.sinceMs + 60_000
+      expect(await locks.touch('posts:1', claimant('bob'), later)).toBe(false)
+      expect(await locks.touch('posts:1', claimant('ann'), later)).toBe(false)
+      expect(await locks.touch('posts:1', { token: ann.token, user: { id: 'mallory' } }, later)).toBe(false)
+      expect(await locks.touch('posts:2', ann, later)).toBe(false)
+      expect((await locks.get('posts:1'))!.lastActiveMs).toBe(lease.sinceMs)
+      expect(await locks.get('posts:2')).toBeNull()
+    })
+
+    test('a new holder starts afresh: a transfer is last active when it happened', async () => {
+      const { locks } = await open()
+      const ann = claimant('ann')
+      const bob = claimant('bob')
+      const { lease } = await locks.claim('posts:1', ann, LONG)
+      await locks.touch('posts:1', ann, lease.sinceMs + 3_600_000)
+      const moved = await locks.transfer('posts:1', { kind: 'holder', holder: ann }, bob, LONG)
+      expect(moved.lease!.lastActiveMs).toBe(moved.lease!.sinceMs)
+      expect(await locks.touch('posts:1', ann, lease.sinceMs + 7_200_000)).toBe(false)
+    })
+  })
+
   describe('revisions', () => {
     // Pages order what they hear about a record by these numbers, not by arrival.
     test('every grant, release and transfer raises the revision of the record; renewals and reads do not', async () => {

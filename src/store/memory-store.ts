@@ -169,7 +169,7 @@ class MemoryLockStore implements LockStore {
   private grant(recordKey: string, claimant: Claimant, ttlMs: number): Lease {
     const now = Date.now()
     // Only the claimant's own fields, copied: the caller's objects never become the stored lease.
-    const lease: Lease = { token: claimant.token, user: { ...claimant.user }, fence: ++this.fence, sinceMs: now, expiresAtMs: now + ttlMs }
+    const lease: Lease = { token: claimant.token, user: { ...claimant.user }, fence: ++this.fence, sinceMs: now, expiresAtMs: now + ttlMs, lastActiveMs: now }
     this.leases.set(recordKey, lease)
     return { ...lease }
   }
@@ -217,6 +217,13 @@ class MemoryLockStore implements LockStore {
     const lease = this.heldBy(recordKey, holder)
     if (!lease) return false
     lease.expiresAtMs = Date.now() + graceMs
+    return true
+  }
+
+  async touch(recordKey: string, holder: Holder, atMs: number): Promise<boolean> {
+    const lease = this.heldBy(recordKey, holder)
+    if (!lease) return false
+    lease.lastActiveMs = Math.max(lease.lastActiveMs, atMs)
     return true
   }
 

@@ -41,6 +41,7 @@ const SCRIPT_FILES = [
   'lockRelease-2',
   'lockExpireIn-1',
   'lockTransfer-4',
+  'lockTouch-1',
   'lockGet-2',
   'presenceJoin-3',
   'presenceLeave-3',
@@ -104,6 +105,7 @@ const storedLease = z.object({
   avatarUrl: z.string().optional(),
   fence: z.number().int(),
   sinceMs: z.number(),
+  lastActiveMs: z.number(),
 })
 
 /** The lease hash keeps flat fields; the store's callers get the one identity shape (`UserView`). */
@@ -112,8 +114,8 @@ function userOf(id: string, name: string, avatarUrl: string | undefined): UserVi
 }
 
 /** The deadline is read on this process's clock from the lease's remaining time. */
-function toLease({ pttl, token, userId, userName, avatarUrl, fence, sinceMs }: z.infer<typeof storedLease>): Lease {
-  return { token, user: userOf(userId, userName, avatarUrl), fence, sinceMs, expiresAtMs: Date.now() + pttl }
+function toLease({ pttl, token, userId, userName, avatarUrl, fence, sinceMs, lastActiveMs }: z.infer<typeof storedLease>): Lease {
+  return { token, user: userOf(userId, userName, avatarUrl), fence, sinceMs, expiresAtMs: Date.now() + pttl, lastActiveMs }
 }
 
 const revision = z.number().int().nonnegative()
@@ -210,7 +212,7 @@ export const replies = {
     if (entry.entered === 0) return { entered: false, retryInMs: entry.retryInMs }
     return { entered: true, fence: entry.fence, quietMs: entry.quietMs, lease: entry.lease ? toLease(entry.lease) : null }
   },
-  /** release, expireIn, writeLeave: 1 done, 0 not the holder; presence renew: 1 dropped someone, 0 not. */
+  /** expireIn, touch, writeLeave: 1 done, 0 not the holder; presence renew: 1 dropped someone, 0 not. */
   done(reply: unknown): boolean {
     return read(z.union([z.literal(0), z.literal(1)]), reply, false) === Done
   },

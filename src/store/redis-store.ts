@@ -145,6 +145,10 @@ class RedisLockStore implements LockStore {
     return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('graceMs', graceMs, 0)))
   }
 
+  async touch(recordKey: string, holder: Holder, atMs: number): Promise<boolean> {
+    return replies.done(await this.run('lockTouch', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('atMs', atMs, 0)))
+  }
+
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
     const reply = await this.run(
       'lockTransfer',

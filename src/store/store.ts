@@ -63,6 +63,11 @@ export interface Lease extends Claimant {
   sinceMs: number
   /** When the lease ends unless renewed (epoch ms, this process's clock). */
   expiresAtMs: number
+  /**
+   * The holder's last activity (epoch ms, the clock of whoever called `touch`): `sinceMs` until the
+   * first `touch`, never earlier than an activity recorded before. Renewals do not change it.
+   */
+  lastActiveMs: number
 }
 
 /**
@@ -130,6 +135,12 @@ export interface LockStore {
    * claimant may renew it by claiming within that time; otherwise the record frees itself.
    */
   expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean>
+  /**
+   * Records activity of `holder` at `atMs` (a later time than the one recorded moves
+   * `lastActiveMs`, an earlier one changes nothing); false, and nothing changes, when `holder` does
+   * not hold the lease. Not a change of the record's state: no revision is raised, no deadline moves.
+   */
+  touch(recordKey: string, holder: Holder, atMs: number): Promise<boolean>
   /** Gives the lock to `to` if `condition` holds, with a new fence. */
   transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult>
   /** The current lease, or null when the record is free. */

@@ -9,9 +9,10 @@ local function leaseOf(leaseKey)
   if redis.call('EXISTS', leaseKey) == 0 then
     return nil
   end
-  local f = redis.call('HMGET', leaseKey, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs')
+  local f = redis.call('HMGET', leaseKey, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs', 'activeMs')
+  -- A lease written before `activeMs` existed (an older process) was last active when granted.
   local lease = { pttl = redis.call('PTTL', leaseKey), token = f[1], userId = f[2], userName = f[3],
-    fence = tonumber(f[5]), sinceMs = tonumber(f[6]) }
+    fence = tonumber(f[5]), sinceMs = tonumber(f[6]), lastActiveMs = tonumber(f[7] or f[6]) }
   if f[4] then
     lease.avatarUrl = f[4]
   end
@@ -23,7 +24,7 @@ local function leaseReply(code, leaseKey, revision)
   return cjson.encode({ code = code, lease = leaseOf(leaseKey), revision = revision })
 end
 
--- Writes a new lease with the next fence. A missing counter (first use, or Redis restarted without
+-- Writes a new lease with the next fence, last active at its grant. A missing counter (first use, or Redis restarted without
 -- persistence) starts at the clock, so a fence granted after a restart is above every earlier one.
 -- DEL first: a previous holder's avatarUrl must not survive into the new lease.
 local function grantLease(leaseKey, fenceKey, token, userId, userName, avatarUrl, ttlMs, nowMs)
@@ -32,7 +33,7 @@ local function grantLease(leaseKey, fenceKey, token, userId, userName, avatarUrl
   end
   local fence = redis.call('INCR', fenceKey)
   redis.call('DEL', leaseKey)
-  redis.call('HSET', leaseKey, 'token', token, 'userId', userId, 'userName', userName, 'fence', fence, 'sinceMs', nowMs)
+  redis.call('HSET', leaseKey, 'token', token, 'userId', userId, 'userName', userName, 'fence', fence, 'sinceMs', nowMs, 'activeMs', nowMs)
   if avatarUrl ~= '' then
     redis.call('HSET', leaseKey, 'avatarUrl', avatarUrl)
   end
