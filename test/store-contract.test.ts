@@ -365,6 +365,120 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       expect(result).toMatchObject({ transferred: false, lease: null })
       expect(await locks.get('posts:1')).toBeNull()
     })
+
+    test('unchanged: takes the lease the policy read, with a new fence, whoever holds it', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      const ann = claimant('ann')
+      const granted = await locks.claim('posts:1', bob, LONG)
+      const read = expectHeldBy(granted.lease, bob)
+      const taken = await locks.transfer('posts:1', { kind: 'unchanged', lease: read }, ann, LONG)
+      expect(taken.transferred).toBe(true)
+      expect(expectHeldBy(taken.lease, ann).fence).toBeGreaterThan(read.fence)
+      expect(taken.revision).toBeGreaterThan(granted.revision)
+      expect(await locks.heartbeat('posts:1', bob, LONG)).toBeNull()
+      // The same read again is stale now: the lease it names is gone.
+      expect((await locks.transfer('posts:1', { kind: 'unchanged', lease: read }, claimant('carol'), LONG)).transferred).toBe(false)
+      expectHeldBy(await locks.get('posts:1'), ann)
+    })
+
+    test('unchanged: refused when the holder was active since the read, and the holder keeps it', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      const read = (await locks.claim('posts:1', bob, LONG)).lease
+      expect(await locks.touch('posts:1', bob, read.lastActiveMs + 1)).toBe(true)
+      const refused = await locks.transfer('posts:1', { kind: 'unchanged', lease: read }, claimant('ann'), LONG)
+      expect(refused.transferred).toBe(false)
+      expect(expectHeldBy(refused.lease, bob)).toMatchObject({ fence: read.fence, lastActiveMs: read.lastActiveMs + 1 })
+      // A read taken after the activity is current again.
+      const again = (await locks.get('posts:1'))!
+      expect((await locks.transfer('posts:1', { kind: 'unchanged', lease: again }, claimant('ann'), LONG)).transferred).toBe(true)
+    })
+
+    test('unchanged: refused when the lease read was released and granted again, even to the same tab', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      const read = (await locks.claim('posts:1', bob, LONG)).lease
+      await locks.release('posts:1', bob)
+      const free = await locks.transfer('posts:1', { kind: 'unchanged', lease: read }, claimant('ann'), LONG)
+      expect(free).toMatchObject({ transferred: false, lease: null })
+      const regranted = (await locks.claim('posts:1', bob, LONG)).lease
+      expect(regranted.fence).not.toBe(read.fence)
+      // Same token, user and (possibly) activity time: only the fence tells the grants apart.
+      const stale = await locks.transfer('posts:1', { kind: 'unchanged', lease: { ...read, lastActiveMs: regranted.lastActiveMs } }, claimant('ann'), LONG)
+      expect(stale.transferred).toBe(false)
+      expectHeldBy(await locks.get('posts:1'), bob)
+    })
+
+    test('unchanged: the token with another user, or another fence, takes nothing', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      const read = (await locks.claim('posts:1', bob, LONG)).lease
+      for (const lease of [
+        { ...read, user: { id: 'mallory' } },
+        { ...read, token: randomUUID() },
+        { ...read, fence: read.fence + 1 },
+        { ...read, lastActiveMs: read.lastActiveMs - 1 },
+      ]) {
+        expect((await locks.transfer('posts:1', { kind: 'unchanged', lease }, claimant('ann'), LONG)).transferred).toBe(false)
+      }
+      expect(expectHeldBy(await locks.get('posts:1'), bob).fence).toBe(read.fence)
+    })
+
+    test('unchanged: of 20 policies racing on one read, exactly one takes the lease', async () => {
+      const stores = await Promise.all(Array.from({ length: 5 }, () => open()))
+      const read = (await stores[0]!.locks.claim('posts:1', claimant('bob'), LONG)).lease
+      const takers = Array.from({ length: 20 }, (_, i) => claimant(`user-${i}`))
+      const results = await Promise.all(takers.map((to, i) => stores[i % stores.length]!.locks.transfer('posts:1', { kind: 'unchanged', lease: read }, to, LONG)))
+      const won = results.filter((result) => result.transferred)
+      expect(won).toHaveLength(1)
+      expect((await stores[0]!.locks.get('posts:1'))!.token).toBe(won[0]!.lease!.token)
+    })
+  })
+
+  describe('forceRelease', () => {
+    test('frees the record whoever holds it, raises the revision, and says whose lease it was', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      const granted = await locks.claim('posts:1', bob, LONG)
+      const released = await locks.forceRelease('posts:1')
+      expect(released.released).toBe(true)
+      expect(expectHeldBy(released.lease, bob).fence).toBe(granted.lease.fence)
+      expect(released.revision).toBeGreaterThan(granted.revision)
+      expect(await locks.read('posts:1')).toEqual({ lease: null, revision: released.revision })
+      expect(await locks.heartbeat('posts:1', bob, LONG)).toBeNull()
+      // Nothing left to release: nothing changes.
+      expect(await locks.forceRelease('posts:1')).toEqual({ released: false, lease: null, revision: released.revision })
+    })
+
+    test('with an expected token or fence, a lease granted since is left alone', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      const ann = claimant('ann')
+      const seen = (await locks.claim('posts:1', bob, LONG)).lease
+      await locks.release('posts:1', bob)
+      const now = (await locks.claim('posts:1', ann, LONG)).lease
+      for (const expected of [{ token: seen.token }, { fence: seen.fence }, { token: now.token, fence: seen.fence }]) {
+        const refused = await locks.forceRelease('posts:1', expected)
+        expect(refused.released).toBe(false)
+        expectHeldBy(refused.lease, ann)
+      }
+      expect(expectHeldBy(await locks.get('posts:1'), ann).fence).toBe(now.fence)
+      const released = await locks.forceRelease('posts:1', { token: now.token, fence: now.fence })
+      expect(released.released).toBe(true)
+      expectHeldBy(released.lease, ann)
+      expect(await locks.get('posts:1')).toBeNull()
+    })
+
+    test('the record can be claimed at once after it', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      const { lease } = await locks.claim('posts:1', bob, LONG)
+      await locks.forceRelease('posts:1', { fence: lease.fence })
+      const next = await locks.claim('posts:1', claimant('ann'), LONG)
+      expect(next).toMatchObject({ granted: true, renewed: false })
+      expect(next.lease.fence).toBeGreaterThan(lease.fence)
+    })
   })
 
   describe('activity (touch)', () => {

@@ -16,6 +16,8 @@ import {
   type Claimant,
   type ClaimOptions,
   type ClaimResult,
+  type ForceReleaseExpectation,
+  type ForceReleaseResult,
   type Holder,
   type LockSnapshot,
   type PresenceSnapshot,
@@ -213,6 +215,14 @@ class MemoryLockStore implements LockStore {
     return { released: true, revision: this.revisions.next() }
   }
 
+  async forceRelease(recordKey: string, expected?: ForceReleaseExpectation): Promise<ForceReleaseResult> {
+    const lease = this.live(recordKey)
+    const matches = lease !== null && (expected?.token === undefined || lease.token === expected.token) && (expected?.fence === undefined || lease.fence === expected.fence)
+    if (!matches) return { released: false, lease: lease ? { ...lease } : null, revision: this.revisions.current() }
+    this.leases.delete(recordKey)
+    return { released: true, lease: { ...lease }, revision: this.revisions.next() }
+  }
+
   async expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean> {
     const lease = this.heldBy(recordKey, holder)
     if (!lease) return false
@@ -227,12 +237,22 @@ class MemoryLockStore implements LockStore {
     return true
   }
 
+  private transferAllowed(recordKey: string, lease: Lease | null, condition: TransferCondition, to: Claimant): boolean {
+    switch (condition.kind) {
+      case 'same-user':
+        return (!lease && this.quiet.left() === 0) || (lease !== null && lease.user.id === to.user.id)
+      case 'holder':
+        return this.heldBy(recordKey, condition.holder) !== undefined
+      case 'unchanged': {
+        const held = this.heldBy(recordKey, condition.lease)
+        return held !== undefined && held.fence === condition.lease.fence && held.lastActiveMs === condition.lease.lastActiveMs
+      }
+    }
+  }
+
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
     const lease = this.live(recordKey)
-    const allowed =
-      condition.kind === 'same-user'
-        ? (!lease && this.quiet.left() === 0) || (lease !== null && lease.user.id === to.user.id)
-        : this.heldBy(recordKey, condition.holder) !== undefined
+    const allowed = this.transferAllowed(recordKey, lease, condition, to)
     if (!allowed) return { transferred: false, lease: lease ? { ...lease } : null, revision: this.revisions.current() }
     const granted = this.grant(recordKey, to, ttlMs)
     return { transferred: true, lease: granted, revision: this.revisions.next() }

@@ -19,6 +19,7 @@ import {
   StoreRecoveringError,
   type Claimant,
   type ClaimResult,
+  type ForceReleaseResult,
   type Lease,
   type LockSnapshot,
   type PresenceEntry,
@@ -42,6 +43,7 @@ const SCRIPT_FILES = [
   'lockExpireIn-1',
   'lockTransfer-4',
   'lockTouch-1',
+  'lockForceRelease-2',
   'lockGet-2',
   'presenceJoin-3',
   'presenceLeave-3',
@@ -121,6 +123,7 @@ function toLease({ pttl, token, userId, userName, avatarUrl, fence, sinceMs, las
 const revision = z.number().int().nonnegative()
 const leaseReply = z.object({ code: z.number().int(), lease: storedLease.optional(), revision })
 const releaseReply = z.object({ released: z.union([z.literal(0), z.literal(1)]), revision })
+const forceReleaseReply = releaseReply.extend({ lease: storedLease.optional() })
 /** Redis's cjson writes an empty Lua table as `{}`: an empty list of entries. */
 const entryList = z.union([
   z.array(z.string()),
@@ -206,6 +209,10 @@ export const replies = {
   release(reply: unknown): ReleaseResult {
     const { released, revision } = read(releaseReply, reply)
     return { released: released === Done, revision }
+  },
+  forceRelease(reply: unknown): ForceReleaseResult {
+    const { released, lease, revision } = read(forceReleaseReply, reply)
+    return { released: released === Done, lease: lease ? toLease(lease) : null, revision }
   },
   writeEntry(reply: unknown): WriteEntry {
     const entry = read(writeEntryReply, reply)

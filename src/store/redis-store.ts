@@ -25,6 +25,8 @@ import {
   type Claimant,
   type ClaimOptions,
   type ClaimResult,
+  type ForceReleaseExpectation,
+  type ForceReleaseResult,
   type Lease,
   type LockStore,
   type PresenceEntry,
@@ -109,6 +111,20 @@ const broadcastOptions: Partial<RedisOptions> = {
   commandTimeout: undefined,
 }
 
+/** ARGV[1..5] of lockTransfer: the condition, then the expected holder, fence and activity where it has them. */
+function transferConditionArgs(condition: TransferCondition): [string, string, string, string | number, string | number] {
+  switch (condition.kind) {
+    case 'same-user':
+      return ['same-user', '', '', '', '']
+    case 'holder':
+      return ['holder', condition.holder.token, condition.holder.user.id, '', '']
+    case 'unchanged': {
+      const { token, user, fence, lastActiveMs } = condition.lease
+      return ['unchanged', token, user.id, wholeMs('fence', fence, 0), wholeMs('lastActiveMs', lastActiveMs, 0)]
+    }
+  }
+}
+
 class RedisLockStore implements LockStore {
   constructor(
     private readonly run: RunScript,
@@ -156,9 +172,7 @@ class RedisLockStore implements LockStore {
       this.keys.fence(),
       this.keys.restartQuiet(),
       this.keys.revision(recordKey),
-      condition.kind,
-      condition.kind === 'holder' ? condition.holder.token : '',
-      condition.kind === 'holder' ? condition.holder.user.id : '',
+      ...transferConditionArgs(condition),
       to.token,
       to.user.id,
       to.user.name,
@@ -167,6 +181,11 @@ class RedisLockStore implements LockStore {
       Date.now(),
     )
     return replies.transfer(reply)
+  }
+
+  async forceRelease(recordKey: string, expected?: ForceReleaseExpectation): Promise<ForceReleaseResult> {
+    const fence = expected?.fence === undefined ? '' : wholeMs('fence', expected.fence, 0)
+    return replies.forceRelease(await this.run('lockForceRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), expected?.token ?? '', fence))
   }
 
   async get(recordKey: string): Promise<Lease | null> {

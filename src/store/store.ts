@@ -100,11 +100,37 @@ export type TransferCondition =
   | { kind: 'same-user' }
   /** The lock is held by exactly this tab of this user (a hand-over the holder agreed to). */
   | { kind: 'holder'; holder: Holder }
+  /**
+   * The lock is still exactly the lease the caller read and decided on (a take-over by policy: idle
+   * too long, an admin's rule): the same tab and user, the same grant (fence) and no activity since
+   * (`lastActiveMs`). A touch, a release, a new grant or hand-over in between make it refuse, so a
+   * decision made on a stale read takes nothing. A `Lease` as read can be passed as it is.
+   */
+  | { kind: 'unchanged'; lease: ExpectedLease }
+
+/** What a take-over by policy compares: the lease as the policy read it. */
+export type ExpectedLease = Holder & Pick<Lease, 'fence' | 'lastActiveMs'>
 
 export type TransferResult = { transferred: true; lease: Lease; revision: Revision } | { transferred: false; lease: Lease | null; revision: Revision }
 
 export interface ReleaseResult {
   released: boolean
+  revision: Revision
+}
+
+/** Which lease a forced release may end; each field given must match. None: whatever lease there is. */
+export interface ForceReleaseExpectation {
+  token?: string
+  fence?: number
+}
+
+/**
+ * `lease`: the lease that was ended when `released`, else the current one (null when the record is
+ * free), so the caller can say whose lock it was, or why nothing happened.
+ */
+export interface ForceReleaseResult {
+  released: boolean
+  lease: Lease | null
   revision: Revision
 }
 
@@ -130,6 +156,12 @@ export interface LockStore {
   heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null>
   /** Frees the record if `holder` holds it; false (and nothing changes) otherwise. */
   release(recordKey: string, holder: Holder): Promise<ReleaseResult>
+  /**
+   * Frees the record whoever holds it (an admin's "Release"), or only the lease `expected` names
+   * (token and/or fence, as the admin saw it): a lease granted since is left alone. Raises the
+   * revision like any release. Who may do this is the caller's decision; the store checks nothing else.
+   */
+  forceRelease(recordKey: string, expected?: ForceReleaseExpectation): Promise<ForceReleaseResult>
   /**
    * Shortens the lease of `holder` to end `graceMs` from now (its connection dropped). The same
    * claimant may renew it by claiming within that time; otherwise the record frees itself.
