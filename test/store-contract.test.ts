@@ -536,6 +536,62 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
     })
   })
 
+  describe('list (every held record)', () => {
+    test("lists every held record with its lease, oldest grant first; listFor only one user's", async () => {
+      const { locks } = await open()
+      const ann = claimant('ann', { avatarUrl: 'https://example.com/ann.png' })
+      const bob = claimant('bob')
+      expect(await locks.list()).toEqual([])
+      const keys = [recordKey('posts', '1'), recordKey('posts', 'a:b'), recordKey('users', '🔒')]
+      await locks.claim(keys[0]!, ann, LONG)
+      // Distinct grant times, so the order is by grant and not by the tie-break.
+      await eventually('the clock to move', async () => (Date.now() > (await locks.get(keys[0]!))!.sinceMs ? true : undefined))
+      await locks.claim(keys[1]!, bob, LONG)
+      await eventually('the clock to move', async () => (Date.now() > (await locks.get(keys[1]!))!.sinceMs ? true : undefined))
+      await locks.claim(keys[2]!, claimant('ann'), LONG)
+      const listed = await locks.list()
+      expect(listed.map((one) => one.recordKey)).toEqual(keys)
+      for (const one of listed) expect(one.lease).toEqual({ ...(await locks.get(one.recordKey))!, expiresAtMs: expect.any(Number) })
+      expect(listed[0]!.lease).toMatchObject({ token: ann.token, user: ann.user })
+      expect((await locks.listFor('ann')).map((one) => one.recordKey)).toEqual([keys[0], keys[2]])
+      expect((await locks.listFor('bob')).map((one) => one.recordKey)).toEqual([keys[1]])
+      expect(await locks.listFor('carol')).toEqual([])
+    })
+
+    test('a record leaves the list when released, forced free, shortened to nothing or run out; a transfer shows the new holder', async () => {
+      const { locks } = await open()
+      const [ann, bob, carol, dan, eve] = ['ann', 'bob', 'carol', 'dan', 'eve'].map((id) => claimant(id)) as [Claimant, Claimant, Claimant, Claimant, Claimant]
+      await locks.claim('posts:1', ann, LONG)
+      await locks.claim('posts:2', bob, LONG)
+      await locks.claim('posts:3', carol, LONG)
+      await locks.claim('posts:4', dan, 150)
+      await locks.claim('posts:5', eve, LONG)
+      await locks.claim('posts:6', ann, LONG)
+      await locks.release('posts:1', ann)
+      await locks.forceRelease('posts:2')
+      await locks.expireIn('posts:3', carol, 0)
+      await locks.transfer('posts:5', { kind: 'holder', holder: eve }, bob, LONG)
+      await locks.transfer('posts:7', { kind: 'same-user' }, carol, LONG)
+      await eventually('the short lease to end', async () => ((await locks.get('posts:4')) === null ? true : undefined))
+      const listed = await locks.list()
+      expect(listed.map((one) => one.recordKey).sort()).toEqual(['posts:5', 'posts:6', 'posts:7'])
+      expectHeldBy(listed.find((one) => one.recordKey === 'posts:5')!.lease, bob)
+      expect(await locks.listFor('eve')).toEqual([])
+      // Renewed and shortened leases stay listed with their current deadline.
+      await locks.expireIn('posts:6', ann, 10_000)
+      expect((await locks.listFor('ann'))[0]!.lease.expiresAtMs).toBeLessThanOrEqual(Date.now() + 10_000)
+    })
+
+    test('records held through one store are listed through another, whatever their ids look like', async () => {
+      const [first, second] = [await open(), await open()]
+      const keys = oddRecordKeys()
+      await Promise.all(keys.map((key, i) => (i % 2 ? first : second).locks.claim(key, claimant(`user-${i}`), LONG)))
+      const listed = await first.locks.list()
+      expect(listed.map((one) => one.recordKey).sort()).toEqual([...keys].sort())
+      for (const one of listed) expect(one.lease.user.id).toBe(`user-${keys.indexOf(one.recordKey)}`)
+    })
+  })
+
   describe('revisions', () => {
     // Pages order what they hear about a record by these numbers, not by arrival.
     test('every grant, release and transfer raises the revision of the record; renewals and reads do not', async () => {
@@ -1184,6 +1240,26 @@ describe('RedisStore: keys', () => {
       expect(left).toBeGreaterThan(0)
       expect(left).toBeLessThanOrEqual(5000)
     }
+  })
+
+  test('the index of held records follows the leases: pruned when they end, without a scan', async () => {
+    const index = `${namespace}lock-index`
+    const ann = claimant('ann')
+    await store.locks.claim('posts:1', ann, 100)
+    await store.locks.claim('posts:2', ann, 100)
+    await store.locks.claim('posts:3', ann, LONG)
+    expect(await raw.zcard(index)).toBe(3)
+    // The score is the lease's deadline, moved by renewals.
+    const before = Number(await raw.zscore(index, 'posts:3'))
+    await store.locks.heartbeat('posts:3', ann, 2 * LONG)
+    expect(Number(await raw.zscore(index, 'posts:3'))).toBeGreaterThan(before)
+    await eventually('the short leases to end', async () => ((await raw.exists(`${namespace}lock:posts:1`, `${namespace}lock:posts:2`)) === 0 ? true : undefined))
+    // A grant drops the index entries of leases that ended; so does a listing.
+    await store.locks.claim('posts:4', ann, LONG)
+    expect((await raw.zrange(index, 0, -1)).sort()).toEqual(['posts:3', 'posts:4'])
+    await store.locks.release('posts:3', ann)
+    expect(await raw.zrange(index, 0, -1)).toEqual(['posts:4'])
+    expect((await store.locks.list()).map((one) => one.recordKey)).toEqual(['posts:4'])
   })
 
   test('a ttl that is not a whole number of ms is refused before it reaches Redis', async () => {

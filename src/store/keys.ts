@@ -41,6 +41,11 @@ export function conversationKey(recordKey: string, between?: [string, string]): 
 export function redisKeys(prefix: string) {
   return {
     lock: (key: string) => `${prefix}lock:${key}`,
+    /**
+     * Global: one sorted set of every held record (record key -> when its lease ends, Redis clock
+     * ms), kept by the lock scripts, so listing the locks needs no SCAN of the keyspace.
+     */
+    lockIndex: () => `${prefix}lock-index`,
     /** One counter for all fences, so fences grow across every record and never restart per record. */
     fence: () => `${prefix}fence`,
     /**

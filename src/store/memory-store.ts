@@ -7,6 +7,7 @@
  * reads again, so memory follows what is live rather than everything ever touched.
  */
 import type { ChatMessage } from '../protocol.js'
+import { byGrant } from './lock-rules.js'
 import { byArrival } from './presence-rules.js'
 import {
   StoreRecoveringError,
@@ -18,6 +19,7 @@ import {
   type ClaimResult,
   type ForceReleaseExpectation,
   type ForceReleaseResult,
+  type ListedLease,
   type Holder,
   type LockSnapshot,
   type PresenceSnapshot,
@@ -265,6 +267,24 @@ class MemoryLockStore implements LockStore {
 
   async read(recordKey: string): Promise<LockSnapshot> {
     return { lease: await this.get(recordKey), revision: this.revisions.current() }
+  }
+
+  async list(): Promise<ListedLease[]> {
+    return this.listWhere(() => true)
+  }
+
+  async listFor(userId: string): Promise<ListedLease[]> {
+    return this.listWhere((lease) => lease.user.id === userId)
+  }
+
+  private listWhere(accept: (lease: Lease) => boolean): ListedLease[] {
+    this.sweeper.tick()
+    const now = Date.now()
+    const listed: ListedLease[] = []
+    for (const [recordKey, lease] of this.leases) {
+      if (lease.expiresAtMs > now && accept(lease)) listed.push({ recordKey, lease: { ...lease, user: { ...lease.user } } })
+    }
+    return listed.sort(byGrant)
   }
 }
 

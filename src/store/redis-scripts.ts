@@ -37,14 +37,15 @@ interface ScriptDefinition {
 
 /** Every script, by file name without `.lua`: `<command>-<number of keys>`. */
 const SCRIPT_FILES = [
-  'lockClaim-4',
-  'lockHeartbeat-1',
-  'lockRelease-2',
-  'lockExpireIn-1',
-  'lockTransfer-4',
+  'lockClaim-5',
+  'lockHeartbeat-2',
+  'lockRelease-3',
+  'lockExpireIn-2',
+  'lockTransfer-5',
   'lockTouch-1',
-  'lockForceRelease-2',
+  'lockForceRelease-3',
   'lockGet-2',
+  'lockList-1',
   'presenceJoin-3',
   'presenceLeave-3',
   'presenceRenew-3',
@@ -252,6 +253,10 @@ export const replies = {
       const parsed = read(chatMessage, message)
       return { ...parsed, from: asUser(parsed.from) }
     })
+  },
+  /** lockList: the record keys of the index. */
+  recordKeys(reply: unknown): string[] {
+    return read(z.array(z.string()), reply, false)
   },
   /** Scripts that only write answer 1. */
   written(reply: unknown): void {

@@ -16,6 +16,7 @@ import { configErrors } from '../errors.js'
 import type { ChatMessage } from '../protocol.js'
 import type { RedisConnectionOptions } from '../options.js'
 import { redisKeys } from './keys.js'
+import { byGrant } from './lock-rules.js'
 import { replies, scripts, stored, type ScriptName } from './redis-scripts.js'
 import {
   type Allowance,
@@ -27,6 +28,7 @@ import {
   type ClaimResult,
   type ForceReleaseExpectation,
   type ForceReleaseResult,
+  type ListedLease,
   type Lease,
   type LockStore,
   type PresenceEntry,
@@ -138,6 +140,7 @@ class RedisLockStore implements LockStore {
       this.keys.fence(),
       this.keys.restartQuiet(),
       this.keys.revision(recordKey),
+      this.keys.lockIndex(),
       claimant.token,
       claimant.user.id,
       claimant.user.name,
@@ -145,20 +148,21 @@ class RedisLockStore implements LockStore {
       wholeMs('ttlMs', ttlMs, 1),
       Date.now(),
       options?.reassert ? '1' : '0',
+      recordKey,
     )
     return replies.claim(reply)
   }
 
   async heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null> {
-    return replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('ttlMs', ttlMs, 1)))
+    return replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), this.keys.lockIndex(), holder.token, holder.user.id, wholeMs('ttlMs', ttlMs, 1), recordKey))
   }
 
   async release(recordKey: string, holder: Holder): Promise<ReleaseResult> {
-    return replies.release(await this.run('lockRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), holder.token, holder.user.id))
+    return replies.release(await this.run('lockRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), this.keys.lockIndex(), holder.token, holder.user.id, recordKey))
   }
 
   async expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean> {
-    return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('graceMs', graceMs, 0)))
+    return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), this.keys.lockIndex(), holder.token, holder.user.id, wholeMs('graceMs', graceMs, 0), recordKey))
   }
 
   async touch(recordKey: string, holder: Holder, atMs: number): Promise<boolean> {
@@ -172,6 +176,7 @@ class RedisLockStore implements LockStore {
       this.keys.fence(),
       this.keys.restartQuiet(),
       this.keys.revision(recordKey),
+      this.keys.lockIndex(),
       ...transferConditionArgs(condition),
       to.token,
       to.user.id,
@@ -179,13 +184,15 @@ class RedisLockStore implements LockStore {
       to.user.avatarUrl ?? '',
       wholeMs('ttlMs', ttlMs, 1),
       Date.now(),
+      recordKey,
     )
     return replies.transfer(reply)
   }
 
   async forceRelease(recordKey: string, expected?: ForceReleaseExpectation): Promise<ForceReleaseResult> {
     const fence = expected?.fence === undefined ? '' : wholeMs('fence', expected.fence, 0)
-    return replies.forceRelease(await this.run('lockForceRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), expected?.token ?? '', fence))
+    const reply = await this.run('lockForceRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), this.keys.lockIndex(), expected?.token ?? '', fence, recordKey)
+    return replies.forceRelease(reply)
   }
 
   async get(recordKey: string): Promise<Lease | null> {
@@ -194,6 +201,17 @@ class RedisLockStore implements LockStore {
 
   async read(recordKey: string): Promise<LockSnapshot> {
     return replies.snapshot(await this.run('lockGet', this.keys.lock(recordKey), this.keys.revision(recordKey)))
+  }
+
+  /** The index names the records; each lease is then read on its own (one slot each, for a later Cluster). */
+  async list(): Promise<ListedLease[]> {
+    const recordKeys = replies.recordKeys(await this.run('lockList', this.keys.lockIndex()))
+    const leases = await Promise.all(recordKeys.map(async (recordKey) => ({ recordKey, lease: await this.get(recordKey) })))
+    return leases.filter((listed): listed is ListedLease => listed.lease !== null).sort(byGrant)
+  }
+
+  async listFor(userId: string): Promise<ListedLease[]> {
+    return (await this.list()).filter((listed) => listed.lease.user.id === userId)
   }
 }
 

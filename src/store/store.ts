@@ -140,6 +140,12 @@ export interface LockSnapshot {
   revision: Revision
 }
 
+/** A held record as `LockStore.list` reports it. */
+export interface ListedLease {
+  recordKey: string
+  lease: Lease
+}
+
 /** Everyone on a record as read or changed, with the record's revision at that moment. */
 export interface PresenceSnapshot {
   entries: PresenceEntry[]
@@ -179,6 +185,14 @@ export interface LockStore {
   get(recordKey: string): Promise<Lease | null>
   /** The current lease (or null) and the record's revision, in one step. */
   read(recordKey: string): Promise<LockSnapshot>
+  /**
+   * Every record held now, across every process, oldest grant first (then by record key). Read from
+   * an index the lock operations keep, never by scanning the store; leases that ended are left out.
+   * Not one atomic step: each lease is read as it is at that moment.
+   */
+  list(): Promise<ListedLease[]>
+  /** The records held now by any tab of `userId`, as `list` reports them. */
+  listFor(userId: string): Promise<ListedLease[]>
 }
 
 /** One connection on a record. Entries expire unless renewed, so a dead process's users vanish. */

@@ -11,7 +11,7 @@
 
   ARGV[1] ttlMs   ARGV[2] nowMs (starts a missing counter, so fences after a restart stay above earlier ones)
 
-  Returns JSON { entered = 1, fence, quietMs, lease }   entered; `lease` (as lockGet-1) when the record is held
+  Returns JSON { entered = 1, fence, quietMs, lease }   entered; `lease` (as lockGet-2) when the record is held
           JSON { entered = 0, retryInMs }                another writer is inside for at most retryInMs
 ]]
 -- @include lease

@@ -39,3 +39,20 @@ local function grantLease(leaseKey, fenceKey, token, userId, userName, avatarUrl
   end
   redis.call('PEXPIRE', leaseKey, ttlMs)
 end
+
+-- The index of every held record (a sorted set: record key -> when its lease ends, Redis clock ms)
+-- follows the lease's own deadline: every script that grants, renews or shortens a lease calls this
+-- after its PEXPIRE, and release removes the record. Entries whose time has passed are pruned on a
+-- grant and on every listing, so the index holds about as many records as are held.
+local function indexLease(indexKey, member, leaseKey)
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  redis.call('ZADD', indexKey, now + redis.call('PTTL', leaseKey), member)
+  return now
+end
+
+-- After a grant: the lease indexed, and entries of leases that ran out meanwhile dropped.
+local function indexGrant(indexKey, member, leaseKey)
+  local now = indexLease(indexKey, member, leaseKey)
+  redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', now)
+end

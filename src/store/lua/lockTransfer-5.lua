@@ -7,19 +7,20 @@
                     the given fence (the same grant) and the given last activity (none since); a
                     take-over by policy, decided on that read
 
-  A free record is not given to anyone while the restart-quiet key exists (see lockClaim-4): a
+  A free record is not given to anyone while the restart-quiet key exists (see lockClaim-5): a
   'same-user' transfer of a free record is a new grant like any claim.
 
   KEYS[1] lease hash of the record
   KEYS[2] fence counter shared by every record
   KEYS[3] restart-quiet key
   KEYS[4] the record's revision counter (raised by a transfer)
+  KEYS[5] index of held records (record key -> lease deadline), shared by every record
 
   ARGV[1] condition ('same-user' | 'holder' | 'unchanged')
   ARGV[2] holder token (for 'holder' and 'unchanged', else '')   ARGV[3] holder userId (likewise)
   ARGV[4] fence (for 'unchanged', else '')   ARGV[5] lastActiveMs (for 'unchanged', else '')
   ARGV[6] token      ARGV[7] userId     ARGV[8] userName   ARGV[9] avatarUrl ('' when none)
-  ARGV[10] ttlMs     ARGV[11] nowMs
+  ARGV[10] ttlMs     ARGV[11] nowMs     ARGV[12] the record key (its member in the index)
 
   Returns JSON { code, lease, revision }
     code  1 transferred (the new lease)
@@ -48,4 +49,5 @@ if not allowed then
 end
 
 grantLease(lease, KEYS[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
+indexGrant(KEYS[5], ARGV[12], lease)
 return leaseReply(1, lease, bumpRevision(KEYS[4]))
