@@ -9,7 +9,17 @@ import type { ChatMessage } from '../src/protocol.js'
 import { conversationKey, recordKey } from '../src/store/keys.js'
 import { MemoryStore } from '../src/store/memory-store.js'
 import { RedisStore } from '../src/store/redis-store.js'
-import { StoreRecoveringError, StoreUnavailableError, type Claimant, type Lease, type PresenceEntry, type SaveInfo, type Store } from '../src/store/store.js'
+import {
+  QueueRefusedError,
+  StoreRecoveringError,
+  StoreUnavailableError,
+  type Claimant,
+  type Lease,
+  type PresenceEntry,
+  type QueueEntry,
+  type SaveInfo,
+  type Store,
+} from '../src/store/store.js'
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.mjs'
 
 const redisUrl = (): string => {
@@ -1055,6 +1065,278 @@ function chatContract(makeHarness: () => StoreHarness): void {
   })
 }
 
+/** A tab in a record's line: a claimant with the time it joined. */
+const waiting = (userId: string, extra: { token?: string; userName?: string; avatarUrl?: string } = {}): QueueEntry => ({
+  ...claimant(userId, extra),
+  sinceMs: 1_700_000_000_000 + ++entryCount,
+})
+
+const waitingHolder = ({ token, user }: QueueEntry) => ({ token, user: { id: user.id } })
+
+/** The refusal a claim met, or a failure when it was not refused by the line. */
+async function refusedByLine(claim: Promise<unknown>): Promise<QueueRefusedError> {
+  const error = await claim.then(
+    (result) => new Error(`not refused: ${JSON.stringify(result)}`),
+    (thrown: unknown) => thrown,
+  )
+  if (!(error instanceof QueueRefusedError)) throw error
+  return error
+}
+
+function queueContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+  const key = recordKey('posts', '1')
+  /** Long turns unless a test is about their end. */
+  const TURN = LONG
+
+  describe('the line', () => {
+    test('lists in arrival order with places; joining again keeps the place; joins and leaves raise the revision', async () => {
+      const { queue } = await open()
+      const ann = waiting('ann', { avatarUrl: 'https://example.com/ann.png', userName: 'Ann Ünïcødé' })
+      const bob = waiting('bob')
+      const carol = waiting('carol')
+      expect(await queue.list(key)).toMatchObject({ entries: [], turnEndsAtMs: null })
+      const first = await queue.join(key, ann, LONG, TURN)
+      expect(first).toMatchObject({ joined: true, entries: [{ ...ann, position: 1 }], turnEndsAtMs: null })
+      expect(first.entries[0]!.expiresAtMs).toBeGreaterThan(Date.now() + LONG - 1000)
+      await queue.join(key, bob, LONG, TURN)
+      const third = await queue.join(key, carol, LONG, TURN)
+      expect(third.revision).toBeGreaterThan(first.revision)
+      const again = await queue.join(key, { ...ann, sinceMs: ann.sinceMs + 1 }, LONG, TURN)
+      expect(again.revision).toBeGreaterThan(third.revision)
+      expect(again.entries.map((one) => [one.user.id, one.position])).toEqual([
+        ['ann', 1],
+        ['bob', 2],
+        ['carol', 3],
+      ])
+      expect(again.entries[1]!.user.avatarUrl).toBeUndefined()
+      const listed = await queue.list(key)
+      expect(listed.entries).toEqual(again.entries.map((one) => ({ ...one, expiresAtMs: expect.any(Number) })))
+      expect(listed.revision).toBe(again.revision)
+      const left = await queue.leave(key, ann)
+      expect(left).toMatchObject({
+        left: true,
+        entries: [
+          { token: bob.token, position: 1 },
+          { token: carol.token, position: 2 },
+        ],
+      })
+      expect(left.revision).toBeGreaterThan(again.revision)
+      expect(await queue.leave(key, ann)).toMatchObject({ left: false, revision: left.revision })
+      expect((await queue.list(recordKey('posts', '2'))).entries).toEqual([])
+    })
+
+    test('a token alone proves nothing: another user can neither take its place nor take it out of line', async () => {
+      const { queue } = await open()
+      const ann = waiting('ann')
+      await queue.join(key, ann, LONG, TURN)
+      const impostor = await queue.join(key, { ...waiting('mallory'), token: ann.token }, LONG, TURN)
+      expect(impostor.joined).toBe(false)
+      expect(impostor.entries).toMatchObject([{ token: ann.token, user: { id: 'ann' } }])
+      expect((await queue.leave(key, { token: ann.token, user: { id: 'mallory' } })).left).toBe(false)
+      expect((await queue.list(key)).entries).toHaveLength(1)
+    })
+
+    test('an entry not renewed within its ttl leaves the line; renew keeps others and says when it dropped someone', async () => {
+      const { queue } = await open()
+      const ann = waiting('ann')
+      const bob = waiting('bob')
+      await queue.join(key, ann, 150, TURN)
+      await queue.join(key, bob, 300, TURN)
+      const answers: boolean[] = []
+      await eventually('a renewal that drops bob', async () => {
+        const dropped = await queue.renew(key, [ann.token], 150)
+        answers.push(dropped)
+        return dropped ? true : undefined
+      })
+      expect(answers[0]).toBe(false)
+      expect((await queue.list(key)).entries).toMatchObject([{ token: ann.token, position: 1 }])
+      // Renewing never brings back an entry that left.
+      await queue.leave(key, ann)
+      expect(await queue.renew(key, [ann.token, bob.token], LONG)).toBe(false)
+      expect((await queue.list(key)).entries).toEqual([])
+    })
+
+    test("lines of records with colons, slashes, unicode and UUIDs never mix; one store sees another's", async () => {
+      const [first, second] = [await open(), await open()]
+      const keys = oddRecordKeys()
+      const entries = keys.map((_, i) => waiting(`user-${i}`))
+      await Promise.all(keys.map((one, i) => first.queue.join(one, entries[i]!, LONG, TURN)))
+      for (const [i, one] of keys.entries()) expect((await second.queue.list(one)).entries).toMatchObject([{ token: entries[i]!.token, position: 1 }])
+    })
+  })
+
+  describe('claims and the line', () => {
+    test('a held record: the line only waits; the holder renews, others are denied as ever', async () => {
+      const { locks, queue } = await open()
+      const holder = claimant('holder')
+      const { lease } = await locks.claim(key, holder, LONG)
+      const ann = waiting('ann')
+      await queue.join(key, ann, LONG, TURN)
+      expect(await locks.claim(key, holder, LONG)).toMatchObject({ granted: true, renewed: true, lease: { fence: lease.fence } })
+      const denied = await locks.claim(key, ann, LONG)
+      expect(denied.granted).toBe(false)
+      expectHeldBy(denied.lease, holder)
+      expect((await queue.list(key)).turnEndsAtMs).toBeNull()
+    })
+
+    test('a free record with a line: only the first may claim; the others learn their place, and the first leaves the line with the lock', async () => {
+      const { locks, queue } = await open()
+      const ann = waiting('ann')
+      const bob = waiting('bob')
+      await queue.join(key, ann, LONG, TURN)
+      await queue.join(key, bob, LONG, TURN)
+      const refusedBob = await refusedByLine(locks.claim(key, bob, LONG))
+      expect(refusedBob.refusal).toMatchObject({ position: 2, length: 2, first: { token: ann.token, user: ann.user, position: 1 } })
+      expect(refusedBob.refusal.turnEndsAtMs).toBeGreaterThan(Date.now() + TURN - 1000)
+      const outsider = await refusedByLine(locks.claim(key, claimant('carol'), LONG))
+      expect(outsider.refusal).toMatchObject({ position: null, length: 2 })
+      expect(await locks.get(key)).toBeNull()
+      const granted = await locks.claim(key, ann, LONG)
+      expect(granted).toMatchObject({ granted: true, renewed: false })
+      expectHeldBy(granted.lease, ann)
+      expect((await queue.list(key)).entries).toMatchObject([{ token: bob.token, position: 1 }])
+      // Released again, bob is first now.
+      await locks.release(key, ann)
+      await refusedByLine(locks.claim(key, ann, LONG))
+      expect((await locks.claim(key, bob, LONG)).granted).toBe(true)
+      expect((await queue.list(key)).entries).toEqual([])
+      // And with nobody in line the record is anyone's again.
+      await locks.release(key, bob)
+      expect((await locks.claim(key, claimant('carol'), LONG)).granted).toBe(true)
+    })
+
+    test("a refusal starts the first's turn (the revision says so); list shows it while the record is free", async () => {
+      const { locks, queue } = await open()
+      const ann = waiting('ann')
+      const joined = await queue.join(key, ann, LONG, TURN)
+      expect(joined.turnEndsAtMs).toBeNull()
+      const refused = await refusedByLine(locks.claim(key, claimant('bob'), LONG))
+      expect(refused.revision).toBeGreaterThan(joined.revision)
+      const listed = await queue.list(key)
+      expect(listed.revision).toBe(refused.revision)
+      expect(listed.turnEndsAtMs).toBeGreaterThan(Date.now())
+      expect(listed.turnEndsAtMs).toBeLessThanOrEqual(refused.refusal.turnEndsAtMs + 50)
+      // A second refusal in the same turn changes nothing.
+      const again = await refusedByLine(locks.claim(key, claimant('carol'), LONG))
+      expect(again.revision).toBe(refused.revision)
+    })
+
+    test('a turn that ends unused drops the first; the next in line has theirs, and the one dropped is refused', async () => {
+      const { locks, queue } = await open()
+      const ann = waiting('ann')
+      const bob = waiting('bob')
+      await queue.join(key, ann, LONG, 150)
+      await queue.join(key, bob, LONG, TURN)
+      const carol = claimant('carol')
+      expect((await refusedByLine(locks.claim(key, carol, LONG))).refusal.first.token).toBe(ann.token)
+      const next = await eventually("ann's turn to end", async () => {
+        const { refusal } = await refusedByLine(locks.claim(key, carol, LONG))
+        return refusal.first.token === bob.token ? refusal : undefined
+      })
+      expect(next).toMatchObject({ position: null, length: 1 })
+      expect((await refusedByLine(locks.claim(key, ann, LONG))).refusal.position).toBeNull()
+      expect((await queue.list(key)).entries).toMatchObject([{ token: bob.token, position: 1 }])
+      expect((await locks.claim(key, bob, LONG)).granted).toBe(true)
+    })
+
+    test('an entry of a tab that died (not renewed) stops blocking the record when its ttl ends', async () => {
+      const { locks, queue } = await open()
+      await queue.join(key, waiting('ann'), 150, TURN)
+      const bob = claimant('bob')
+      await refusedByLine(locks.claim(key, bob, LONG))
+      const granted = await eventually('the entry to end', async () =>
+        locks.claim(key, bob, LONG).then(
+          (result) => result,
+          (error: unknown) => {
+            if (error instanceof QueueRefusedError) return undefined
+            throw error
+          },
+        ),
+      )
+      expect(granted).toMatchObject({ granted: true })
+    })
+
+    test('any grant ends a running turn: when the record is free again, the first gets a new one', async () => {
+      const { locks, queue } = await open()
+      const ann = waiting('ann')
+      await queue.join(key, ann, LONG, 150)
+      const carol = claimant('carol')
+      await refusedByLine(locks.claim(key, carol, LONG))
+      // A holder from before the data loss re-asserts during ann's turn; ann stays first in line.
+      const dan = claimant('dan')
+      expect((await locks.claim(key, dan, LONG, { reassert: true })).granted).toBe(true)
+      expect((await queue.list(key)).turnEndsAtMs).toBeNull()
+      // Past the end of the turn that ran, on a marker lease of the same length.
+      await locks.claim(recordKey('posts', 'marker'), claimant('m'), 150)
+      await eventually('the marker lease to end', async () => ((await locks.get(recordKey('posts', 'marker'))) === null ? true : undefined))
+      await locks.release(key, dan)
+      // That turn ended while the record was held: it is not counted against ann.
+      const refused = await refusedByLine(locks.claim(key, carol, LONG))
+      expect(refused.refusal).toMatchObject({ first: { token: ann.token }, length: 1 })
+      expect(refused.refusal.turnEndsAtMs).toBeGreaterThan(Date.now())
+      expect((await locks.claim(key, ann, LONG)).granted).toBe(true)
+    })
+
+    test('a leaked token of the first, with another user, is refused, not granted', async () => {
+      const { locks, queue } = await open()
+      const ann = waiting('ann')
+      await queue.join(key, ann, LONG, TURN)
+      const refused = await refusedByLine(locks.claim(key, { ...claimant('mallory'), token: ann.token }, LONG))
+      expect(refused.refusal.position).toBeNull()
+      expect((await locks.claim(key, ann, LONG)).granted).toBe(true)
+    })
+
+    test('a re-assertion, a hand-over and a take-over by policy pass the line; each new holder leaves it', async () => {
+      const { locks, queue } = await open()
+      const ann = waiting('ann')
+      const bob = waiting('bob')
+      const carol = waiting('carol')
+      await queue.join(key, ann, LONG, TURN)
+      await queue.join(key, bob, LONG, TURN)
+      await queue.join(key, carol, LONG, TURN)
+      const dan = claimant('dan')
+      expect((await locks.claim(key, dan, LONG, { reassert: true })).granted).toBe(true)
+      expect((await locks.transfer(key, { kind: 'holder', holder: dan }, carol, LONG)).transferred).toBe(true)
+      const read = (await locks.get(key))!
+      expect((await locks.transfer(key, { kind: 'unchanged', lease: read }, bob, LONG)).transferred).toBe(true)
+      expect((await queue.list(key)).entries).toMatchObject([{ token: ann.token, position: 1 }])
+    })
+
+    test('same-user transfer of a free record waits its turn like a claim', async () => {
+      const { locks, queue } = await open()
+      const ann = waiting('ann')
+      await queue.join(key, ann, LONG, TURN)
+      const refused = await locks.transfer(key, { kind: 'same-user' }, claimant('bob'), LONG)
+      expect(refused).toMatchObject({ transferred: false, lease: null, queued: { position: null, length: 1, first: { token: ann.token } } })
+      const taken = await locks.transfer(key, { kind: 'same-user' }, ann, LONG)
+      expect(taken.transferred).toBe(true)
+      expect((await queue.list(key)).entries).toEqual([])
+    })
+
+    test('20 claimers racing for a freed record, 4 of them in line: only the first in line wins, 20 rounds', async () => {
+      const stores = await Promise.all(Array.from({ length: 5 }, () => open()))
+      for (let round = 0; round < 20; round++) {
+        const raceKey = recordKey('posts', `race-${round}`)
+        const claimers = Array.from({ length: 20 }, (_, i) => waiting(`user-${i}`))
+        const inLine = [7, 3, 15, 0].map((i) => claimers[i]!)
+        for (const one of inLine) await stores[0]!.queue.join(raceKey, one, LONG, TURN)
+        const results = await Promise.allSettled(claimers.map((one, i) => stores[i % stores.length]!.locks.claim(raceKey, one, LONG)))
+        const won = results.flatMap((result) => (result.status === 'fulfilled' && result.value.granted ? [result.value] : []))
+        expect(won).toHaveLength(1)
+        expect(won[0]!.lease.token).toBe(inLine[0]!.token)
+        // The rest met the line before the winner's claim, or its lease after.
+        const refusals = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []))
+        const denials = results.flatMap((result) => (result.status === 'fulfilled' && !result.value.granted ? [result.value] : []))
+        expect(refusals.length + denials.length).toBe(19)
+        expect(refusals.every((reason) => reason instanceof QueueRefusedError && reason.refusal.first.token === inLine[0]!.token)).toBe(true)
+        expect(denials.every((denied) => denied.lease.token === inLine[0]!.token)).toBe(true)
+        expect((await stores[1]!.queue.list(raceKey)).entries.map((one) => one.token)).toEqual(inLine.slice(1).map((one) => one.token))
+      }
+    })
+  })
+}
+
 function rateLimitContract(makeHarness: () => StoreHarness): void {
   const open = useStores(makeHarness)
 
@@ -1173,6 +1455,7 @@ describe.each([
 ])('%s', (_name, makeHarness) => {
   describe('lock contract', () => lockStoreContract(makeHarness))
   describe('presence contract', () => presenceContract(makeHarness))
+  describe('queue contract', () => queueContract(makeHarness))
   describe('attention contract', () => attentionContract(makeHarness))
   describe('save log contract', () => saveLogContract(makeHarness))
   describe('chat contract', () => chatContract(makeHarness))
@@ -1260,6 +1543,27 @@ describe('RedisStore: keys', () => {
     await store.locks.release('posts:3', ann)
     expect(await raw.zrange(index, 0, -1)).toEqual(['posts:4'])
     expect((await store.locks.list()).map((one) => one.recordKey)).toEqual(['posts:4'])
+  })
+
+  test("a record's line is four keys under its hash tag, living as long as its longest entry, gone when it empties", async () => {
+    const key = recordKey('posts', 'a:b')
+    const names = ['queue', 'queue-expiry', 'queue-data', 'queue-turn'].map((kind) => `${namespace}${kind}:{${key}}`)
+    const ann = waiting('ann')
+    await store.queue.join(key, ann, 200, LONG)
+    await store.queue.join(key, waiting('bob'), 100, LONG)
+    // A refused claim starts ann's turn: the fourth key.
+    await expect(store.locks.claim(key, claimant('carol'), LONG)).rejects.toBeInstanceOf(QueueRefusedError)
+    for (const name of names) {
+      const left = await raw.pttl(name)
+      expect(left).toBeGreaterThan(100)
+      expect(left).toBeLessThanOrEqual(200)
+    }
+    expect(await store.queue.renew(key, [ann.token, 'never-joined'], 400)).toBe(false)
+    expect(await raw.zscore(names[1]!, 'never-joined')).toBeNull()
+    for (const name of names) expect(await raw.pttl(name)).toBeGreaterThan(200)
+    await store.queue.leave(key, waitingHolder(ann))
+    await eventually('bob to expire', async () => ((await store.queue.list(key)).entries.length === 0 ? true : undefined))
+    expect(await raw.exists(...names)).toBe(0)
   })
 
   test('a ttl that is not a whole number of ms is refused before it reaches Redis', async () => {

@@ -63,6 +63,12 @@ export function redisKeys(prefix: string) {
     presence: (key: string) => `${prefix}presence:${key}`,
     /** Hash of the record's presence entries as JSON, by entry id; kept in step with `presence`. */
     presenceData: (key: string) => `${prefix}presence-data:${key}`,
+    /**
+     * A record's line (`QueueStore`, include/queue.lua), four keys under the record's hash tag
+     * `{<record key>}` so that a Redis Cluster keeps them in one slot (record keys are percent-encoded:
+     * they hold no brace). In the order the scripts take them: order, expiry, data, turn.
+     */
+    queue: (key: string) => [`${prefix}queue:{${key}}`, `${prefix}queue-expiry:{${key}}`, `${prefix}queue-data:{${key}}`, `${prefix}queue-turn:{${key}}`] as const,
     throttle: (key: string) => `${prefix}throttle:${key}`,
     /**
      * The tab id comes from a browser: encoded, so `('a:b', 'c')` and `('a', 'b:c')` stay apart

@@ -10,6 +10,7 @@ import type { ChatMessage } from '../protocol.js'
 import { byGrant } from './lock-rules.js'
 import { byArrival } from './presence-rules.js'
 import {
+  QueueRefusedError,
   StoreRecoveringError,
   type Allowance,
   type AttentionStore,
@@ -28,6 +29,11 @@ import {
   type LockStore,
   type PresenceEntry,
   type PresenceStore,
+  type QueueEntry,
+  type QueueRefusal,
+  type QueueSnapshot,
+  type QueueStore,
+  type QueuedEntry,
   type RateLimiter,
   type SaveInfo,
   type SaveLog,
@@ -148,10 +154,16 @@ class MemoryLockStore implements LockStore {
     private readonly sweeper: Sweeper,
     private readonly quiet: QuietPeriod,
     private readonly revisions: Revisions,
+    private readonly queue: MemoryQueueStore,
   ) {
     sweeper.register((now) => {
       for (const [recordKey, lease] of this.leases) if (lease.expiresAtMs <= now) this.leases.delete(recordKey)
     })
+  }
+
+  /** Whether the record is held now (for the queue, which gates only free records). */
+  isHeld(recordKey: string): boolean {
+    return this.live(recordKey) !== null
   }
 
   get size(): number {
@@ -175,6 +187,7 @@ class MemoryLockStore implements LockStore {
     // Only the claimant's own fields, copied: the caller's objects never become the stored lease.
     const lease: Lease = { token: claimant.token, user: { ...claimant.user }, fence: ++this.fence, sinceMs: now, expiresAtMs: now + ttlMs, lastActiveMs: now }
     this.leases.set(recordKey, lease)
+    this.queue.granted(recordKey, claimant)
     return { ...lease }
   }
 
@@ -188,6 +201,10 @@ class MemoryLockStore implements LockStore {
     if (!lease) {
       const quietMs = this.quiet.left()
       if (quietMs > 0 && !options?.reassert) throw new StoreRecoveringError(quietMs)
+      if (!options?.reassert) {
+        const { refusal, changed } = this.queue.gate(recordKey, claimant)
+        if (refusal) throw new QueueRefusedError(refusal, changed ? this.revisions.next() : this.revisions.current())
+      }
       const granted = this.grant(recordKey, claimant, ttlMs)
       return { granted: true, renewed: false, lease: granted, revision: this.revisions.next() }
     }
@@ -256,6 +273,10 @@ class MemoryLockStore implements LockStore {
     const lease = this.live(recordKey)
     const allowed = this.transferAllowed(recordKey, lease, condition, to)
     if (!allowed) return { transferred: false, lease: lease ? { ...lease } : null, revision: this.revisions.current() }
+    if (!lease) {
+      const { refusal, changed } = this.queue.gate(recordKey, to)
+      if (refusal) return { transferred: false, lease: null, queued: refusal, revision: changed ? this.revisions.next() : this.revisions.current() }
+    }
     const granted = this.grant(recordKey, to, ttlMs)
     return { transferred: true, lease: granted, revision: this.revisions.next() }
   }
@@ -370,6 +391,159 @@ class MemoryPresenceStore implements PresenceStore {
 
   async list(recordKey: string): Promise<PresenceSnapshot> {
     return MemoryPresenceStore.listed(this.live(recordKey).entries, this.revisions.current())
+  }
+}
+
+interface QueueSlot {
+  entry: QueueEntry
+  expiresAtMs: number
+  turnMs: number
+}
+
+/** A record's line: slots in arrival order (a Map keeps insertion order), and the first's turn. */
+interface Line {
+  slots: Map<string, QueueSlot>
+  turn?: { token: string; endsAtMs: number }
+}
+
+/** Queue rules: store.ts (`QueueStore`); the same steps as include/queue.lua. */
+class MemoryQueueStore implements QueueStore {
+  private readonly lines = new Map<string, Line>()
+  /** Set by MemoryStore once the lock store exists: whether a record is held now. */
+  isHeld: (recordKey: string) => boolean = () => false
+
+  constructor(
+    private readonly sweeper: Sweeper,
+    private readonly revisions: Revisions,
+  ) {
+    // Only lines whose entries have all expired, as Redis drops the keys with the longest-lived
+    // entry: a partly expired line is left to its next operation, which reports the drop.
+    sweeper.register((now) => {
+      for (const [recordKey, line] of this.lines) {
+        if ([...line.slots.values()].every((slot) => slot.expiresAtMs <= now)) this.lines.delete(recordKey)
+      }
+    })
+  }
+
+  /** Entries, plus one for each record's line. */
+  get size(): number {
+    let size = this.lines.size
+    for (const line of this.lines.values()) size += line.slots.size
+    return size
+  }
+
+  /**
+   * The record's line with expired entries dropped, and on a free record a first whose turn ended
+   * unused; how many it dropped. An empty line is forgotten.
+   */
+  private settle(recordKey: string, free: boolean): { line: Line | undefined; dropped: number } {
+    this.sweeper.tick()
+    const line = this.lines.get(recordKey)
+    if (!line) return { line, dropped: 0 }
+    const now = Date.now()
+    let dropped = 0
+    for (const [token, slot] of line.slots) {
+      if (slot.expiresAtMs > now) continue
+      line.slots.delete(token)
+      dropped++
+    }
+    const head = MemoryQueueStore.head(line)
+    if (free && head && line.turn?.token === head[0] && line.turn.endsAtMs <= now) {
+      line.slots.delete(head[0])
+      line.turn = undefined
+      dropped++
+    }
+    if (line.slots.size > 0) return { line, dropped }
+    this.lines.delete(recordKey)
+    return { line: undefined, dropped }
+  }
+
+  private static head(line: Line): [string, QueueSlot] | undefined {
+    return line.slots.entries().next().value
+  }
+
+  private static queued(slot: QueueSlot, position: number): QueuedEntry {
+    return { ...slot.entry, user: { ...slot.entry.user }, position, expiresAtMs: slot.expiresAtMs }
+  }
+
+  private static snapshot(line: Line | undefined, free: boolean, revision: number): QueueSnapshot {
+    if (!line) return { entries: [], turnEndsAtMs: null, revision }
+    const entries = [...line.slots.values()].map((slot, i) => MemoryQueueStore.queued(slot, i + 1))
+    const turn = free && line.turn && line.turn.token === entries[0]?.token ? line.turn.endsAtMs : null
+    return { entries, turnEndsAtMs: turn, revision }
+  }
+
+  /** The slot of `holder` in the line, if it is there for that user. */
+  private static own(line: Line | undefined, holder: Holder): QueueSlot | undefined {
+    const slot = line?.slots.get(holder.token)
+    return slot && slot.entry.user.id === holder.user.id ? slot : undefined
+  }
+
+  /** For a claim of the free record: null when `claimant` may have it, else the refusal (see queueGate). */
+  gate(recordKey: string, claimant: Holder): { refusal: QueueRefusal | null; changed: boolean } {
+    const { line, dropped } = this.settle(recordKey, true)
+    const head = line && MemoryQueueStore.head(line)
+    if (!line || !head) return { refusal: null, changed: dropped > 0 }
+    const [headToken, first] = head
+    if (headToken === claimant.token && first.entry.user.id === claimant.user.id) return { refusal: null, changed: dropped > 0 }
+    let changed = dropped > 0
+    if (line.turn?.token !== headToken) {
+      line.turn = { token: headToken, endsAtMs: Date.now() + first.turnMs }
+      changed = true
+    }
+    const position = MemoryQueueStore.own(line, claimant) ? [...line.slots.keys()].indexOf(claimant.token) + 1 : null
+    return { refusal: { position, length: line.slots.size, first: MemoryQueueStore.queued(first, 1), turnEndsAtMs: line.turn.endsAtMs }, changed }
+  }
+
+  /** After any grant of the record: the new holder leaves the line, and no turn runs. */
+  granted(recordKey: string, holder: Holder): void {
+    const line = this.lines.get(recordKey)
+    if (!line) return
+    if (MemoryQueueStore.own(line, holder)) line.slots.delete(holder.token)
+    line.turn = undefined
+    if (line.slots.size === 0) this.lines.delete(recordKey)
+  }
+
+  async join(recordKey: string, entry: QueueEntry, ttlMs: number, turnMs: number): Promise<QueueSnapshot & { joined: boolean }> {
+    const free = !this.isHeld(recordKey)
+    const settled = this.settle(recordKey, free)
+    const taken = settled.line?.slots.get(entry.token)
+    if (taken && taken.entry.user.id !== entry.user.id) {
+      return { ...MemoryQueueStore.snapshot(settled.line, free, settled.dropped > 0 ? this.revisions.next() : this.revisions.current()), joined: false }
+    }
+    const line = settled.line ?? { slots: new Map() }
+    this.lines.set(recordKey, line)
+    const slot: QueueSlot = { entry: { token: entry.token, user: { ...entry.user }, sinceMs: entry.sinceMs }, expiresAtMs: Date.now() + ttlMs, turnMs }
+    // A Map keeps a replaced key where it was: joining again keeps the place.
+    line.slots.set(entry.token, slot)
+    return { ...MemoryQueueStore.snapshot(line, free, this.revisions.next()), joined: true }
+  }
+
+  async leave(recordKey: string, holder: Holder): Promise<QueueSnapshot & { left: boolean }> {
+    const free = !this.isHeld(recordKey)
+    const { line, dropped } = this.settle(recordKey, free)
+    const left = MemoryQueueStore.own(line, holder) !== undefined
+    if (left) line!.slots.delete(holder.token)
+    if (line?.slots.size === 0) this.lines.delete(recordKey)
+    const revision = left || dropped > 0 ? this.revisions.next() : this.revisions.current()
+    return { ...MemoryQueueStore.snapshot(line?.slots.size ? line : undefined, free, revision), left }
+  }
+
+  async renew(recordKey: string, tokens: string[], ttlMs: number): Promise<boolean> {
+    const { line, dropped } = this.settle(recordKey, !this.isHeld(recordKey))
+    const expiresAtMs = Date.now() + ttlMs
+    for (const token of tokens) {
+      const slot = line?.slots.get(token)
+      if (slot) slot.expiresAtMs = expiresAtMs
+    }
+    if (dropped > 0) this.revisions.next()
+    return dropped > 0
+  }
+
+  async list(recordKey: string): Promise<QueueSnapshot> {
+    const free = !this.isHeld(recordKey)
+    const { line, dropped } = this.settle(recordKey, free)
+    return MemoryQueueStore.snapshot(line, free, dropped > 0 ? this.revisions.next() : this.revisions.current())
   }
 }
 
@@ -539,6 +713,7 @@ export class MemoryStore implements Store {
   readonly kind = 'memory'
   readonly locks: LockStore
   readonly presence: PresenceStore
+  readonly queue: QueueStore
   readonly attention: AttentionStore
   readonly saves: SaveLog
   readonly writes: WriteSections
@@ -551,7 +726,9 @@ export class MemoryStore implements Store {
   constructor(options: MemoryStoreOptions = {}) {
     const sweeper = new Sweeper(options.sweepIntervalMs ?? 60_000)
     const revisions = new Revisions()
-    const locks = new MemoryLockStore(sweeper, this.quiet, revisions)
+    const queue = new MemoryQueueStore(sweeper, revisions)
+    const locks = new MemoryLockStore(sweeper, this.quiet, revisions, queue)
+    queue.isHeld = (recordKey) => locks.isHeld(recordKey)
     const writes = new MemoryWriteSections(sweeper, locks, this.quiet)
     const presence = new MemoryPresenceStore(sweeper, revisions)
     const attention = new MemoryAttentionStore(sweeper)
@@ -560,17 +737,19 @@ export class MemoryStore implements Store {
     const chat = new MemoryChatStore(sweeper, limits)
     this.locks = locks
     this.presence = presence
+    this.queue = queue
     this.attention = attention
     this.saves = saves
     this.writes = writes
     this.chat = chat
     this.limits = limits
     this.lockStore = locks
-    this.parts = [locks, presence, attention, saves, writes, chat, limits]
+    this.parts = [locks, presence, queue, attention, saves, writes, chat, limits]
   }
 
   /**
-   * How many entries (leases, presence entries and the records holding them, intervals,
+   * How many entries (leases, presence entries and the records holding them, queue entries and
+   * the records' lines, intervals,
    * candidacies, saves, chat conversations, rate-limit windows) this store holds, expired ones
    * not yet dropped included: lets tests and monitoring see that memory stays bounded.
    */

@@ -16,6 +16,7 @@ import { z } from 'zod'
 import { byArrival } from './presence-rules.js'
 import type { ChatMessage, UserView } from '../protocol.js'
 import {
+  QueueRefusedError,
   StoreRecoveringError,
   type Claimant,
   type ClaimResult,
@@ -24,6 +25,10 @@ import {
   type LockSnapshot,
   type PresenceEntry,
   type PresenceSnapshot,
+  type QueueEntry,
+  type QueueRefusal,
+  type QueueSnapshot,
+  type QueuedEntry,
   type ReleaseResult,
   type SaveInfo,
   type TransferResult,
@@ -37,11 +42,11 @@ interface ScriptDefinition {
 
 /** Every script, by file name without `.lua`: `<command>-<number of keys>`. */
 const SCRIPT_FILES = [
-  'lockClaim-5',
+  'lockClaim-9',
   'lockHeartbeat-2',
   'lockRelease-3',
   'lockExpireIn-2',
-  'lockTransfer-5',
+  'lockTransfer-9',
   'lockTouch-1',
   'lockForceRelease-3',
   'lockGet-2',
@@ -50,6 +55,10 @@ const SCRIPT_FILES = [
   'presenceLeave-3',
   'presenceRenew-3',
   'presenceList-3',
+  'queueJoin-6',
+  'queueLeave-6',
+  'queueRenew-6',
+  'queueList-6',
   'attentionThrottle-1',
   'attentionPutCandidate-1',
   'attentionTakeCandidate-1',
@@ -134,6 +143,22 @@ const entryList = z.union([
     .transform((): string[] => []),
 ])
 const presenceReply = z.object({ entries: entryList, revision })
+/** A list in a cjson reply: an empty one comes as `{}`. */
+const cjsonList = <T extends z.ZodTypeAny>(item: T) =>
+  z.union([
+    z.array(item),
+    z
+      .object({})
+      .strict()
+      .transform((): Array<z.infer<T>> => []),
+  ])
+/** A line's entry as the queue scripts reply it: its stored JSON and the ms it has left. */
+const queueReplyEntry = z.object({ json: z.string(), leftMs: z.number() })
+const queueListing = z.object({ entries: cjsonList(queueReplyEntry), turnLeftMs: z.number().optional() })
+const queueReply = z.object({ queue: queueListing, revision, joined: z.union([z.literal(0), z.literal(1)]).optional(), left: z.union([z.literal(0), z.literal(1)]).optional() })
+const queueRefusal = z.object({ position: z.number().int().positive().optional(), length: z.number().int().positive(), first: queueReplyEntry, turnLeftMs: z.number() })
+const queuedReply = z.object({ code: z.literal(4), queued: queueRefusal, revision })
+const transferReply = leaseReply.extend({ queued: queueRefusal.optional() })
 /** Heartbeat replies carry no revision: a renewal changes nothing anyone sees. */
 const heartbeatReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
 const quietReply = z.object({ code: z.literal(3), quietMs: z.number().int().positive() })
@@ -151,6 +176,7 @@ const presenceEntry = z.object({
   sinceMs: z.number(),
 })
 const claimant = z.object({ token: z.string(), user: userView })
+const storedQueueEntry = z.object({ token: z.string(), user: userView, sinceMs: z.number(), turnMs: z.number().int().positive() })
 const saveInfo = z.object({ user: userView, atMs: z.number(), version: z.string() })
 const chatMessage = z.object({
   id: z.string(),
@@ -174,6 +200,21 @@ export const stored = {
   claimant: ({ token, user }: Claimant): string => JSON.stringify({ token, user: userFields(user) }),
   save: ({ user, atMs, version }: SaveInfo): string => JSON.stringify({ user: userFields(user), atMs, version }),
   chatMessage: ({ id, resourceId, recordId, from, to, text, atMs }: ChatMessage): string => JSON.stringify({ id, resourceId, recordId, from: userFields(from), to, text, atMs }),
+  queueEntry: ({ token, user, sinceMs }: QueueEntry, turnMs: number): string => JSON.stringify({ token, user: userFields(user), sinceMs, turnMs }),
+}
+
+/** An entry of a line, at `position`, its deadline read on this process's clock. */
+function toQueued({ json, leftMs }: z.infer<typeof queueReplyEntry>, position: number): QueuedEntry {
+  const { token, user, sinceMs } = read(storedQueueEntry, json)
+  return { token, user: asUser(user), sinceMs, position, expiresAtMs: Date.now() + leftMs }
+}
+
+function toQueueSnapshot(queue: z.infer<typeof queueListing>, revision: number): QueueSnapshot {
+  return { entries: queue.entries.map((entry, i) => toQueued(entry, i + 1)), turnEndsAtMs: queue.turnLeftMs === undefined ? null : Date.now() + queue.turnLeftMs, revision }
+}
+
+function toRefusal({ position, length, first, turnLeftMs }: z.infer<typeof queueRefusal>): QueueRefusal {
+  return { position: position ?? null, length, first: toQueued(first, 1), turnEndsAtMs: Date.now() + turnLeftMs }
 }
 
 /** Reply codes, as the script headers define them. */
@@ -182,8 +223,9 @@ const Done = 1
 
 export const replies = {
   claim(reply: unknown): ClaimResult {
-    const parsed = read(z.union([quietReply, leaseReply]), reply)
+    const parsed = read(z.union([quietReply, queuedReply, leaseReply]), reply)
     if ('quietMs' in parsed) throw new StoreRecoveringError(parsed.quietMs)
+    if ('queued' in parsed) throw new QueueRefusedError(toRefusal(parsed.queued), parsed.revision)
     if (!parsed.lease) throw malformed(reply, 'no lease')
     const lease = toLease(parsed.lease)
     const { revision } = parsed
@@ -203,9 +245,15 @@ export const replies = {
     return { lease: code === Done && lease ? toLease(lease) : null, revision }
   },
   transfer(reply: unknown): TransferResult {
-    const { code, lease, revision } = read(leaseReply, reply)
+    const { code, lease, revision, queued } = read(transferReply, reply)
     if (code === Done && lease) return { transferred: true, lease: toLease(lease), revision }
+    if (queued) return { transferred: false, lease: null, queued: toRefusal(queued), revision }
     return { transferred: false, lease: lease ? toLease(lease) : null, revision }
+  },
+  /** Queue join, leave and list: the line in order, and whether the join or leave happened. */
+  queue(reply: unknown): QueueSnapshot & { joined: boolean; left: boolean } {
+    const { queue, revision, joined, left } = read(queueReply, reply)
+    return { ...toQueueSnapshot(queue, revision), joined: joined === Done, left: left === Done }
   },
   release(reply: unknown): ReleaseResult {
     const { released, revision } = read(releaseReply, reply)
@@ -220,7 +268,7 @@ export const replies = {
     if (entry.entered === 0) return { entered: false, retryInMs: entry.retryInMs }
     return { entered: true, fence: entry.fence, quietMs: entry.quietMs, lease: entry.lease ? toLease(entry.lease) : null }
   },
-  /** expireIn, touch, writeLeave: 1 done, 0 not the holder; presence renew: 1 dropped someone, 0 not. */
+  /** expireIn, touch, writeLeave: 1 done, 0 not the holder; presence and queue renew: 1 dropped someone, 0 not. */
   done(reply: unknown): boolean {
     return read(z.union([z.literal(0), z.literal(1)]), reply, false) === Done
   },

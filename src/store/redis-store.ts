@@ -33,6 +33,9 @@ import {
   type LockStore,
   type PresenceEntry,
   type PresenceStore,
+  type QueueEntry,
+  type QueueSnapshot,
+  type QueueStore,
   type RateLimiter,
   type SaveInfo,
   type SaveLog,
@@ -141,6 +144,7 @@ class RedisLockStore implements LockStore {
       this.keys.restartQuiet(),
       this.keys.revision(recordKey),
       this.keys.lockIndex(),
+      ...this.keys.queue(recordKey),
       claimant.token,
       claimant.user.id,
       claimant.user.name,
@@ -177,6 +181,7 @@ class RedisLockStore implements LockStore {
       this.keys.restartQuiet(),
       this.keys.revision(recordKey),
       this.keys.lockIndex(),
+      ...this.keys.queue(recordKey),
       ...transferConditionArgs(condition),
       to.token,
       to.user.id,
@@ -253,6 +258,46 @@ class RedisPresenceStore implements PresenceStore {
 
   async list(recordKey: string): Promise<PresenceSnapshot> {
     return replies.presence(await this.run('presenceList', this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey)))
+  }
+}
+
+/** Queue rules: store.ts (`QueueStore`), include/queue.lua. Each operation is one script on the record's line. */
+class RedisQueueStore implements QueueStore {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+  ) {}
+
+  /** The line's keys, then the lease (is the record free?) and the revision counter. */
+  private lineKeys(recordKey: string): string[] {
+    return [...this.keys.queue(recordKey), this.keys.lock(recordKey), this.keys.revision(recordKey)]
+  }
+
+  async join(recordKey: string, entry: QueueEntry, ttlMs: number, turnMs: number): Promise<QueueSnapshot & { joined: boolean }> {
+    const reply = await this.run(
+      'queueJoin',
+      ...this.lineKeys(recordKey),
+      entry.token,
+      entry.user.id,
+      stored.queueEntry(entry, wholeMs('turnMs', turnMs, 1)),
+      wholeMs('ttlMs', ttlMs, 1),
+    )
+    const { entries, turnEndsAtMs, revision, joined } = replies.queue(reply)
+    return { entries, turnEndsAtMs, revision, joined }
+  }
+
+  async leave(recordKey: string, holder: Holder): Promise<QueueSnapshot & { left: boolean }> {
+    const { entries, turnEndsAtMs, revision, left } = replies.queue(await this.run('queueLeave', ...this.lineKeys(recordKey), holder.token, holder.user.id))
+    return { entries, turnEndsAtMs, revision, left }
+  }
+
+  async renew(recordKey: string, tokens: string[], ttlMs: number): Promise<boolean> {
+    return replies.done(await this.run('queueRenew', ...this.lineKeys(recordKey), wholeMs('ttlMs', ttlMs, 1), ...tokens))
+  }
+
+  async list(recordKey: string): Promise<QueueSnapshot> {
+    const { entries, turnEndsAtMs, revision } = replies.queue(await this.run('queueList', ...this.lineKeys(recordKey)))
+    return { entries, turnEndsAtMs, revision }
   }
 }
 
@@ -363,6 +408,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   readonly kind = 'redis'
   readonly locks: LockStore
   readonly presence: PresenceStore
+  readonly queue: QueueStore
   readonly attention: AttentionStore
   readonly saves: SaveLog
   readonly writes: WriteSections
@@ -411,6 +457,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     this.keys = keys
     this.locks = new RedisLockStore(run, keys)
     this.presence = new RedisPresenceStore(run, keys)
+    this.queue = new RedisQueueStore(run, keys)
     this.attention = new RedisAttentionStore(run, keys)
     this.saves = new RedisSaveLog(run, keys)
     this.writes = new RedisWriteSections(run, keys)

@@ -40,6 +40,23 @@ export class StoreRecoveringError extends StoreUnavailableError {
 }
 
 /**
+ * A claim of a free record refused because others wait in its line first (see `QueueStore`), with
+ * the claimant's place and whose turn it is. Thrown rather than answered, as `StoreRecoveringError`
+ * is, so that a denied `ClaimResult` always names a holder; a transfer answers the same refusal as
+ * `TransferResult.queued`. Not an unavailability: callers that do not look closer fail the request.
+ */
+export class QueueRefusedError extends Error {
+  constructor(
+    readonly refusal: QueueRefusal,
+    /** The record's revision when the line was read (raised when the refusal started a turn or dropped someone). */
+    readonly revision: Revision,
+  ) {
+    super(refusal.position === null ? `others wait for this record first (${refusal.length} in line)` : `this tab is number ${refusal.position} in line for this record`)
+    this.name = 'QueueRefusedError'
+  }
+}
+
+/**
  * Whose lease an operation is about: the tab's secret AND the user it was granted to. Every lease
  * operation checks both, so a token that leaked (it travels in every save's form body) is worth
  * nothing to another user.
@@ -89,7 +106,8 @@ export interface ClaimOptions {
    * The server re-asserts a lease it held for this very claimant (same token and user) and found
    * gone. A store whose data was lost (Redis restarted empty) refuses new grants of free records for
    * one lease TTL (`StoreRecoveringError`), so that holders from before come back first; a
-   * re-assertion passes. Only the server's lease keeper sets this, never a request from a browser.
+   * re-assertion passes, and so it does a record's line (`QueueStore`): its claimant held the
+   * record. Only the server's lease keeper sets this, never a request from a browser.
    */
   reassert?: boolean
 }
@@ -111,7 +129,10 @@ export type TransferCondition =
 /** What a take-over by policy compares: the lease as the policy read it. */
 export type ExpectedLease = Holder & Pick<Lease, 'fence' | 'lastActiveMs'>
 
-export type TransferResult = { transferred: true; lease: Lease; revision: Revision } | { transferred: false; lease: Lease | null; revision: Revision }
+export type TransferResult =
+  | { transferred: true; lease: Lease; revision: Revision }
+  /** `queued`: a 'same-user' transfer of a free record refused because others wait in its line first. */
+  | { transferred: false; lease: Lease | null; queued?: QueueRefusal; revision: Revision }
 
 export interface ReleaseResult {
   released: boolean
@@ -155,7 +176,8 @@ export interface PresenceSnapshot {
 export interface LockStore {
   /**
    * Grants a free record, renews the claimant's own lease, or reports the current holder. Throws
-   * `StoreRecoveringError` instead of granting a free record in the restart-quiet period.
+   * `StoreRecoveringError` instead of granting a free record in the restart-quiet period, and
+   * `QueueRefusedError` when others wait in the record's line before the claimant.
    */
   claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult>
   /** Extends the lease if `holder` still holds it; null when it does not (lost or expired). */
@@ -217,6 +239,77 @@ export interface PresenceStore {
   renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean>
   /** Everyone present, in arrival order; expired entries dropped. */
   list(recordKey: string): Promise<PresenceSnapshot>
+}
+
+/** A tab waiting for a record's lock ("notify me when it is free"): its token and user, as a claimant. */
+export interface QueueEntry extends Claimant {
+  /** When it joined the line (epoch ms, the caller's clock): shown; the store orders by arrival. */
+  sinceMs: number
+}
+
+export interface QueuedEntry extends QueueEntry {
+  /** Its place in line: 1 for the first. */
+  position: number
+  /** When the entry ends unless renewed or joined again (epoch ms, this process's clock). */
+  expiresAtMs: number
+}
+
+/** A record's line as read or changed, with the record's revision at that moment. */
+export interface QueueSnapshot {
+  /** In order, first in line first. */
+  entries: QueuedEntry[]
+  /**
+   * When the turn of the first in line ends (epoch ms, this process's clock), while the record is
+   * free and that turn runs; null otherwise.
+   */
+  turnEndsAtMs: number | null
+  revision: Revision
+}
+
+/** Why a claim of a free record was refused: others wait in its line first. */
+export interface QueueRefusal {
+  /** The claimant's own place in line (1 = first), or null when it is not in line. */
+  position: number | null
+  /** How many wait. */
+  length: number
+  /** The first in line, whose turn it is. */
+  first: QueuedEntry
+  /** When that turn ends (epoch ms, this process's clock): then the next in line has theirs. */
+  turnEndsAtMs: number
+}
+
+/**
+ * A line per record of tabs waiting for its lock. Rules both stores keep, each operation one atomic
+ * step, the claim's check of the line in the claim's own step:
+ *
+ * - Order is arrival at the store. Joining again (same token and user) refreshes the entry and keeps
+ *   its place; a token in line for another user is refused (a token alone proves nothing).
+ * - An entry lives `ttlMs` from its join or last renewal, then it is gone: a tab whose process died
+ *   leaves the line as its presence does. The living processes renew their own tabs' entries.
+ * - While the record is held, the line only waits. While it is free and the line is not empty, only
+ *   the first in line may claim it (or a transfer 'same-user' take it): anyone else is refused with
+ *   their place (`QueueRefusal`). Such a refusal starts the first's turn, of the `turnMs` it joined
+ *   with, unless one runs; a turn that ends without the first claiming drops its entry (it had its
+ *   turn), and the next in line is first. So neither a dead tab nor an absent user holds a free
+ *   record for longer than a ttl or a turn.
+ * - A re-assertion (`ClaimOptions.reassert`), a hand-over and a take-over by policy pass: the record
+ *   is not free for them. Any grant takes the new holder out of the line and ends a running turn.
+ * - Expired entries, and a first whose turn ended, are dropped by whichever operation next touches
+ *   the line; joins, leaves and such drops raise the record's revision (a turn starting too).
+ * - With nobody in line, claims and transfers behave as if there were no line.
+ */
+export interface QueueStore {
+  /** Joins (or refreshes) for `ttlMs`; the first's turn, once it starts, lasts `turnMs`. */
+  join(recordKey: string, entry: QueueEntry, ttlMs: number, turnMs: number): Promise<QueueSnapshot & { joined: boolean }>
+  /** Leaves the line if `holder` (token and user) is in it; `left` false, and nothing changes, otherwise. */
+  leave(recordKey: string, holder: Holder): Promise<QueueSnapshot & { left: boolean }>
+  /**
+   * Extends these entries by `ttlMs` (tokens not in line are not added) after settling the line;
+   * true when settling dropped anyone, i.e. the line others see changed.
+   */
+  renew(recordKey: string, tokens: string[], ttlMs: number): Promise<boolean>
+  /** The line in order, settled first. */
+  list(recordKey: string): Promise<QueueSnapshot>
 }
 
 export interface AttentionStore {
@@ -297,6 +390,7 @@ export interface Store {
   readonly kind: 'memory' | 'redis'
   readonly locks: LockStore
   readonly presence: PresenceStore
+  readonly queue: QueueStore
   readonly attention: AttentionStore
   readonly saves: SaveLog
   readonly writes: WriteSections

@@ -16,9 +16,9 @@ if holder[1] ~= ARGV[1] or holder[2] ~= ARGV[2] then
 end
 if tonumber(ARGV[3]) > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  indexLease(KEYS[2], ARGV[4], KEYS[1])
+  indexLease(KEYS[2], ARGV[4], ARGV[3])
 else
-  -- PEXPIRE 0 deletes the lease; its PTTL would read -2.
+  -- PEXPIRE 0 deletes the lease: so does this, and the record leaves the index.
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], ARGV[4])
 end

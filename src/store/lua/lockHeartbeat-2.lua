@@ -18,5 +18,5 @@ if holder[1] ~= ARGV[1] or holder[2] ~= ARGV[2] then
   return cjson.encode({ code = 0 })
 end
 redis.call('PEXPIRE', lease, ARGV[3])
-indexLease(KEYS[2], ARGV[4], lease)
+indexLease(KEYS[2], ARGV[4], ARGV[3])
 return leaseReply(1, lease)

@@ -42,17 +42,17 @@ end
 
 -- The index of every held record (a sorted set: record key -> when its lease ends, Redis clock ms)
 -- follows the lease's own deadline: every script that grants, renews or shortens a lease calls this
--- after its PEXPIRE, and release removes the record. Entries whose time has passed are pruned on a
--- grant and on every listing, so the index holds about as many records as are held.
-local function indexLease(indexKey, member, leaseKey)
+-- with the ttl it just gave the lease, and release removes the record. Entries whose time has passed
+-- are pruned on a grant and on every listing, so the index holds about as many records as are held.
+local function indexLease(indexKey, member, ttlMs)
   local time = redis.call('TIME')
   local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  redis.call('ZADD', indexKey, now + redis.call('PTTL', leaseKey), member)
+  redis.call('ZADD', indexKey, now + tonumber(ttlMs), member)
   return now
 end
 
 -- After a grant: the lease indexed, and entries of leases that ran out meanwhile dropped.
-local function indexGrant(indexKey, member, leaseKey)
-  local now = indexLease(indexKey, member, leaseKey)
+local function indexGrant(indexKey, member, ttlMs)
+  local now = indexLease(indexKey, member, ttlMs)
   redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', now)
 end

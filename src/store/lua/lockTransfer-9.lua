@@ -7,14 +7,16 @@
                     the given fence (the same grant) and the given last activity (none since); a
                     take-over by policy, decided on that read
 
-  A free record is not given to anyone while the restart-quiet key exists (see lockClaim-5): a
-  'same-user' transfer of a free record is a new grant like any claim.
+  A 'same-user' transfer of a free record is a new grant like any claim (see lockClaim-9): refused
+  while the restart-quiet key exists, or while others are in the record's line first. The new holder
+  leaves the line, and a turn that ran ends.
 
   KEYS[1] lease hash of the record
   KEYS[2] fence counter shared by every record
   KEYS[3] restart-quiet key
   KEYS[4] the record's revision counter (raised by a transfer)
   KEYS[5] index of held records (record key -> lease deadline), shared by every record
+  KEYS[6..9] the record's line: order, expiry, data, turn (see include/queue.lua)
 
   ARGV[1] condition ('same-user' | 'holder' | 'unchanged')
   ARGV[2] holder token (for 'holder' and 'unchanged', else '')   ARGV[3] holder userId (likewise)
@@ -22,12 +24,14 @@
   ARGV[6] token      ARGV[7] userId     ARGV[8] userName   ARGV[9] avatarUrl ('' when none)
   ARGV[10] ttlMs     ARGV[11] nowMs     ARGV[12] the record key (its member in the index)
 
-  Returns JSON { code, lease, revision }
+  Returns JSON { code, lease, revision, queued }
     code  1 transferred (the new lease)
-          0 refused     (the current holder's lease; none when the record is free)
+          0 refused     (the current holder's lease; none when the record is free, and then
+                        `queued` when others are in line first, as lockClaim-9's code 4)
 ]]
 -- @include lease
 -- @include revision
+-- @include queue
 local lease = KEYS[1]
 local holder = redis.call('HMGET', lease, 'token', 'userId', 'fence', 'activeMs', 'sinceMs')
 local held = holder[1] ~= false
@@ -48,6 +52,21 @@ if not allowed then
   return leaseReply(0, lease, currentRevision(KEYS[4]))
 end
 
+-- An empty line has no keys: then nothing below touches it.
+local q = queueKeys(KEYS[6], KEYS[7], KEYS[8], KEYS[9])
+local waiting = redis.call('EXISTS', q.order) == 1
+local now = waiting and clockMs()
+if waiting and not held then
+  local refusal, changed = queueGate(q, now, ARGV[6], ARGV[7])
+  if refusal then
+    local revision = changed and bumpRevision(KEYS[4]) or currentRevision(KEYS[4])
+    return cjson.encode({ code = 0, queued = refusal, revision = revision })
+  end
+end
+
 grantLease(lease, KEYS[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
-indexGrant(KEYS[5], ARGV[12], lease)
+indexGrant(KEYS[5], ARGV[12], ARGV[10])
+if waiting then
+  queueGranted(q, now, ARGV[6], ARGV[7])
+end
 return leaseReply(1, lease, bumpRevision(KEYS[4]))

@@ -6,11 +6,16 @@
   gone but their holders may still be editing), a free record is granted only to a re-assertion:
   the server renewing a lease it held for this very claimant.
 
+  While others wait in the record's line (include/queue.lua), a free record is granted only to the
+  first in line; anyone else is refused with their place, and the first's turn starts if none ran.
+  A re-assertion passes (its claimant held the record). An empty line changes nothing.
+
   KEYS[1] lease hash of the record (token, userId, userName, avatarUrl, fence, sinceMs, activeMs)
   KEYS[2] fence counter shared by every record
   KEYS[3] restart-quiet key
-  KEYS[4] the record's revision counter (raised by a grant)
+  KEYS[4] the record's revision counter (raised by a grant, and by a refusal that changed the line)
   KEYS[5] index of held records (record key -> lease deadline), shared by every record
+  KEYS[6..9] the record's line: order, expiry, data, turn (see include/queue.lua)
 
   ARGV[1] token      ARGV[2] userId     ARGV[3] userName   ARGV[4] avatarUrl ('' when none)
   ARGV[5] ttlMs      ARGV[6] nowMs (the caller's clock: becomes sinceMs of a new lease)
@@ -22,9 +27,12 @@
           2 renewed (the claimant's own lease, same fence, ttl restarted)
           0 denied  (the lease is the holder's)
   or JSON { code = 3, quietMs } denied: the record is free, but in the restart-quiet period
+  or JSON { code = 4, queued = { position, length, first, turnLeftMs }, revision } denied: the
+     record is free, but others are in line first (see queueGate)
 ]]
 -- @include lease
 -- @include revision
+-- @include queue
 local lease = KEYS[1]
 
 if redis.call('EXISTS', lease) == 1 then
@@ -32,7 +40,7 @@ if redis.call('EXISTS', lease) == 1 then
   local code = 0
   if holder[1] == ARGV[1] and holder[2] == ARGV[2] then
     redis.call('PEXPIRE', lease, ARGV[5])
-    indexLease(KEYS[5], ARGV[8], lease)
+    indexLease(KEYS[5], ARGV[8], ARGV[5])
     code = 2
   end
   return leaseReply(code, lease, currentRevision(KEYS[4]))
@@ -45,6 +53,21 @@ if ARGV[7] ~= '1' then
   end
 end
 
+-- An empty line has no keys: then nothing below touches it.
+local q = queueKeys(KEYS[6], KEYS[7], KEYS[8], KEYS[9])
+local waiting = redis.call('EXISTS', q.order) == 1
+local now = waiting and clockMs()
+if waiting and ARGV[7] ~= '1' then
+  local refusal, changed = queueGate(q, now, ARGV[1], ARGV[2])
+  if refusal then
+    local revision = changed and bumpRevision(KEYS[4]) or currentRevision(KEYS[4])
+    return cjson.encode({ code = 4, queued = refusal, revision = revision })
+  end
+end
+
 grantLease(lease, KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
-indexGrant(KEYS[5], ARGV[8], lease)
+indexGrant(KEYS[5], ARGV[8], ARGV[5])
+if waiting then
+  queueGranted(q, now, ARGV[1], ARGV[2])
+end
 return leaseReply(1, lease, bumpRevision(KEYS[4]))
