@@ -13,6 +13,8 @@ import {
   QueueRefusedError,
   StoreRecoveringError,
   StoreUnavailableError,
+  type AuditEvent,
+  type AuditKind,
   type Claimant,
   type Lease,
   type PresenceEntry,
@@ -32,8 +34,11 @@ const connection = { maxRetryDelayMs: 200, retryDelayMs: 20, connectTimeoutMs: 1
 
 interface StoreHarness {
   name: string
-  /** Opens a store on `namespace`; stores opened on one namespace share their state. */
-  open(namespace: string): Store
+  /**
+   * Opens a store on `namespace`; stores opened on one namespace share their state (the memory
+   * store's options are those of its first opening).
+   */
+  open(namespace: string, options?: { auditMaxEntries?: number }): Store
   /**
    * What the store sees when its data is lost (Redis restarted empty): every lease of `namespace`
    * gone and a restart-quiet period of `quietMs` started.
@@ -45,8 +50,8 @@ const memoryHarness = (): StoreHarness => {
   const stores = new Map<string, MemoryStore>()
   return {
     name: 'MemoryStore',
-    open(namespace) {
-      const store = stores.get(namespace) ?? new MemoryStore()
+    open(namespace, options) {
+      const store = stores.get(namespace) ?? new MemoryStore(options)
       stores.set(namespace, store)
       return store
     },
@@ -58,7 +63,7 @@ const memoryHarness = (): StoreHarness => {
 
 const redisHarness = (): StoreHarness => ({
   name: 'RedisStore',
-  open: (namespace) => new RedisStore({ redis: redisUrl(), keyPrefix: namespace, connection }),
+  open: (namespace, options) => new RedisStore({ redis: redisUrl(), keyPrefix: namespace, connection, ...options }),
   async loseData(namespace, quietMs) {
     // What RedisStore.checkServer does on seeing another run_id, after a restart lost the leases.
     const raw = new Redis(redisUrl())
@@ -144,7 +149,7 @@ function oddRecordKeys(): string[] {
  * Registers the hooks that give each test a fresh namespace; the function returned opens a store
  * on it, closed after the test (stores opened in one test share their state).
  */
-function useStores(makeHarness: () => StoreHarness): (() => Promise<Store>) & { loseData(quietMs: number): Promise<void> } {
+function useStores(makeHarness: () => StoreHarness): ((options?: { auditMaxEntries?: number }) => Promise<Store>) & { loseData(quietMs: number): Promise<void> } {
   let harness: StoreHarness
   let namespace: string
   let opened: Store[]
@@ -159,8 +164,8 @@ function useStores(makeHarness: () => StoreHarness): (() => Promise<Store>) & { 
     await Promise.all(opened.map((store) => store.close()))
   })
 
-  const open = async () => {
-    const store = harness.open(namespace)
+  const open = async (options?: { auditMaxEntries?: number }) => {
+    const store = harness.open(namespace, options)
     opened.push(store)
     await store.ready()
     return store
@@ -1337,6 +1342,112 @@ function queueContract(makeHarness: () => StoreHarness): void {
   })
 }
 
+let auditCount = 0
+/** An audit event on posts/1 by default; `atMs` grows with every call. */
+const auditEvent = (kind: AuditKind, userId: string, extra: Partial<AuditEvent> = {}): AuditEvent => ({
+  atMs: 1_700_000_000_000 + ++auditCount,
+  kind,
+  recordKey: recordKey('posts', '1'),
+  resourceId: 'posts',
+  recordId: '1',
+  user: { id: userId, name: `User ${userId}` },
+  ...extra,
+})
+
+function auditContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+
+  test('lists newest first, each event as appended, with its id', async () => {
+    const { audit } = await open()
+    expect(await audit.list({ limit: 10 })).toEqual([])
+    const events = [
+      auditEvent('granted', 'ann', { user: { id: 'ann', name: 'Ann Ünïcødé 🔒', avatarUrl: 'https://example.com/ann.png' } }),
+      auditEvent('force-released', 'ann', { by: { id: 'root', name: 'Root' }, reason: 'admin: "gone home"' }),
+      auditEvent('save-refused-stale', 'bob', { recordKey: recordKey('posts', 'a:b'), recordId: 'a:b' }),
+    ]
+    const ids: string[] = []
+    for (const event of events) ids.push(await audit.append(event))
+    expect(new Set(ids).size).toBe(3)
+    const listed = await audit.list({ limit: 10 })
+    expect(listed).toEqual(events.map((event, i) => ({ ...event, id: ids[i] })).reverse())
+    expect(listed[2]!.user.avatarUrl).toBe('https://example.com/ann.png')
+    expect('by' in listed[0]! || 'reason' in listed[0]!).toBe(false)
+    expect(await audit.list({ limit: 2 })).toEqual(listed.slice(0, 2))
+  })
+
+  test('filters by record, by user (as the one concerned or the one who acted), both, and pages with `before`', async () => {
+    const { audit } = await open()
+    const other = recordKey('posts', '2')
+    const appended = [
+      auditEvent('granted', 'ann'),
+      auditEvent('granted', 'bob', { recordKey: other, recordId: '2' }),
+      auditEvent('taken-over', 'ann', { by: { id: 'bob', name: 'Bob' }, reason: 'idle' }),
+      auditEvent('released', 'bob', { recordKey: other, recordId: '2' }),
+      auditEvent('idle-released', 'carol'),
+    ]
+    for (const event of appended) await audit.append(event)
+    const kinds = async (query: Parameters<Store['audit']['list']>[0]) => (await audit.list(query)).map((entry) => `${entry.kind}:${entry.user.id}`)
+    expect(await kinds({ limit: 10, recordKey: other })).toEqual(['released:bob', 'granted:bob'])
+    expect(await kinds({ limit: 10, userId: 'bob' })).toEqual(['released:bob', 'taken-over:ann', 'granted:bob'])
+    expect(await kinds({ limit: 10, userId: 'bob', recordKey: recordKey('posts', '1') })).toEqual(['taken-over:ann'])
+    expect(await kinds({ limit: 10, userId: 'dan' })).toEqual([])
+    const firstPage = await audit.list({ limit: 2 })
+    const secondPage = await audit.list({ limit: 2, before: firstPage[1]!.id })
+    const lastPage = await audit.list({ limit: 2, before: secondPage[1]!.id })
+    expect([...firstPage, ...secondPage, ...lastPage].map((entry) => entry.kind)).toEqual(appended.map((event) => event.kind).reverse())
+    expect(await audit.list({ limit: 2, before: lastPage[0]!.id })).toEqual([])
+  })
+
+  test('finds the few matches of a long log', async () => {
+    const { audit } = await open()
+    for (let i = 0; i < 1200; i++) await audit.append(auditEvent('granted', i % 400 === 7 ? 'rare' : 'common'))
+    const rare = await audit.list({ limit: 10, userId: 'rare' })
+    expect(rare).toHaveLength(3)
+    expect(rare.map((entry) => entry.atMs)).toEqual([...rare.map((entry) => entry.atMs)].sort((a, b) => b - a))
+    expect(await audit.list({ limit: 2, userId: 'rare', before: rare[1]!.id })).toEqual([rare[2]])
+  })
+
+  test('keeps about its newest `auditMaxEntries`, never fewer', async () => {
+    const { audit } = await open({ auditMaxEntries: 100 })
+    const atMs: number[] = []
+    for (let i = 0; i < 450; i++) {
+      const event = auditEvent('granted', 'ann')
+      atMs.push(event.atMs)
+      await audit.append(event)
+    }
+    const kept = await audit.list({ limit: 1000 })
+    // Redis trims whole stream nodes (MAXLEN ~, 100 entries a node by default): some more may stay.
+    expect(kept.length).toBeGreaterThanOrEqual(100)
+    expect(kept.length).toBeLessThanOrEqual(200)
+    expect(kept.map((entry) => entry.atMs)).toEqual(atMs.slice(-kept.length).reverse())
+  })
+
+  test('an event of another shape is refused, and nothing is stored', async () => {
+    const { audit } = await open()
+    const bad = [
+      { ...auditEvent('granted', 'ann'), kind: 'stolen' },
+      { ...auditEvent('granted', 'ann'), atMs: Number.NaN },
+      { ...auditEvent('granted', 'ann'), user: { id: 'ann' } },
+      { ...auditEvent('granted', 'ann'), by: { name: 'nobody' } },
+      { ...auditEvent('granted', 'ann'), recordKey: undefined },
+    ] as unknown as AuditEvent[]
+    for (const event of bad) await expect(audit.append(event)).rejects.toThrow(TypeError)
+    expect(await audit.list({ limit: 10 })).toEqual([])
+    // Extra fields are not stored.
+    await audit.append({ ...auditEvent('released', 'ann'), secret: 'x', user: { id: 'ann', name: 'Ann', password: 'y' } } as AuditEvent)
+    const [stored] = await audit.list({ limit: 1 })
+    expect(stored).not.toHaveProperty('secret')
+    expect(stored!.user).toEqual({ id: 'ann', name: 'Ann' })
+  })
+
+  test('events appended through one store are listed through another', async () => {
+    const [first, second] = [await open(), await open()]
+    await first.audit.append(auditEvent('granted', 'ann'))
+    await second.audit.append(auditEvent('released', 'ann'))
+    expect((await first.audit.list({ limit: 10 })).map((entry) => entry.kind)).toEqual(['released', 'granted'])
+  })
+}
+
 function rateLimitContract(makeHarness: () => StoreHarness): void {
   const open = useStores(makeHarness)
 
@@ -1456,6 +1567,7 @@ describe.each([
   describe('lock contract', () => lockStoreContract(makeHarness))
   describe('presence contract', () => presenceContract(makeHarness))
   describe('queue contract', () => queueContract(makeHarness))
+  describe('audit contract', () => auditContract(makeHarness))
   describe('attention contract', () => attentionContract(makeHarness))
   describe('save log contract', () => saveLogContract(makeHarness))
   describe('chat contract', () => chatContract(makeHarness))
@@ -1564,6 +1676,14 @@ describe('RedisStore: keys', () => {
     await store.queue.leave(key, waitingHolder(ann))
     await eventually('bob to expire', async () => ((await store.queue.list(key)).entries.length === 0 ? true : undefined))
     expect(await raw.exists(...names)).toBe(0)
+  })
+
+  test('the audit log is one stream; an entry that is not an event is an error on reading, never half understood', async () => {
+    await store.audit.append(auditEvent('granted', 'ann'))
+    expect(await raw.xlen(`${namespace}audit`)).toBe(1)
+    await raw.xadd(`${namespace}audit`, '*', 'record', 'posts:1', 'user', 'ann', 'by', '', 'event', JSON.stringify({ kind: 'granted' }))
+    await expect(store.audit.list({ limit: 10 })).rejects.toThrow('unexpected reply from a Redis script')
+    await expect(store.audit.list({ limit: 10, before: 'not-an-id' })).rejects.toThrow(RangeError)
   })
 
   test('a ttl that is not a whole number of ms is refused before it reaches Redis', async () => {

@@ -113,3 +113,13 @@ test('a sweep drops lines whose entries all expired; a line its last entry leave
   expect(store.heldEntries()).toBe(0)
   await store.close()
 })
+
+test('the audit log keeps its newest `auditMaxEntries` events and no more', async () => {
+  const store = new MemoryStore({ auditMaxEntries: 10 })
+  const event = (i: number) => ({ atMs: i, kind: 'granted' as const, recordKey: 'posts:1', resourceId: 'posts', recordId: '1', user: { id: 'ann', name: 'Ann' } })
+  for (let i = 0; i < 55; i++) await store.audit.append(event(i))
+  expect(store.heldEntries()).toBe(10)
+  expect((await store.audit.list({ limit: 100 })).map((entry) => entry.atMs)).toEqual(Array.from({ length: 10 }, (_, i) => 54 - i))
+  expect(() => new MemoryStore({ auditMaxEntries: 0 })).toThrow(RangeError)
+  await store.close()
+})

@@ -82,6 +82,8 @@ export function redisKeys(prefix: string) {
     writeFence: () => `${prefix}write-fence`,
     /** List of a conversation's messages as JSON, oldest first (key from `conversationKey`). */
     chat: (key: string) => `${prefix}chat:${key}`,
+    /** Global: the audit log, one stream of every record's events (auditAppend-1). */
+    audit: () => `${prefix}audit`,
     /** A fixed-window counter of a rate limit. */
     limit: (key: string) => `${prefix}limit:${key}`,
   }

@@ -7,6 +7,7 @@
  * reads again, so memory follows what is live rather than everything ever touched.
  */
 import type { ChatMessage } from '../protocol.js'
+import { AUDIT_MAX_ENTRIES, auditMatches, checkedAuditEvent } from './audit-rules.js'
 import { byGrant } from './lock-rules.js'
 import { byArrival } from './presence-rules.js'
 import {
@@ -14,6 +15,10 @@ import {
   StoreRecoveringError,
   type Allowance,
   type AttentionStore,
+  type AuditEntry,
+  type AuditEvent,
+  type AuditLog,
+  type AuditQuery,
   type ChatStore,
   type Claimant,
   type ClaimOptions,
@@ -50,6 +55,11 @@ export interface MemoryStoreOptions {
    * @default 60000
    */
   sweepIntervalMs?: number
+  /**
+   * How many audit events the log keeps (a ring: the oldest go first).
+   * @default 10000
+   */
+  auditMaxEntries?: number
 }
 
 /**
@@ -678,6 +688,48 @@ class MemoryChatStore implements ChatStore {
   }
 }
 
+/** A ring of the newest `maxEntries` events; ids count appends, so a newer event has a larger one. */
+class MemoryAuditLog implements AuditLog {
+  private readonly ring: AuditEntry[] = []
+  /** Where the oldest entry is, once the ring is full. */
+  private start = 0
+  private appended = 0
+
+  constructor(private readonly maxEntries: number) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError(`auditMaxEntries must be an integer >= 1, got ${maxEntries}`)
+  }
+
+  get size(): number {
+    return this.ring.length
+  }
+
+  async append(event: AuditEvent): Promise<string> {
+    const entry: AuditEntry = { id: String(++this.appended), ...checkedAuditEvent(event) }
+    if (this.ring.length < this.maxEntries) {
+      this.ring.push(entry)
+    } else {
+      this.ring[this.start] = entry
+      this.start = (this.start + 1) % this.maxEntries
+    }
+    return entry.id
+  }
+
+  async list(query: AuditQuery): Promise<AuditEntry[]> {
+    if (!Number.isSafeInteger(query.limit) || query.limit < 1) throw new RangeError(`limit must be an integer >= 1, got ${query.limit}`)
+    const before = query.before === undefined ? Infinity : Number(query.before)
+    if (!Number.isSafeInteger(before) && before !== Infinity) throw new RangeError(`not an audit entry id: ${JSON.stringify(query.before)}`)
+    const found: AuditEntry[] = []
+    for (let i = this.ring.length - 1; i >= 0 && found.length < query.limit; i--) {
+      const entry = this.ring[(this.start + i) % this.ring.length]!
+      if (Number(entry.id) < before && auditMatches(entry, query)) found.push(copyAuditEntry(entry))
+    }
+    return found
+  }
+}
+
+/** A copy that shares no object with the log's, as an event read back from Redis would. */
+const copyAuditEntry = (entry: AuditEntry): AuditEntry => ({ ...entry, user: { ...entry.user }, ...(entry.by ? { by: { ...entry.by } } : {}) })
+
 class MemoryRateLimiter implements RateLimiter {
   /** Events counted in each key's running window; the window ends with the slot. */
   private readonly windows: ExpiringMap<{ count: number }>
@@ -719,6 +771,7 @@ export class MemoryStore implements Store {
   readonly writes: WriteSections
   readonly chat: ChatStore
   readonly limits: RateLimiter
+  readonly audit: AuditLog
   private readonly quiet = new QuietPeriod()
   private readonly lockStore: MemoryLockStore
   private readonly parts: ReadonlyArray<{ readonly size: number }>
@@ -735,6 +788,7 @@ export class MemoryStore implements Store {
     const saves = new MemorySaveLog(sweeper)
     const limits = new MemoryRateLimiter(sweeper)
     const chat = new MemoryChatStore(sweeper, limits)
+    const audit = new MemoryAuditLog(options.auditMaxEntries ?? AUDIT_MAX_ENTRIES)
     this.locks = locks
     this.presence = presence
     this.queue = queue
@@ -743,15 +797,16 @@ export class MemoryStore implements Store {
     this.writes = writes
     this.chat = chat
     this.limits = limits
+    this.audit = audit
     this.lockStore = locks
-    this.parts = [locks, presence, queue, attention, saves, writes, chat, limits]
+    this.parts = [locks, presence, queue, attention, saves, writes, chat, limits, audit]
   }
 
   /**
    * How many entries (leases, presence entries and the records holding them, queue entries and
-   * the records' lines, intervals,
-   * candidacies, saves, chat conversations, rate-limit windows) this store holds, expired ones
-   * not yet dropped included: lets tests and monitoring see that memory stays bounded.
+   * the records' lines, intervals, candidacies, saves, chat conversations, rate-limit windows,
+   * audit events: at most `auditMaxEntries`) this store holds, expired ones not yet dropped
+   * included: lets tests and monitoring see that memory stays bounded.
    */
   heldEntries(): number {
     return this.parts.reduce((sum, part) => sum + part.size, 0)

@@ -13,12 +13,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { auditEventSchema, auditFields } from './audit-rules.js'
 import { byArrival } from './presence-rules.js'
 import type { ChatMessage, UserView } from '../protocol.js'
 import {
   QueueRefusedError,
   StoreRecoveringError,
   type Claimant,
+  type AuditEntry,
   type ClaimResult,
   type ForceReleaseResult,
   type Lease,
@@ -69,6 +71,8 @@ const SCRIPT_FILES = [
   'chatPost-2',
   'chatHistory-1',
   'limitHit-1',
+  'auditAppend-1',
+  'auditList-1',
 ] as const
 
 type CommandOf<F> = F extends `${infer Command}-${number}` ? Command : never
@@ -159,6 +163,7 @@ const queueReply = z.object({ queue: queueListing, revision, joined: z.union([z.
 const queueRefusal = z.object({ position: z.number().int().positive().optional(), length: z.number().int().positive(), first: queueReplyEntry, turnLeftMs: z.number() })
 const queuedReply = z.object({ code: z.literal(4), queued: queueRefusal, revision })
 const transferReply = leaseReply.extend({ queued: queueRefusal.optional() })
+const auditPage = z.object({ entries: cjsonList(z.object({ id: z.string(), event: z.string() })), next: z.string().optional() })
 /** Heartbeat replies carry no revision: a renewal changes nothing anyone sees. */
 const heartbeatReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
 const quietReply = z.object({ code: z.literal(3), quietMs: z.number().int().positive() })
@@ -305,6 +310,15 @@ export const replies = {
   /** lockList: the record keys of the index. */
   recordKeys(reply: unknown): string[] {
     return read(z.array(z.string()), reply, false)
+  },
+  /** auditList: one page of matches, newest first, and where to continue (null: the log ends). */
+  auditPage(reply: unknown): { entries: AuditEntry[]; next: string | null } {
+    const { entries, next } = read(auditPage, reply)
+    return { entries: entries.map(({ id, event }) => ({ id, ...auditFields(read(auditEventSchema, event)) })), next: next ?? null }
+  },
+  /** auditAppend: the new entry's id. */
+  streamId(reply: unknown): string {
+    return read(z.string().regex(/^\d+-\d+$/), reply, false)
   },
   /** Scripts that only write answer 1. */
   written(reply: unknown): void {

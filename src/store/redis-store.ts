@@ -15,6 +15,7 @@ import { Redis, ReplyError, type RedisOptions } from 'ioredis'
 import { configErrors } from '../errors.js'
 import type { ChatMessage } from '../protocol.js'
 import type { RedisConnectionOptions } from '../options.js'
+import { AUDIT_MAX_ENTRIES, checkedAuditEvent } from './audit-rules.js'
 import { redisKeys } from './keys.js'
 import { byGrant } from './lock-rules.js'
 import { replies, scripts, stored, type ScriptName } from './redis-scripts.js'
@@ -22,6 +23,10 @@ import {
   type Allowance,
   StoreUnavailableError,
   type AttentionStore,
+  type AuditEntry,
+  type AuditEvent,
+  type AuditLog,
+  type AuditQuery,
   type ChatStore,
   type Claimant,
   type ClaimOptions,
@@ -56,6 +61,11 @@ export interface RedisStoreOptions {
   /** Prefix of every key this store writes. */
   keyPrefix: string
   connection: Required<RedisConnectionOptions>
+  /**
+   * How many audit events the log keeps, about (the stream is trimmed with MAXLEN ~).
+   * @default 10000
+   */
+  auditMaxEntries?: number
   /**
    * After reconnecting to another Redis server than before (its run_id changed: restarted, failed
    * over), possibly without the leases it held, new grants of free records wait this long so the
@@ -387,6 +397,45 @@ class RedisChatStore implements ChatStore {
   }
 }
 
+/**
+ * One stream for the whole log, trimmed to about `maxEntries` on every append. A listing reads it
+ * newest first in pages of at most AUDIT_SCAN entries, one script each, until it has `limit` matches.
+ */
+class RedisAuditLog implements AuditLog {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+    private readonly maxEntries: number,
+  ) {}
+
+  async append(event: AuditEvent): Promise<string> {
+    const checked = checkedAuditEvent(event)
+    const reply = await this.run('auditAppend', this.keys.audit(), this.maxEntries, checked.recordKey, checked.user.id, checked.by?.id ?? '', JSON.stringify(checked))
+    return replies.streamId(reply)
+  }
+
+  async list(query: AuditQuery): Promise<AuditEntry[]> {
+    const limit = wholeMs('limit', query.limit, 1)
+    const found: AuditEntry[] = []
+    let end: string | null = query.before === undefined ? '+' : `(${streamId(query.before)}`
+    while (end !== null && found.length < limit) {
+      const page = replies.auditPage(await this.run('auditList', this.keys.audit(), end, AUDIT_SCAN, limit - found.length, query.recordKey ?? '', query.userId ?? ''))
+      found.push(...page.entries)
+      end = page.next === null ? null : `(${page.next}`
+    }
+    return found
+  }
+}
+
+/** Entries an audit listing reads per script call: a page is quick for Redis whatever the log holds. */
+const AUDIT_SCAN = 500
+
+/** An id of the audit stream given back by a caller (`before`): refused unless it is one. */
+function streamId(id: string): string {
+  if (!/^\d+-\d+$/.test(id)) throw new RangeError(`not an audit entry id: ${JSON.stringify(id)}`)
+  return id
+}
+
 class RedisRateLimiter implements RateLimiter {
   constructor(
     private readonly run: RunScript,
@@ -414,6 +463,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   readonly writes: WriteSections
   readonly chat: ChatStore
   readonly limits: RateLimiter
+  readonly audit: AuditLog
   private readonly client: ScriptClient
   private readonly keys: Keys
   private readonly connectTimeoutMs: number
@@ -463,6 +513,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     this.writes = new RedisWriteSections(run, keys)
     this.chat = new RedisChatStore(run, keys)
     this.limits = new RedisRateLimiter(run, keys)
+    this.audit = new RedisAuditLog(run, keys, wholeMs('auditMaxEntries', options.auditMaxEntries ?? AUDIT_MAX_ENTRIES, 1))
 
     // Without an 'error' listener ioredis re-throws connection errors and takes the process down.
     this.client.on('error', (error: Error) => (this.lastError = error))

@@ -89,8 +89,9 @@ export interface Lease extends Claimant {
 
 /**
  * The record's revision (see `Revision` in src/protocol.ts) as a state was read or changed: one
- * counter per record, raised by every grant, release and transfer of its lock and every join and
- * leave of its presence (and a renewal that drops someone expired). It never goes down, not even
+ * counter per record, raised by every grant, release and transfer of its lock, every join and
+ * leave of its presence (and a renewal that drops someone expired) and every change of its line
+ * (`QueueStore`). A touch (activity) raises nothing. It never goes down, not even
  * across a store that lost its data.
  */
 export type Revision = number
@@ -386,6 +387,54 @@ export interface ChatStore {
   history(conversationKey: string, limit: number): Promise<ChatMessage[]>
 }
 
+/** What the audit log records: every change of a lock's holder, and every save refused for one. */
+export const AUDIT_KINDS = ['granted', 'released', 'expired', 'idle-released', 'handed-over', 'taken-over', 'force-released', 'save-refused-held', 'save-refused-stale'] as const
+
+export type AuditKind = (typeof AUDIT_KINDS)[number]
+
+export interface AuditEvent {
+  /** When it happened (epoch ms, the caller's clock). */
+  atMs: number
+  kind: AuditKind
+  recordKey: string
+  resourceId: string
+  recordId: string
+  /** Whose lock or save the event is about (the holder released, the user whose save was refused). */
+  user: UserView
+  /** Who made it happen, when that is someone else (the admin who forced a release, who took over). */
+  by?: UserView
+  /** Why, in the caller's words or codes (a policy's name, a refusal's code). */
+  reason?: string
+}
+
+/** An event as the log returns it, with its id in the log (opaque: only for `AuditQuery.before`). */
+export interface AuditEntry extends AuditEvent {
+  id: string
+}
+
+export interface AuditQuery {
+  /** Only events of this record. */
+  recordKey?: string
+  /** Only events about this user, or made by them (`user` or `by`). */
+  userId?: string
+  /** At most this many, newest first. */
+  limit: number
+  /** Only events older than this entry (the last id of a previous page). */
+  before?: string
+}
+
+/**
+ * An append-only log of lock and save events, shared by every process, bounded: it keeps about the
+ * newest `auditMaxEntries` (the store's option) and forgets older ones. Events are checked when
+ * appended (a malformed one is refused with a TypeError, nothing stored) and when read.
+ */
+export interface AuditLog {
+  /** Appends an event; resolves to its id. */
+  append(event: AuditEvent): Promise<string>
+  /** The newest events that match, newest first. */
+  list(query: AuditQuery): Promise<AuditEntry[]>
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis'
   readonly locks: LockStore
@@ -396,6 +445,7 @@ export interface Store {
   readonly writes: WriteSections
   readonly chat: ChatStore
   readonly limits: RateLimiter
+  readonly audit: AuditLog
   /** Resolves once the store can serve requests (Redis: first connection made). */
   ready(): Promise<void>
   /** Stops timers and connections this store opened. */
