@@ -66,6 +66,12 @@ export interface CollaborationOptions {
   heartbeatIntervalMs?: number
   /** After an editor's connection drops, how long the lock waits for that tab to come back. @default 5000 */
   reconnectGraceMs?: number
+  /**
+   * After an editor's page says it is going away (`pagehide`: closed, reloaded, left the admin), how
+   * long the lock waits for that tab to come back, as a reload does; never longer than
+   * `reconnectGraceMs`. @default 800
+   */
+  reloadGraceMs?: number
   /** Socket.IO ping interval: with pingTimeoutMs, how soon a silently vanished tab is noticed. @default 10000 */
   pingIntervalMs?: number
   /** Socket.IO ping timeout. @default 5000 */
@@ -136,6 +142,7 @@ export interface ResolvedOptions {
   lockTtlMs: number
   heartbeatIntervalMs: number
   reconnectGraceMs: number
+  reloadGraceMs: number
   pingIntervalMs: number
   pingTimeoutMs: number
   maxEventBytes: number
@@ -163,6 +170,7 @@ export const optionDefaults = {
   blockEditing: true,
   lockTtlMs: 30_000,
   reconnectGraceMs: 5000,
+  reloadGraceMs: 800,
   pingIntervalMs: 10_000,
   pingTimeoutMs: 5000,
   maxEventBytes: 16_384,
@@ -215,6 +223,10 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
     meaning: "How often the server renews its connected editors' leases and re-checks sessions; must be under half of `lockTtlMs`.",
   },
   { name: 'reconnectGraceMs', meaning: "How long a dropped editor's lock waits for that tab to reconnect." },
+  {
+    name: 'reloadGraceMs',
+    meaning: "How long the lock of an editor's tab that closes or reloads waits for that tab to come back (a reload does); at most `reconnectGraceMs`.",
+  },
   { name: 'pingIntervalMs', meaning: 'Socket.IO ping interval; a silently vanished tab is noticed within `pingIntervalMs + pingTimeoutMs`.' },
   { name: 'pingTimeoutMs', meaning: 'Socket.IO ping timeout.' },
   { name: 'maxEventBytes', meaning: 'Largest accepted socket event, in bytes of JSON.' },
@@ -273,6 +285,7 @@ const optionsSchema = z
     lockTtlMs: positiveInt.optional(),
     heartbeatIntervalMs: positiveInt.optional(),
     reconnectGraceMs: z.number().int().nonnegative().optional(),
+    reloadGraceMs: z.number().int().nonnegative().optional(),
     pingIntervalMs: positiveInt.optional(),
     pingTimeoutMs: positiveInt.optional(),
     maxEventBytes: positiveInt.optional(),
@@ -349,6 +362,7 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
   // below this, a long message would be refused as too large an event instead of as too long.
   if (chatMaxLength * 4 + 1024 > maxEventBytes) throw configErrors.chatLongerThanEvents(chatMaxLength, maxEventBytes)
   const avatarField = given.avatarField ?? d.avatarField
+  const reconnectGraceMs = given.reconnectGraceMs ?? d.reconnectGraceMs
   const legacyIntervalMs = given.notificationRequestInterval === undefined ? undefined : Math.round(given.notificationRequestInterval * 1000)
   return {
     redis: given.redis,
@@ -369,7 +383,9 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     blockEditing: given.blockEditing ?? d.blockEditing,
     lockTtlMs,
     heartbeatIntervalMs,
-    reconnectGraceMs: given.reconnectGraceMs ?? d.reconnectGraceMs,
+    reconnectGraceMs,
+    // A page that says it leaves is never kept longer than one that vanished without a word.
+    reloadGraceMs: Math.min(given.reloadGraceMs ?? d.reloadGraceMs, reconnectGraceMs),
     pingIntervalMs: given.pingIntervalMs ?? d.pingIntervalMs,
     pingTimeoutMs: given.pingTimeoutMs ?? d.pingTimeoutMs,
     maxEventBytes,

@@ -220,6 +220,13 @@ export interface ClientToServerEvents {
   'lock:takeover': (record: RecordRef, ack: AckCallback<LockStateEvent>) => void
   /** Leave the record, releasing the lock if this tab holds it. */
   'record:leave': (record: RecordRef, ack: AckCallback<null>) => void
+  /**
+   * The page is going away (`pagehide`: the tab closes, reloads or leaves the admin), sent just
+   * before its socket closes. A lock this tab holds then waits only `reloadGraceMs` for the same
+   * tab to join again (a reload does), not the reconnect grace; a viewer's changes nothing. The
+   * rooms and presence are left when the socket closes, as always.
+   */
+  'record:unload': (record: RecordRef, ack: AckCallback<null>) => void
   /** The holder gives the lock to a tab that asked for attention. */
   'lock:handover': (request: HandOverRequest, ack: AckCallback<LockStateEvent>) => void
   /** A viewer asks the editor to finish; refused with `rate_limited` (and retryInMs) too soon after the last. */

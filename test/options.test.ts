@@ -45,11 +45,19 @@ describe('validation at startup', () => {
       lockTtlMs: 30_000,
       heartbeatIntervalMs: 10_000,
       reconnectGraceMs: 5000,
+      reloadGraceMs: 800,
       blockEditing: true,
       enableChat: true,
       notificationRequestIntervalMs: 15_000,
     })
     expect(collaboration.options.texts).toEqual(defaultTexts)
+  })
+
+  test('the reload window is never longer than the reconnect grace', () => {
+    expect(new Collaboration({ reloadGraceMs: 3000 }).options.reloadGraceMs).toBe(3000)
+    expect(new Collaboration({ reconnectGraceMs: 500 }).options.reloadGraceMs).toBe(500)
+    expect(new Collaboration({ reconnectGraceMs: 0, reloadGraceMs: 800 }).options.reloadGraceMs).toBe(0)
+    expect(() => new Collaboration({ reloadGraceMs: -1 })).toThrow(/option `reloadGraceMs`/)
   })
 
   test('a feature call with an unknown key is refused', () => {

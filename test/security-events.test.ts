@@ -107,6 +107,7 @@ const EVENTS = [
   'lock:claim',
   'lock:takeover',
   'record:leave',
+  'record:unload',
   'lock:handover',
   'attention:request',
   'chat:send',

@@ -156,7 +156,7 @@ function undoLateGrant(ctx: ServerContext, key: string, holder: Holder): void {
  * A dropped editor's lease shrinks to the reconnect grace: the same tab coming back within it
  * renews the lease (same token), otherwise the record frees itself and the room is told.
  */
-async function holdForReconnect(ctx: ServerContext, key: string, ref: RecordRef, holder: Holder, graceMs: number): Promise<void> {
+export async function holdForReconnect(ctx: ServerContext, key: string, ref: RecordRef, holder: Holder, graceMs: number): Promise<void> {
   if (graceMs === 0) {
     const { released, revision } = await ctx.store.locks.release(key, holder)
     if (released) await announceLock(ctx, ref, { lease: null, revision })

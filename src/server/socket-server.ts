@@ -17,6 +17,7 @@ import { SessionWatch } from './session-watch.js'
 import { LeaseKeeper } from './lease-keeper.js'
 import { announceLock, lockFeature, registerLockHandlers } from './lock.handlers.js'
 import { dropRecordSession, registerRecordSession } from './record-session.js'
+import { registerUnload } from './unload.js'
 import { registerAttentionHandlers } from './attention.handlers.js'
 import { registerChatHandlers } from './chat.handlers.js'
 import { announcePresence } from './presence.js'
@@ -161,6 +162,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   })
   registerRecordSession(ctx, router, recordFeatures)
   registerLockHandlers(ctx, router)
+  registerUnload(ctx, router)
   registerAttentionHandlers(ctx, router)
   if (options.enableChat) registerChatHandlers(ctx, router)
   // Socket.IO calls a socket's listeners with the socket as `this`: one function serves them all.
