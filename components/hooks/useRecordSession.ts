@@ -9,8 +9,10 @@
  *   revision every answer and broadcast carries (see `Revision` in src/protocol.ts), never by
  *   arrival: a late broadcast of this tab's own leave, arriving after its new grant, is older and
  *   changes nothing.
- * - Leaving the page leaves the record (and releases the lock); closing the tab or losing the
- *   network does not (the server keeps the lock for a short grace time so a reload gets it back).
+ * - Leaving the page leaves the record (and releases the lock). Closing or reloading the tab says
+ *   so on `pagehide` (`record:unload`): the server keeps the lock only as long as a reload takes
+ *   to join again. Losing the network does not free it either: the server keeps it for the
+ *   reconnect grace, so the same tab coming back gets it back.
  */
 import { useCallback, useEffect, useState } from 'react'
 import type { JoinIntent, JoinReply, LeaseView, LockStateEvent, RecordRef, UserView } from '../../src/protocol'
@@ -82,15 +84,28 @@ function joinLifecycle(socket: CollaborationSocket, channel: RecordChannel, join
   const onLockState = (state: LockStateEvent) => {
     if (state.resourceId === join.resourceId && state.recordId === join.recordId) channel.applyLease(state.lease, state.revision, false)
   }
+  // The page is going away (closed, reloaded, left the admin): said while the socket is still
+  // open, so the server keeps this tab's lock only for a reload, not the whole reconnect grace.
+  const onPageHide = () => {
+    if (socket.connected) socket.emit('record:unload', { resourceId: join.resourceId, recordId: join.recordId }, () => undefined)
+  }
+  // Back from the back-forward cache: the server stopped renewing this tab's lease, so join again.
+  const onPageShow = (event: PageTransitionEvent) => {
+    if (event.persisted && socket.connected) void run()
+  }
   socket.on('connect', onConnect)
   socket.on('disconnect', onDisconnect)
   socket.on('lock:state', onLockState)
+  window.addEventListener('pagehide', onPageHide)
+  window.addEventListener('pageshow', onPageShow)
   if (socket.connected) void run()
   return () => {
     clearTimeout(retryTimer)
     socket.off('connect', onConnect)
     socket.off('disconnect', onDisconnect)
     socket.off('lock:state', onLockState)
+    window.removeEventListener('pagehide', onPageHide)
+    window.removeEventListener('pageshow', onPageShow)
   }
 }
 
