@@ -33,6 +33,8 @@ import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { usePresence } from './hooks/usePresence'
 import { useRecordSession } from './hooks/useRecordSession'
 import { useReadOnlyForm } from './hooks/useReadOnlyForm'
+import { useReloadMarker } from './hooks/reload-claim'
+import { socketPathFor } from './hooks/socket-client'
 import { useTabToken } from './hooks/useTabToken'
 import { TextsProvider, useText } from './hooks/useTexts'
 
@@ -60,6 +62,8 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const tabToken = useTabToken()
   const session = useRecordSession({ ...ref, intent: 'edit' })
   const lock = useEditLock(session, { blockEditing: config.blockEditing })
+  // A reload of this tab claims the lock back before the page has rendered (see reload-claim).
+  useReloadMarker(ref, lock.role === 'editor', socketPathFor(config.socketPath))
   const presence = usePresence({ ...ref, joined: session.joined })
   const fresh = useFreshRecord(resourceId, recordId, 'edit')
   const locked = !lock.canEdit

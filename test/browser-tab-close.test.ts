@@ -8,8 +8,10 @@
  * default is chosen from bench/tools/tab-close-timing.ts.
  */
 import type { Page } from 'playwright-core'
+import type { JoinReply, LockStateEvent } from '../src/protocol.js'
 import { users, type TestApp } from './support/app.js'
 import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
+import { login, newTabToken, nextEvent, openSocket, request, unwrap, type TestSocket } from './support/clients.js'
 
 const RECONNECT_GRACE_MS = 120_000
 const RELOAD_GRACE_MS = 3000
@@ -21,10 +23,12 @@ let app: TestApp
 let alice: UserSession
 let bob: UserSession
 let editUrl: string
+let postId: string
 
 beforeAll(async () => {
   scene = await startBrowserScene({ reconnectGraceMs: RECONNECT_GRACE_MS, reloadGraceMs: RELOAD_GRACE_MS })
   app = scene.app
+  postId = String((await app.postIds())[0])
   editUrl = await scene.editUrl(0)
   alice = await scene.login(users.alice)
   bob = await scene.login(users.bob)
@@ -116,4 +120,34 @@ test('the editor reloads the tab: it is still the editor, and the viewer still a
   expect(await role(page)).toBe('editor')
   expect(alice.pageErrors).toEqual([])
   expect(bob.pageErrors).toEqual([])
+}, 90_000)
+
+test("a reload's early claim runs in the bundle, before any collaborator component, and gives the record up when no page of it mounts", async () => {
+  // Carol watches the first post over a raw socket; alice is on the list page, with the marker a reload of
+  // that record's edit page would find, naming the list page's own address.
+  let carol: TestSocket | undefined
+  try {
+    carol = await openSocket(app.url, { cookie: await login(app.url, users.carol) })
+    const ref = { resourceId: 'Post', recordId: postId }
+    const watching = unwrap(await request<JoinReply>(carol, 'record:join', { ...ref, tabToken: newTabToken(), intent: 'show' }))
+    // The tab the last test closed may still hold it for its reload window.
+    if (watching.lease) await nextEvent<LockStateEvent>(carol, 'lock:state', (s) => s.lease === null, WAIT_MS)
+    const claimed = nextEvent<LockStateEvent>(carol, 'lock:state', (s) => s.lease?.user.name === 'Alice Martin', WAIT_MS)
+    const page = await aliceTab()
+    await page.goto(`${app.adminUrl}/resources/Post`, { waitUntil: 'domcontentloaded' })
+    await page.evaluate(
+      ([recordId, socketPath]) =>
+        sessionStorage.setItem('adminjs-collaborator:reload-claim', JSON.stringify({ resourceId: 'Post', recordId, socketPath, href: location.href, atMs: Date.now() })),
+      [postId, '/admin/collaborator/socket.io'],
+    )
+    await page.reload({ waitUntil: 'domcontentloaded' })
+    // The list page has no collaborator component, yet its tab holds the lock: the bundle claimed.
+    await claimed
+    expect(await page.$('[data-testid=collaborator-status]')).toBeNull()
+    // Nobody adopts the early join: it leaves, and the record frees.
+    await nextEvent<LockStateEvent>(carol, 'lock:state', (s) => s.lease === null, WAIT_MS)
+    expect(await page.evaluate(() => sessionStorage.getItem('adminjs-collaborator:reload-claim'))).toBeNull()
+  } finally {
+    carol?.close()
+  }
 }, 90_000)

@@ -9,7 +9,8 @@
  * - reload: alice's tab reloads; timed from the server's receipt of `record:unload` until it
  *   receives the reloaded page's first `record:join` (what `reloadGraceMs` must cover), and from
  *   the reload until alice's page shows her as the editor. Counts the reloads that kept the lock
- *   (alice editor, bob viewer).
+ *   (alice editor, bob viewer). Every other reload runs without the early claim of
+ *   components/hooks/reload-claim.ts (its marker is removed before the page's scripts run).
  * `--load=N` runs N busy loops (child processes) meanwhile. Other `--name=value` flags are
  * collaboration options (numbers), e.g. `--reloadGraceMs=800`. Prints p50, p90 and max.
  */
@@ -102,6 +103,9 @@ try {
 
     // Reload: alice edits, bob watches; alice reloads.
     page = await alice.context.newPage()
+    const early = round % 2 === 0
+    if (!early) await page.addInitScript('sessionStorage.removeItem("adminjs-collaborator:reload-claim")')
+    const variant = early ? '' : ' [no early claim]'
     await open({ page }, 'editor')
     await open(bob, 'viewer')
     const reloadAt = Date.now()
@@ -110,9 +114,9 @@ try {
     const shownAt = Date.now()
     const reloadUnloadAt = receivedAfter('record:unload', reloadAt)
     const joinAt = receivedAfter('record:join', reloadUnloadAt)
-    note('reload: unload received -> record:join received', joinAt === undefined || reloadUnloadAt === undefined ? undefined : joinAt - reloadUnloadAt)
-    note('reload -> role shown', shownAt - reloadAt)
-    count('reload: kept the lock', (await roleOf(page)) === 'editor' && (await roleOf(bob.page)) === 'viewer')
+    note(`reload: unload received -> record:join received${variant}`, joinAt === undefined || reloadUnloadAt === undefined ? undefined : joinAt - reloadUnloadAt)
+    note(`reload -> role shown${variant}`, shownAt - reloadAt)
+    count(`reload: kept the lock${variant}`, (await roleOf(page)) === 'editor' && (await roleOf(bob.page)) === 'viewer')
     await page.close()
     await bob.page.goto(listUrl, { waitUntil: 'domcontentloaded' })
     process.stdout.write('.')

@@ -18,6 +18,7 @@ import { useCallback, useEffect, useState } from 'react'
 import type { JoinIntent, JoinReply, LeaseView, LockStateEvent, RecordRef, UserView } from '../../src/protocol'
 import { useCollaborationSocket } from './collaboration-context'
 import { NO_LEASE, RecordChannel, type LeaseSnapshot } from './record-channel'
+import { adoptEarlyJoin } from './reload-claim'
 import { LocalErrorCode, isTransient, request, type ClientError } from './request'
 import type { CollaborationSocket } from './socket-client'
 import { useConnection, type ConnectionStatus } from './useConnection'
@@ -128,6 +129,9 @@ export function useRecordSession({ resourceId, recordId, intent }: RecordSession
     setSnapshot(NO_LEASE)
     setError(null)
     const stop = joinLifecycle(socket, current, { ...ref, tabToken, intent }, setJoined)
+    // A reload joined for this page before it rendered: this session's join takes over from it
+    // (with intent `show` too: that join replaces the early one on the server).
+    adoptEarlyJoin(ref)
     setChannel(current)
     return () => {
       current.close()
