@@ -815,6 +815,33 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     expect(await presence.renew(key, [], 150)).toBe(false)
   })
 
+  test('join and leave count the expired entries they dropped; a list drops none, so the next renew still reports them', async () => {
+    const { presence } = await open()
+    const ann = entry('ann')
+    const bob = entry('bob')
+    const carol = entry('carol')
+    expect((await presence.join(key, ann, 150)).expired).toBe(0)
+    expect((await presence.join(key, bob, LONG)).expired).toBe(0)
+    await listUntil(presence, 'ann to be left out', (list) => list.length === 1)
+    // Listing left her out but did not remove her: the renewal finds her expired and says so.
+    expect((await presence.list(key)).entries).toEqual([bob])
+    expect(await presence.renew(key, [bob.id], LONG)).toBe(true)
+    expect(await presence.renew(key, [bob.id], LONG)).toBe(false)
+
+    await presence.join(key, carol, 150)
+    await listUntil(presence, 'carol to be left out', (list) => list.length === 1)
+    const joined = await presence.join(key, ann, LONG)
+    expect(joined.entries).toEqual([ann, bob])
+    expect(joined.expired).toBe(1)
+    expect((await presence.leave(key, ann.id)).expired).toBe(0)
+
+    await presence.join(key, carol, 150)
+    await listUntil(presence, 'carol to be left out again', (list) => list.length === 1)
+    const left = await presence.leave(key, bob.id)
+    expect(left.entries).toEqual([])
+    expect(left.expired).toBe(1)
+  })
+
   test('renew never brings back an entry that left or expired', async () => {
     const { presence } = await open()
     const ann = entry('ann')
@@ -824,8 +851,10 @@ function presenceContract(makeHarness: () => StoreHarness): void {
     await presence.join(key, bob, LONG)
     await presence.join(key, carol, 100)
     await presence.leave(key, ann.id)
-    await listUntil(presence, 'carol to be dropped', (list) => list.length === 1)
-    expect(await presence.renew(key, [ann.id, bob.id, carol.id, 'socket-never-joined'], LONG)).toBe(false)
+    await listUntil(presence, 'carol to be left out', (list) => list.length === 1)
+    // True: this renewal removes carol (the list only left her out), and brings back nobody.
+    expect(await presence.renew(key, [ann.id, bob.id, carol.id, 'socket-never-joined'], LONG)).toBe(true)
+    expect(await presence.renew(key, [ann.id, bob.id, carol.id], LONG)).toBe(false)
     expect((await presence.list(key)).entries).toEqual([bob])
     // Not on another record either.
     expect(await presence.renew(recordKey('posts', '2'), [bob.id], LONG)).toBe(false)

@@ -1,5 +1,6 @@
 /**
- * MemoryStore only: its memory follows what is live. Expired entries are dropped when read, and a
+ * MemoryStore only: its memory follows what is live. Expired entries are dropped when read (presence
+ * entries when joined, left or renewed: see presence-rules.ts), and a
  * sweep (at most once per `sweepIntervalMs`, run by the next operation) drops those nobody reads
  * again. The behaviour both stores share is in store-contract.test.ts.
  */
@@ -52,13 +53,16 @@ test('a sweep drops expired leases, presence, intervals, candidacies and saves n
   await store.close()
 })
 
-test('between sweeps expired entries wait; reading one drops it', async () => {
+test('between sweeps expired entries wait; reading one drops it, except presence, which waits for an operation that reports it', async () => {
   const store = new MemoryStore({ sweepIntervalMs: LONG })
   await fill(store, 20, 50)
   await afterExpiryOf(store, 50)
   expect(store.heldEntries()).toBe(120)
   expect(await store.locks.get('posts:0')).toBeNull()
   expect((await store.presence.list('posts:0')).entries).toEqual([])
+  expect(store.heldEntries()).toBe(119)
+  // A renewal (or a join, or a leave) drops the entry, and its record's map, and says so.
+  expect(await store.presence.renew('posts:0', [], LONG)).toBe(true)
   expect(store.heldEntries()).toBe(117)
   await store.close()
 })

@@ -29,6 +29,7 @@ import {
   type Holder,
   type LockSnapshot,
   type PresenceSnapshot,
+  type PresenceUpdate,
   type ReleaseResult,
   type Lease,
   type LockStore,
@@ -371,21 +372,22 @@ class MemoryPresenceStore implements PresenceStore {
     return { entries: entries ? [...entries.values()].map((slot) => ({ ...slot.entry })).sort(byArrival) : [], revision }
   }
 
-  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceSnapshot> {
-    let { entries } = this.live(recordKey)
+  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceUpdate> {
+    const live = this.live(recordKey)
+    let { entries } = live
     if (!entries) {
       entries = new Map()
       this.records.set(recordKey, entries)
     }
     entries.set(entry.id, { entry: { ...entry }, expiresAtMs: Date.now() + ttlMs })
-    return MemoryPresenceStore.listed(entries, this.revisions.next())
+    return { ...MemoryPresenceStore.listed(entries, this.revisions.next()), expired: live.dropped }
   }
 
-  async leave(recordKey: string, entryId: string): Promise<PresenceSnapshot> {
-    const { entries } = this.live(recordKey)
+  async leave(recordKey: string, entryId: string): Promise<PresenceUpdate> {
+    const { entries, dropped } = this.live(recordKey)
     entries?.delete(entryId)
     if (entries?.size === 0) this.records.delete(recordKey)
-    return MemoryPresenceStore.listed(entries, this.revisions.next())
+    return { ...MemoryPresenceStore.listed(entries, this.revisions.next()), expired: dropped }
   }
 
   async renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean> {
@@ -399,8 +401,12 @@ class MemoryPresenceStore implements PresenceStore {
     return dropped > 0
   }
 
+  /** Leaves expired entries in place (see `PresenceStore.list`): the next renew reports them. */
   async list(recordKey: string): Promise<PresenceSnapshot> {
-    return MemoryPresenceStore.listed(this.live(recordKey).entries, this.revisions.current())
+    this.sweeper.tick()
+    const now = Date.now()
+    const live = [...(this.records.get(recordKey)?.values() ?? [])].filter((slot) => slot.expiresAtMs > now)
+    return { entries: live.map((slot) => ({ ...slot.entry })).sort(byArrival), revision: this.revisions.current() }
   }
 }
 

@@ -7,8 +7,10 @@
  *   connections of a process that died without saying goodbye disappear. The living processes renew
  *   their own connections' entries well within the ttl.
  * - Renewing never brings back an entry that left or expired; only a join adds one.
- * - Expired entries are dropped by whichever operation next touches the record; `renew` reports
- *   whether it dropped any, so its caller knows to tell the others the list changed.
+ * - Expired entries are dropped by the next join, leave or renew of the record, and each reports it
+ *   (join and leave how many, renew whether any), so its caller knows to tell the others the list
+ *   changed by more than its own entry. `list` leaves them out but in place: a removal it made would
+ *   be told to nobody.
  * - Lists come in arrival order: by `sinceMs`, ties broken by entry id, so every process lists alike.
  * - Redis judges expiry on its own clock (TIME in the scripts), so processes whose clocks disagree
  *   still agree on who is present; memory judges it on this process's clock.

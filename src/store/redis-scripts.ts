@@ -31,6 +31,7 @@ import {
   type QueueRefusal,
   type QueueSnapshot,
   type QueuedEntry,
+  type PresenceUpdate,
   type ReleaseResult,
   type SaveInfo,
   type TransferResult,
@@ -164,6 +165,7 @@ const queueRefusal = z.object({ position: z.number().int().positive().optional()
 const queuedReply = z.object({ code: z.literal(4), queued: queueRefusal, revision })
 const transferReply = leaseReply.extend({ queued: queueRefusal.optional() })
 const auditPage = z.object({ entries: cjsonList(z.object({ id: z.string(), event: z.string() })), next: z.string().optional() })
+const presenceUpdateReply = presenceReply.extend({ expired: z.number().int().nonnegative() })
 /** Heartbeat replies carry no revision: a renewal changes nothing anyone sees. */
 const heartbeatReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
 const quietReply = z.object({ code: z.literal(3), quietMs: z.number().int().positive() })
@@ -222,6 +224,15 @@ function toRefusal({ position, length, first, turnLeftMs }: z.infer<typeof queue
   return { position: position ?? null, length, first: toQueued(first, 1), turnEndsAtMs: Date.now() + turnLeftMs }
 }
 
+/** Entry JSON as the scripts return it, in arrival order. */
+function presenceEntries(entries: string[]): PresenceEntry[] {
+  const parsed = entries.map((entry) => {
+    const fields = read(presenceEntry, entry)
+    return { ...fields, user: asUser(fields.user) }
+  })
+  return parsed.sort(byArrival)
+}
+
 /** Reply codes, as the script headers define them. */
 const ClaimCode = { denied: 0, granted: 1, renewed: 2, quiet: 3 } as const
 const Done = 1
@@ -277,14 +288,15 @@ export const replies = {
   done(reply: unknown): boolean {
     return read(z.union([z.literal(0), z.literal(1)]), reply, false) === Done
   },
-  /** Presence join, leave and list: entry JSON in no particular order, returned in arrival order. */
+  /** Presence list: entry JSON in no particular order, returned in arrival order. */
   presence(reply: unknown): PresenceSnapshot {
     const { entries, revision } = read(presenceReply, reply)
-    const parsed = entries.map((entry) => {
-      const fields = read(presenceEntry, entry)
-      return { ...fields, user: asUser(fields.user) }
-    })
-    return { entries: parsed.sort(byArrival), revision }
+    return { entries: presenceEntries(entries), revision }
+  },
+  /** Presence join and leave: as `presence`, with the count of expired entries they dropped. */
+  presenceUpdate(reply: unknown): PresenceUpdate {
+    const { entries, revision, expired } = read(presenceUpdateReply, reply)
+    return { entries: presenceEntries(entries), revision, expired }
   },
   /** throttle: 0 started, else the ms left; limit hit: 0 counted, else the ms left of the window. */
   msLeft(reply: unknown): number {

@@ -47,6 +47,7 @@ import {
   type Holder,
   type LockSnapshot,
   type PresenceSnapshot,
+  type PresenceUpdate,
   type ReleaseResult,
   type Store,
   type TransferCondition,
@@ -237,7 +238,7 @@ class RedisPresenceStore implements PresenceStore {
     private readonly keys: Keys,
   ) {}
 
-  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceSnapshot> {
+  async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceUpdate> {
     const reply = await this.run(
       'presenceJoin',
       this.keys.presence(recordKey),
@@ -247,11 +248,11 @@ class RedisPresenceStore implements PresenceStore {
       stored.presenceEntry(entry),
       wholeMs('ttlMs', ttlMs, 1),
     )
-    return replies.presence(reply)
+    return replies.presenceUpdate(reply)
   }
 
-  async leave(recordKey: string, entryId: string): Promise<PresenceSnapshot> {
-    return replies.presence(await this.run('presenceLeave', this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey), entryId))
+  async leave(recordKey: string, entryId: string): Promise<PresenceUpdate> {
+    return replies.presenceUpdate(await this.run('presenceLeave', this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey), entryId))
   }
 
   async renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean> {

@@ -174,6 +174,15 @@ export interface PresenceSnapshot {
   revision: Revision
 }
 
+/** A join or leave: everyone there after it, and how many expired entries it dropped on the way. */
+export interface PresenceUpdate extends PresenceSnapshot {
+  /**
+   * Entries of others that had expired and this operation removed: when not 0, the list changed
+   * by more than the caller's own entry, and whoever announces the change must say so.
+   */
+  expired: number
+}
+
 export interface LockStore {
   /**
    * Grants a free record, renews the claimant's own lease, or reports the current holder. Throws
@@ -229,16 +238,19 @@ export interface PresenceEntry {
 }
 
 export interface PresenceStore {
-  /** Adds (or refreshes) the entry for `ttlMs`; returns everyone present, expired entries dropped. */
-  join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceSnapshot>
-  /** Removes the entry; returns everyone left. */
-  leave(recordKey: string, entryId: string): Promise<PresenceSnapshot>
+  /** Adds (or refreshes) the entry for `ttlMs`; returns everyone present, expired entries dropped (and counted). */
+  join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceUpdate>
+  /** Removes the entry; returns everyone left, expired entries dropped (and counted). */
+  leave(recordKey: string, entryId: string): Promise<PresenceUpdate>
   /**
    * Extends these entries by `ttlMs` (entries not present are not re-added) and drops expired
    * ones; returns true when that dropped anyone, i.e. the list others see changed.
    */
   renew(recordKey: string, entryIds: string[], ttlMs: number): Promise<boolean>
-  /** Everyone present, in arrival order; expired entries dropped. */
+  /**
+   * Everyone present, in arrival order. Expired entries are left out but not removed: only an
+   * operation that reports the removal (join, leave, renew) removes them, so none goes unannounced.
+   */
   list(recordKey: string): Promise<PresenceSnapshot>
 }
 

@@ -12,15 +12,16 @@
 
   ARGV[1] entry id   ARGV[2] entry JSON   ARGV[3] ttlMs
 
-  Returns JSON { entries = { entry JSON, ... }, revision } of everyone present, self included (the caller sorts by arrival)
+  Returns JSON { entries = { entry JSON, ... }, revision, expired } of everyone present, self included (the caller
+  sorts by arrival); `expired` counts the expired entries this dropped
 ]]
 -- @include presence
 -- @include revision
 local ids, data = KEYS[1], KEYS[2]
 
 local now = presenceNow()
-pruneExpired(ids, data, now)
+local expired = pruneExpired(ids, data, now)
 redis.call('ZADD', ids, now + tonumber(ARGV[3]), ARGV[1])
 redis.call('HSET', data, ARGV[1], ARGV[2])
 expireKeysWithLastEntry(ids, data, now)
-return cjson.encode({ entries = presentEntries(ids, data), revision = bumpRevision(KEYS[3]) })
+return cjson.encode({ entries = presentEntries(ids, data), revision = bumpRevision(KEYS[3]), expired = expired })

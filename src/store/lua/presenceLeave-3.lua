@@ -10,14 +10,15 @@
 
   ARGV[1] entry id
 
-  Returns JSON { entries = { entry JSON, ... }, revision } of everyone left (the caller sorts by arrival)
+  Returns JSON { entries = { entry JSON, ... }, revision, expired } of everyone left (the caller sorts by arrival);
+  `expired` counts the expired entries this dropped
 ]]
 -- @include presence
 -- @include revision
 local ids, data = KEYS[1], KEYS[2]
 
-pruneExpired(ids, data, presenceNow())
+local expired = pruneExpired(ids, data, presenceNow())
 -- The keys' own expiry stays: it is at least as late as any remaining entry's.
 redis.call('ZREM', ids, ARGV[1])
 redis.call('HDEL', data, ARGV[1])
-return cjson.encode({ entries = presentEntries(ids, data), revision = bumpRevision(KEYS[3]) })
+return cjson.encode({ entries = presentEntries(ids, data), revision = bumpRevision(KEYS[3]), expired = expired })

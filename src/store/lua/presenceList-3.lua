@@ -1,5 +1,6 @@
 --[[
-  Drops a record's expired presence entries and returns everyone present.
+  Returns everyone present on a record. Expired entries are left out but not removed: the
+  operations that remove them (join, leave, renew) say so, and a removal here would go unannounced.
 
   Expiry is judged on Redis's clock (TIME), as in every presence script.
 
@@ -13,5 +14,4 @@
 -- @include revision
 local ids, data = KEYS[1], KEYS[2]
 
-pruneExpired(ids, data, presenceNow())
-return cjson.encode({ entries = presentEntries(ids, data), revision = currentRevision(KEYS[3]) })
+return cjson.encode({ entries = liveEntries(ids, data, presenceNow()), revision = currentRevision(KEYS[3]) })

@@ -30,14 +30,25 @@ local function expireKeysWithLastEntry(ids, data, now)
   end
 end
 
--- Everyone present, as entry JSON (the caller sorts by arrival).
-local function presentEntries(ids, data)
+-- The entry JSON of these ids (the caller sorts by arrival).
+local function entriesOf(data, idList)
   local present = {}
-  for _, id in ipairs(redis.call('ZRANGE', ids, 0, -1)) do
+  for _, id in ipairs(idList) do
     local entry = redis.call('HGET', data, id)
     if entry then
       present[#present + 1] = entry
     end
   end
   return present
+end
+
+-- Everyone present, as entry JSON, once expired entries are pruned.
+local function presentEntries(ids, data)
+  return entriesOf(data, redis.call('ZRANGE', ids, 0, -1))
+end
+
+-- Everyone whose entry has not expired by `now`, leaving expired ones in place (for whoever
+-- prunes them to report it).
+local function liveEntries(ids, data, now)
+  return entriesOf(data, redis.call('ZRANGEBYSCORE', ids, string.format('(%d', now), '+inf'))
 end
