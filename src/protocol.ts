@@ -123,9 +123,10 @@ export interface JoinReply {
  * every change of its lock or its presence (a grant, a release, a hand-over, a join, a leave);
  * every record-state message carries the counter as that state was read. A page applies a state
  * only when its revision is at least the last one it applied of that kind (`lock:state` against the
- * join reply's `lockRevision` and earlier `lock:state`s; `presence:state` likewise), never by arrival
- * order, which differs between processes. Equal revisions are the same state read twice (a lease
- * that ran out changes no counter), so they apply.
+ * join reply's `lockRevision` and earlier `lock:state`s), never by arrival order, which differs
+ * between processes. Equal revisions are the same state read twice (a lease that ran out changes
+ * no counter), so they apply. Presence is ordered the same way, person by person (see
+ * `PresenceChange`).
  */
 export type Revision = number
 
@@ -140,9 +141,33 @@ export interface PresenceUser {
   sinceMs: number
 }
 
+/**
+ * Everyone on the record at `revision`: anyone not listed was gone by then. The join reply carries
+ * one (`presence`, `presenceRevision`); `presence:state` sends one only when a change cannot be told
+ * person by person (someone's entry expired because their server process died, the store came back
+ * after an outage).
+ */
 export interface PresenceStateEvent extends RecordRef {
   users: PresenceUser[]
   revision: Revision
+}
+
+/**
+ * One person's line as of `revision`: `person` as they are there now (their tabs counted again), or
+ * null when their last tab left. A page keeps, per user id, what it heard at the highest revision
+ * (from changes and full lists alike, in whatever order they arrive); at an equal revision the line
+ * with fewer tabs is the later reading (only an expiry, which raises no counter, can tell two
+ * readings of one revision apart), and null counts as none.
+ */
+export interface PresenceChange {
+  userId: string
+  person: PresenceUser | null
+  revision: Revision
+}
+
+/** What changed in a record's presence: one message per record per server process and event-loop turn. */
+export interface PresenceChangedEvent extends RecordRef {
+  changes: PresenceChange[]
 }
 
 /** A viewer asked the editor to finish; sent to the editor's tab only. */
@@ -240,7 +265,9 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   /** The lock of a joined record changed hands (or became free). */
   'lock:state': (state: LockStateEvent) => void
-  /** Who is on a joined record changed. */
+  /** Who is on a joined record changed: the people whose line changed (see `PresenceChange`). */
+  'presence:changed': (event: PresenceChangedEvent) => void
+  /** Who is on a joined record, all of them (see `PresenceStateEvent` for when this is sent). */
   'presence:state': (state: PresenceStateEvent) => void
   /** To the editor's tab: a viewer asks them to finish. */
   'attention:requested': (event: AttentionRequestedEvent) => void
