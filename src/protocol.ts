@@ -8,7 +8,7 @@
  */
 
 /** Bumped on any incompatible change; a client with another version is refused at handshake. */
-export const PROTOCOL_VERSION = 2
+export const PROTOCOL_VERSION = 3
 
 /** Error codes a client can receive in a failed acknowledgement or a connect_error. */
 export const ErrorCode = {

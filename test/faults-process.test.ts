@@ -18,10 +18,11 @@
  * Durations are measured and printed; only generous bounds are asserted (the machine is shared).
  * Every wait is for an event or a condition, with a timeout.
  */
-import { TAB_TOKEN_PARAM, VERSION_PARAM, type JoinReply, type LeaseView, type LockStateEvent, type PresenceStateEvent } from '../src/protocol.js'
+import { TAB_TOKEN_PARAM, VERSION_PARAM, type JoinReply, type LeaseView, type LockStateEvent } from '../src/protocol.js'
 import { startTestApp, users, type TestApp } from './support/app.js'
 import { login, newTabToken, nextEvent, openSocket, request, unwrap, type TestSocket } from './support/clients.js'
 import { CLAIM_MARGIN_MS, LeaseLog, WaitingEditor } from './support/lease-watch.js'
+import { nextPresenceOf } from './support/presence-watch.js'
 import { startPausableProxy, type PausableProxy } from './support/pausable-proxy.js'
 import { killAllChildren, spawnTsx, startExampleProcess, type ExampleProcess } from './support/processes.js'
 import { startRedisServer, type RedisServer } from './support/redis-server.mjs'
@@ -140,7 +141,11 @@ describe('a server process killed (SIGKILL) with editors on it', () => {
     // What Bob's presence bar shows of Alice meanwhile (printed: her entry on A lives until it expires).
     const alicesTabs: Array<{ atMs: number; tabs: number }> = []
     bob.socket.on('presence:state', (state) => {
-      if (state.recordId === ref.recordId) alicesTabs.push({ atMs: Date.now(), tabs: state.users.find((u) => u.user.name === 'Alice Martin')?.tabs ?? 0 })
+      if (state.recordId === ref.recordId) alicesTabs.push({ atMs: Date.now(), tabs: state.users.find((u) => u.user.id === 'alice')?.tabs ?? 0 })
+    })
+    bob.socket.on('presence:changed', (event) => {
+      const change = event.recordId === ref.recordId ? event.changes.find((c) => c.userId === 'alice') : undefined
+      if (change) alicesTabs.push({ atMs: Date.now(), tabs: change.person?.tabs ?? 0 })
     })
 
     const aliceDropped = disconnected(alice.socket)
@@ -192,12 +197,7 @@ describe('a server process killed (SIGKILL) with editors on it', () => {
     expect(isHolder(bob.reply.lease, alice)).toBe(true)
     expect(bob.reply.presence.map((p) => p.user.name)).toEqual(['Alice Martin', 'Bob Chen'])
     const bobWaits = waitingEditor(bob, ref, leases, 'bob (B)')
-    const aliceLeavesPresence = timedEvent<PresenceStateEvent>(
-      bob.socket,
-      'presence:state',
-      (s) => s.recordId === ref.recordId && !s.users.some((u) => u.user.name === 'Alice Martin'),
-      LOCK_TTL_MS + HEARTBEAT_MS + 10_000,
-    )
+    const aliceLeavesPresence = nextPresenceOf(bob.socket, ref, 'alice', 'gone', LOCK_TTL_MS + HEARTBEAT_MS + 10_000)
 
     const killedAt = Date.now()
     c.signal('SIGKILL')
@@ -268,7 +268,7 @@ describe('a client cut off silently (no TCP close)', () => {
     const { pingIntervalMs, pingTimeoutMs, reconnectGraceMs } = timings
     const noticeBound = pingIntervalMs + pingTimeoutMs
     const target = noticeBound + reconnectGraceMs
-    const noticed = timedEvent<PresenceStateEvent>(bob.socket, 'presence:state', (s) => !s.users.some((u) => u.user.name === 'Alice Martin'), target + 10_000)
+    const noticed = nextPresenceOf(bob.socket, ref, 'alice', 'gone', target + 10_000)
     const freed = timedEvent<LockStateEvent>(bob.socket, 'lock:state', (s) => s.lease === null, target + 10_000)
     const aliceClientNoticed = disconnected(alice.socket)
 

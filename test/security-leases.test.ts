@@ -6,9 +6,10 @@
  * presence keys are read directly with a connection of the test's own (an independent observer).
  */
 import { Redis } from 'ioredis'
-import { ErrorCode, type JoinReply, type LockStateEvent, type PresenceStateEvent } from '../src/protocol.js'
+import { ErrorCode, type JoinReply, type LockStateEvent } from '../src/protocol.js'
 import { loginAll, startTestApp, storeOptions, type TestApp } from './support/app.js'
 import { newTabToken, nextEvent, openSocket, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
+import { nextPresenceOf } from './support/presence-watch.js'
 
 const log = (message: string) => console.log(`[security-leases] ${message}`)
 const post1 = { resourceId: 'Post', recordId: '1' }
@@ -308,7 +309,7 @@ describe.each(['memory', 'redis'] as const)('300 sockets of one user, %s store',
       await Promise.all(batch.map((socket) => request(socket, 'record:join', { ...post1, tabToken: newTabToken(), intent: 'show' }).then(unwrap)))
     }
     const crowdMs = performance.now() - started
-    const bystanderSeen = nextEvent<PresenceStateEvent>(crowd[0]!, 'presence:state', (s) => s.users.some((u) => u.user.name === 'Bob Chen'), 10_000)
+    const bystanderSeen = nextPresenceOf(crowd[0]!, post1, 'bob', 'there', 10_000)
     const crowded = await joinLatencies(cookies.bob, post1)
     await bystanderSeen
     const elsewhere = await joinLatencies(cookies.bob, post2)

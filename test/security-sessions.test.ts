@@ -11,10 +11,11 @@ import { randomUUID } from 'node:crypto'
 import session from 'express-session'
 import RedisSessionStore from 'connect-redis'
 import { Redis } from 'ioredis'
-import { ErrorCode, type JoinReply, type LockStateEvent, type PresenceStateEvent, type SessionEndedEvent } from '../src/protocol.js'
+import { ErrorCode, type JoinReply, type LockStateEvent, type SessionEndedEvent } from '../src/protocol.js'
 import type { AdminUser, CollaborationOptions } from '../src/index.js'
 import { startTestApp, storeOptions, type TestApp } from './support/app.js'
 import { login, newTabToken, nextEvent, openSocket, refusalFor, request, unwrap, type TestSocket } from './support/clients.js'
+import { PresenceWatch } from './support/presence-watch.js'
 import { RawSocket } from './support/raw-socket.js'
 
 const post1 = { resourceId: 'Post', recordId: '1' }
@@ -97,8 +98,6 @@ function endOf(socket: TestSocket, timeoutMs = FEW_SWEEPS_MS): Promise<{ ended: 
   return Promise.all([ended, closed]).then(([event, reason]) => ({ ended: event, reason }))
 }
 
-const names = (event: { users: Array<{ user: { name: string } }> }) => event.users.map((u) => u.user.name)
-
 class Scene {
   readonly apps: TestApp[] = []
   readonly sockets: TestSocket[] = []
@@ -167,7 +166,8 @@ test("logout on one process closes that user's sockets on both, frees the lock a
     const editorEnd = endOf(editor.socket)
     const viewerEnd = endOf(viewer.socket)
     const freed = nextEvent<LockStateEvent>(waiting.socket, 'lock:state', (s) => s.recordId === '1' && s.lease === null, FEW_SWEEPS_MS)
-    const aliceGone = nextEvent<PresenceStateEvent>(waiting.socket, 'presence:state', (s) => !names(s).includes('Alice Martin'), FEW_SWEEPS_MS)
+    const bobSees = new PresenceWatch(waiting.socket, post1)
+    bobSees.joined(waiting.reply)
     await logout(a, alice)
 
     for (const end of [await editorEnd, await viewerEnd]) {
@@ -181,7 +181,7 @@ test("logout on one process closes that user's sockets on both, frees the lock a
 
     // Released, not graced: the grace is a minute, yet the lock is free now and bob gets it.
     await freed
-    expect(names(await aliceGone)).toEqual(['Bob Chen'])
+    await bobSees.untilNames(['Bob Chen'], FEW_SWEEPS_MS)
     const claimed = unwrap(await request<LockStateEvent>(waiting.socket, 'lock:claim', post1))
     expect(claimed.lease?.tabId).toBe(waiting.reply.tabId)
     expect(await leaseInRedis(shared.redisKeyPrefix!, post1)).toMatchObject({ token: waiting.token, userId: 'bob' })

@@ -1,16 +1,17 @@
 /**
  * Record state is ordered by the store's revision, not by arrival. Two app processes share one
  * Redis; a tab on process A leaves and rejoins a record over and over while a watcher on process B
- * collects every `lock:state` and `presence:state`. Applying them by revision (the page's rule)
- * must end at the state Redis holds, read directly, whatever order the broadcasts arrived in; and
- * no two different lock states may carry one revision.
+ * collects every `lock:state` and merges every presence message as the page does. Applying them by
+ * revision (the page's rule) must end at the state Redis holds, read directly, whatever order the
+ * broadcasts arrived in; and no two different lock states may carry one revision.
  */
 import session from 'express-session'
 import { Redis } from 'ioredis'
-import type { JoinReply, LockStateEvent, PresenceStateEvent } from '../src/protocol.js'
+import type { JoinReply, LockStateEvent } from '../src/protocol.js'
 import { recordKey } from '../src/store/keys.js'
 import { login, newTabToken, openSocket, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
 import { startTestApp, storeOptions, users, type TestApp } from './support/app.js'
+import { PresenceWatch } from './support/presence-watch.js'
 
 const post = { resourceId: 'Post', recordId: '2' }
 let apps: TestApp[] = []
@@ -31,9 +32,9 @@ test('applying broadcasts by revision ends at the stored state, on another proce
 
   const watcher = await openSocket(b.url, { cookie: bob })
   sockets.push(watcher)
-  const watched = unwrap(await request<JoinReply>(watcher, 'record:join', { ...post, tabToken: newTabToken(), intent: 'show' }))
+  const presence = new PresenceWatch(watcher, post)
+  const watched = presence.joined(unwrap(await request<JoinReply>(watcher, 'record:join', { ...post, tabToken: newTabToken(), intent: 'show' })))
   const locks = recordEvents<LockStateEvent>(watcher, 'lock:state')
-  const presences = recordEvents<PresenceStateEvent>(watcher, 'presence:state')
 
   const tab = await openSocket(a.url, { cookie: alice })
   sockets.push(tab)
@@ -51,8 +52,6 @@ test('applying broadcasts by revision ends at the stored state, on another proce
   // The page's rule, applied to what arrived in the order it arrived.
   let lock: LockStateEvent | null = null
   for (const state of locks) if (!lock || state.revision >= lock.revision) lock = state
-  let presence: PresenceStateEvent | null = null
-  for (const state of presences) if (!presence || state.revision >= presence.revision) presence = state
 
   // The independent observer: Redis itself.
   const raw = new Redis(process.env.TEST_REDIS_URL!)
@@ -64,7 +63,13 @@ test('applying broadcasts by revision ends at the stored state, on another proce
     expect(lock?.lease?.user.id).toBe('alice')
     expect(lock?.lease?.fence).toBe(Number(stored.fence))
     expect(lock!.revision).toBeLessThanOrEqual(storedRevision)
-    expect(presence!.users.map((user) => user.user.id).sort()).toEqual(['alice', 'bob'])
+    // Presence as the page merged it, against the entries Redis holds.
+    const entries = await raw.hvals(`${options.redisKeyPrefix}presence-data:${key}`)
+    const storedUsers = [...new Set(entries.map((entry) => (JSON.parse(entry) as { user: { id: string } }).user.id))].sort()
+    expect(storedUsers).toEqual(['alice', 'bob'])
+    await presence.until((people) => JSON.stringify(people.map((person) => person.user.id).sort()) === JSON.stringify(storedUsers))
+    expect(presence.people().find((person) => person.user.id === 'alice')).toMatchObject({ tabs: 1, onEditPage: true })
+    expect(presence.received.length).toBeGreaterThan(0)
   } finally {
     raw.disconnect()
   }

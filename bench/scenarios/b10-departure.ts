@@ -6,7 +6,8 @@
  * the stayers connected and Redis with as many connections as before the clients came.
  */
 import type { Socket } from 'socket.io-client'
-import type { LockStateEvent, PresenceStateEvent } from '../../src/protocol.js'
+import type { LockStateEvent, PresenceChangedEvent, PresenceStateEvent } from '../../src/protocol.js'
+import { applyChanges, applySnapshot, emptyPresence, presentPeople, type PresenceMap } from '../../components/hooks/presence-map.js'
 import { addRow, progress, startCollab, type Bench } from '../lib/bench.js'
 import { anyCookie, closeAll, connectCollab, connectMany, dropAbruptly, editorCookie, joinPost } from '../lib/clients.js'
 import { round, sleep, summarize, waitUntil } from '../lib/stats.js'
@@ -43,7 +44,8 @@ export async function b10(bench: Bench): Promise<void> {
     },
   )
   const released: number[] = new Array(records * stay).fill(0)
-  const lastPresence: Array<PresenceStateEvent | undefined> = new Array(records * stay).fill(undefined)
+  // What each stayer's page would show, merged as the page merges it (components/hooks/presence-map.ts).
+  const shown: PresenceMap[] = new Array(records * stay).fill(emptyPresence)
   let t0 = 0
   const stayers = await connectMany(
     records * stay,
@@ -55,9 +57,13 @@ export async function b10(bench: Bench): Promise<void> {
         if (t0 && state.recordId === recordId && state.lease === null && !released[i]) released[i] = performance.now() - t0
       })
       socket.on('presence:state', (state: PresenceStateEvent) => {
-        if (state.recordId === recordId) lastPresence[i] = state
+        if (state.recordId === recordId) shown[i] = applySnapshot(shown[i]!, state.users, state.revision)
       })
-      await joinPost(socket, recordId, 'show')
+      socket.on('presence:changed', (event: PresenceChangedEvent) => {
+        if (event.recordId === recordId) shown[i] = applyChanges(shown[i]!, event.changes)
+      })
+      const reply = await joinPost(socket, recordId, 'show')
+      shown[i] = applySnapshot(shown[i]!, reply.presence, reply.presenceRevision)
     },
   )
   await sleep(500)
@@ -72,7 +78,7 @@ export async function b10(bench: Bench): Promise<void> {
   const serverCleared = await waitUntil(async () => (await bench.collab.request<{ clients: number }>('stats')).clients === stayers.length, 15_000, 100)
   await sleep(1_000)
   const missed = released.filter((t) => t === 0).length
-  const wrongPresence = lastPresence.filter((state) => state?.users.reduce((tabs, user) => tabs + user.tabs, 0) !== stay).length
+  const wrongPresence = shown.filter((map) => presentPeople(map).reduce((tabs, user) => tabs + user.tabs, 0) !== stay).length
   const afterRedisClients = await bench.redis.connectedClients()
   const serverClients = (await bench.collab.request<{ clients: number }>('stats')).clients
 

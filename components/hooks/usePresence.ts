@@ -1,13 +1,14 @@
 /**
- * Who is on the record. The join reply gives the list as it was when this tab arrived, and
- * `presence:state` broadcasts replace it on every change. Which one is current is decided by the
- * store's revision each carries (see `Revision` in src/protocol.ts), never by arrival time: a
- * broadcast read before this tab's join, arriving after its reply, is older and ignored. While not
- * joined the list is unknown, hence empty.
+ * Who is on the record. The join reply gives everyone as they were when this tab arrived;
+ * `presence:changed` then tells whose line changed, and `presence:state` (rarely) everyone again.
+ * Everything is merged person by person by the store's revision each carries (see
+ * `PresenceChange` in src/protocol.ts, and presence-map.ts), never by arrival time: a change read
+ * before this tab's join, arriving after its reply, is older and changes nothing. While not joined
+ * the list is unknown, hence empty.
  */
-import { useEffect, useState } from 'react'
-import type { JoinReply, PresenceStateEvent, PresenceUser, RecordRef } from '../../src/protocol'
-import { isCurrent } from './revision'
+import { useEffect, useMemo, useState } from 'react'
+import type { JoinReply, PresenceUser, RecordRef } from '../../src/protocol'
+import { applyChanges, applySnapshot, emptyPresence, presentPeople, type PresenceMap } from './presence-map'
 import { useRecordEvent, useSocketEvent } from './useRecordEvent'
 
 export interface PresenceOptions extends RecordRef {
@@ -15,18 +16,21 @@ export interface PresenceOptions extends RecordRef {
 }
 
 export function usePresence({ resourceId, recordId, joined }: PresenceOptions): PresenceUser[] {
-  const [broadcast, setBroadcast] = useState<PresenceStateEvent | null>(null)
+  // Tagged with its record: revisions of two records are two counters, never to be merged.
+  const record = JSON.stringify([resourceId, recordId])
+  const [heard, setHeard] = useState<{ record: string; map: PresenceMap }>({ record, map: emptyPresence })
+  const update = (change: (map: PresenceMap) => PresenceMap) => setHeard((previous) => ({ record, map: change(previous.record === record ? previous.map : emptyPresence) }))
 
-  useEffect(() => setBroadcast(null), [resourceId, recordId])
+  useEffect(() => setHeard({ record, map: emptyPresence }), [record])
   // A new connection may be to a server whose counter started again (a memory store restarted with
   // its process): what was heard before is not comparable, and the next join is the baseline.
-  useSocketEvent('disconnect', () => setBroadcast(null))
-  useRecordEvent('presence:state', { resourceId, recordId }, (state) => {
-    setBroadcast((previous) => (previous && !isCurrent(state.revision, previous.revision) ? previous : state))
-  })
+  useSocketEvent('disconnect', () => setHeard({ record, map: emptyPresence }))
+  useRecordEvent('presence:changed', { resourceId, recordId }, (event) => update((map) => applyChanges(map, event.changes)))
+  useRecordEvent('presence:state', { resourceId, recordId }, (state) => update((map) => applySnapshot(map, state.users, state.revision)))
 
-  if (!joined) return []
-  const users = broadcast && isCurrent(broadcast.revision, joined.presenceRevision) ? broadcast.users : joined.presence
-  // The server lists people by arrival; sorting here keeps that order whatever it sends.
-  return [...users].sort((a, b) => a.sinceMs - b.sinceMs)
+  return useMemo(() => {
+    if (!joined) return []
+    const map = heard.record === record ? heard.map : emptyPresence
+    return presentPeople(applySnapshot(map, joined.presence, joined.presenceRevision))
+  }, [heard, joined, record])
 }

@@ -1,6 +1,7 @@
 /**
  * Renews the presence entries of this process's sockets, one store call per record per tick, and
- * tells a record's room when the renewal found entries of others expired (their process died).
+ * has the record's room told everyone on it (`presence:state`) when the renewal found entries of
+ * others expired (their process died): an expiry is not one person's change the server saw.
  * It keeps the entries themselves, so that when the store comes back (possibly without its data,
  * after a Redis restart) they are written again as they were, arrival times included.
  */
@@ -28,11 +29,14 @@ export class PresenceKeeper {
     this.records.set(recordKey, record)
   }
 
-  untrack(recordKey: string, socketId: string): void {
+  /** Stops renewing the socket's entry on the record; returns the entry, if it was tracked. */
+  untrack(recordKey: string, socketId: string): PresenceEntry | undefined {
     const record = this.records.get(recordKey)
-    if (!record) return
+    const entry = record?.entries.get(socketId)
+    if (!record || !entry) return undefined
     record.entries.delete(socketId)
     if (record.entries.size === 0) this.records.delete(recordKey)
+    return entry
   }
 
   private async renewAll(): Promise<void> {

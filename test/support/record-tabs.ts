@@ -4,11 +4,14 @@
  */
 import type { JoinReply, RecordRef } from '../../src/protocol.js'
 import { newTabToken, openSocket, request, unwrap, type TestSocket } from './clients.js'
+import { PresenceWatch } from './presence-watch.js'
 
 export interface JoinedTab {
   socket: TestSocket
   reply: JoinReply
   token: string
+  /** The record's presence as this tab's page would show it, from its join reply on. */
+  presence: PresenceWatch
 }
 
 export class RecordTabs {
@@ -25,9 +28,10 @@ export class RecordTabs {
 
   async join(cookie: string, ref: RecordRef, intent: 'edit' | 'show' = 'edit', token = newTabToken()): Promise<JoinedTab> {
     const socket = await this.open(cookie)
-    const reply = unwrap(await request<JoinReply>(socket, 'record:join', { ...ref, tabToken: token, intent }))
+    const presence = new PresenceWatch(socket, ref)
+    const reply = presence.joined(unwrap(await request<JoinReply>(socket, 'record:join', { ...ref, tabToken: token, intent })))
     this.joined.push({ socket, ref })
-    return { socket, reply, token }
+    return { socket, reply, token, presence }
   }
 
   async closeAll(): Promise<void> {
