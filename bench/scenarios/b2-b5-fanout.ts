@@ -226,7 +226,7 @@ export async function fanout(bench: Bench): Promise<void> {
       floor: null,
       target: '',
       met: null,
-      note: `${more} joins took ${round(joinSeconds, 1)} s in all (20 at a time); every join sends presence:state to everyone already there and reads every presence entry`,
+      note: `${more} joins took ${round(joinSeconds, 1)} s in all (20 at a time); every join sends its change (presence:changed) to everyone already there and reads every presence entry`,
     })
     const extraBare = await connectMany(
       more,
