@@ -1,6 +1,6 @@
 /**
  * What presence costs on the wire (issue 12): `tsx bench/tools/presence-fanout.ts [--quick]
- * [--checkout=/path/to/other/checkout ...]`. Each checkout's `bench/server.ts` runs as its own
+ * [--rounds=5] [--only=burst|join] [--checkout=/path/to/other/checkout ...]`. Each checkout's `bench/server.ts` runs as its own
  * server process (this one's by default; give another checkout, e.g. main, to compare in one run,
  * rounds interleaved) on one throwaway Redis; the clients are here and count every `presence:*`
  * frame they receive, whatever its protocol.
@@ -25,7 +25,10 @@ import type { Started, StartArgs } from '../server.js'
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
 const checkouts = [fileURLToPath(new URL('../../', import.meta.url)), ...args.filter((a) => a.startsWith('--checkout=')).map((a) => a.slice('--checkout='.length))]
-const rounds = quick ? 2 : 5
+const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? (quick ? 2 : 5))
+/** `--only=burst` or `--only=join`: the other part is skipped (e.g. for a CPU profile of one). */
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+const skip = new Set(only ? ['burst', 'join'].filter((part) => part !== only) : [])
 const BURST = 50
 const VIEWERS = quick ? 20 : 100
 const JOINS = quick ? 5 : 30
@@ -158,11 +161,11 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds; r++) {
       for (const server of servers) {
         const result = results.get(server)!
-        const b = await burst(server)
+        const b = skip.has('burst') ? { knownMs: [], frames: 0, bytes: 0 } : await burst(server)
         result.known.push(...b.knownMs)
         result.frames.push(b.frames)
         result.bytes.push(b.bytes)
-        const j = await oneJoin(server)
+        const j = skip.has('join') ? { seenMs: [], bytesPerJoin: 0, framesPerJoin: 0 } : await oneJoin(server)
         result.seen.push(...j.seenMs)
         result.joinBytes.push(j.bytesPerJoin)
         result.joinFrames.push(j.framesPerJoin)
