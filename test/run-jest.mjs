@@ -8,7 +8,9 @@ import { readFileSync, mkdirSync } from 'node:fs'
 
 mkdirSync('test-results', { recursive: true })
 const resultsFile = 'test-results/jest.json'
-const jest = spawnSync(process.execPath, ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)], {
+// --forceExit: the results are written before jest exits; a handle some library leaves open after
+// the last test (seen once in a full run, not with any one file alone) must not keep CI waiting.
+const jest = spawnSync(process.execPath, ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${resultsFile}`, '--forceExit', ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() },
 })

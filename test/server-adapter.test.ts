@@ -24,8 +24,13 @@ interface Node {
 
 const stream = `test:adapter:${randomUUID()}`
 
+/** Set in teardown: the adapter's own copies of a client (its stream readers, its subscriber) stop reconnecting. */
+let tearingDown = false
+
 async function startNode(redisUrl: string, wrap: boolean): Promise<Node> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null })
+  // The adapter duplicates this client (options and all) for its readers, which the test cannot
+  // close itself: once the proxy is gone they must not retry for ever and keep jest from exiting.
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null, retryStrategy: () => (tearingDown ? null : 50) })
   const adapter = createAdapter(redis, { streamName: stream, channelPrefix: stream, blockTimeInMs: 100 })
   const http = createServer()
   const io = new Server(http, { adapter: wrap ? localFirst(adapter) : adapter, transports: ['websocket'] })
@@ -71,17 +76,21 @@ describe.each([
     const target = new URL(process.env.TEST_REDIS_URL!)
     proxy = await startPausableProxy({ host: target.hostname, port: Number(target.port) })
     // The sender reaches Redis through the proxy; the receiver directly.
+    tearingDown = false
     nodes = [await startNode(`redis://127.0.0.1:${proxy.port}`, wrap), await startNode(process.env.TEST_REDIS_URL!, wrap)]
     sockets = []
   })
 
   afterEach(async () => {
+    tearingDown = true
     for (const socket of sockets) socket.close()
     for (const node of nodes) {
       node.io.close()
       node.redis.disconnect()
     }
     await proxy.close()
+    // The adapter's stream readers stop after their current blocking read (blockTimeInMs 100).
+    await new Promise((resolve) => setTimeout(resolve, 300))
   })
 
   test('local sockets hear a broadcast while Redis is silent; the other process hears it, in order, once Redis answers', async () => {
