@@ -6,6 +6,22 @@ export function recordKey(resourceId: string, recordId: string): string {
   return `${encodeURIComponent(resourceId)}:${encodeURIComponent(recordId)}`
 }
 
+/**
+ * The record a key names (the inverse of `recordKey`), or null when the text is no record key: not
+ * exactly two encoded parts, or a part that does not decode to the text it was encoded from.
+ */
+export function parseRecordKey(key: string): { resourceId: string; recordId: string } | null {
+  const parts = key.split(':')
+  if (parts.length !== 2) return null
+  try {
+    const [resourceId, recordId] = parts.map(decodeURIComponent) as [string, string]
+    if (resourceId === '' || recordId === '' || recordKey(resourceId, recordId) !== key) return null
+    return { resourceId, recordId }
+  } catch {
+    return null
+  }
+}
+
 /** The Socket.IO room of everyone on one record. */
 export function recordRoom(resourceId: string, recordId: string): string {
   return `record:${recordKey(resourceId, recordId)}`
