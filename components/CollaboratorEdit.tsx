@@ -30,6 +30,8 @@ import { useEditForm } from './hooks/useEditForm'
 import { useEditLock } from './hooks/useEditLock'
 import { useFreshRecord } from './hooks/useFreshRecord'
 import { useLiveUpdates } from './hooks/useLiveUpdates'
+import { useLockEnded } from './hooks/useLockEnded'
+import LockEndedNotice from './LockEndedNotice'
 import { usePresence } from './hooks/usePresence'
 import { useRecordSession } from './hooks/useRecordSession'
 import { useReadOnlyForm } from './hooks/useReadOnlyForm'
@@ -61,7 +63,8 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const { text } = useText()
   const tabToken = useTabToken()
   const session = useRecordSession({ ...ref, intent: 'edit' })
-  const lock = useEditLock(session, { blockEditing: config.blockEditing })
+  const lockEnded = useLockEnded(session)
+  const lock = useEditLock(session, { blockEditing: config.blockEditing, claimPaused: lockEnded.ended !== null })
   // A reload of this tab claims the lock back before the page has rendered (see reload-claim).
   useReloadMarker(ref, lock.role === 'editor', socketPathFor(config.socketPath))
   const presence = usePresence({ ...ref, joined: session.joined })
@@ -136,6 +139,7 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
         {config.enableChat ? <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} /> : null}
       </PresenceBar>
       <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} />
+      {lockEnded.ended ? <LockEndedNotice ended={lockEnded.ended} onEditAgain={lockEnded.editAgain} /> : null}
       <AttentionNotices inbox={inbox} />
       {offeredDraft ? <DraftNotice draft={offeredDraft} onRestore={draft.restore} onDiscard={draft.discard} /> : null}
       {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} /> : null}

@@ -9,7 +9,8 @@ import type { SessionOptions } from 'express-session'
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import { localFirst } from './server/local-first-adapter.js'
 import { configErrors } from './errors.js'
-import { buildCollaborationFeature } from './feature.js'
+import { buildCollaborationFeature, COMPONENTS } from './feature.js'
+import { COMPONENT_CONFIG_KEY, type ComponentConfig, type LocksPageConfig } from './component-config.js'
 import { resolveFeatureOptions, resolveOptions, type CollaborationOptions, type FeatureOptions, type ResolvedOptions } from './options.js'
 import type { Logger } from './server/event-router.js'
 import { createSocketServer, type SocketServer } from './server/socket-server.js'
@@ -18,6 +19,29 @@ import { RedisStore } from './store/redis-store.js'
 import type { Store } from './store/store.js'
 import { recordKey, redisKeys } from './store/keys.js'
 import type { RecordRef, UserView } from './protocol.js'
+import { createAudit, type Audit } from './audit.js'
+
+export interface LocksPageOptions {
+  /** The page's icon in the sidebar (a Feather icon name, as AdminJS takes). @default 'Lock' */
+  icon?: string
+}
+
+/** A page as AdminJS 7 takes it in its `pages` option. */
+export interface LocksPageDefinition {
+  component: string
+  icon: string
+  handler: (request: unknown, response: unknown, context: { _admin: AdminJS }) => Promise<LocksPageConfig>
+}
+
+/** A resource of this admin with the feature, whose translations the locks page borrows. */
+function textsResourceOf(admin: AdminJS): { id: string; config: ComponentConfig } | null {
+  for (const resource of admin.resources) {
+    const custom = resource.decorate().actions.edit?.custom() as Record<string, unknown> | undefined
+    const config = custom?.[COMPONENT_CONFIG_KEY] as ComponentConfig | undefined
+    if (config) return { id: resource.decorate().id(), config }
+  }
+  return null
+}
 
 export interface AttachOptions {
   admin: AdminJS
@@ -33,8 +57,9 @@ export interface AttachOptions {
 const SAVE_MEMORY_MS = 24 * 60 * 60_000
 
 function createStore(options: ResolvedOptions): Store {
-  if (options.redis === undefined) return new MemoryStore()
+  if (options.redis === undefined) return new MemoryStore({ auditMaxEntries: options.auditMaxEntries })
   return new RedisStore({
+    auditMaxEntries: options.auditMaxEntries,
     redis: options.redis as never,
     keyPrefix: options.redisKeyPrefix,
     connection: options.redisConnection,
@@ -70,10 +95,13 @@ export class Collaboration {
   private stopStatus: (() => void) | undefined
   /** One per feature() call: guards that feature's resources of an AdminJS instance. */
   private readonly installs: Array<(admin: AdminJS) => void> = []
+  /** Every lock event goes to the store's audit log and to `onAudit` through this (audit.ts). */
+  private readonly audit: Audit
 
   constructor(options?: CollaborationOptions) {
     this.options = resolveOptions(options)
     this.store = createStore(this.options)
+    this.audit = createAudit({ log: () => this.store.audit, onAudit: this.options.onAudit, logger: () => this.logger })
   }
 
   /** 'memory' (one process) or 'redis' (shared by every process using the same Redis). */
@@ -100,11 +128,31 @@ export class Collaboration {
       writes: () => this.store.writes,
       identify: this.options.identify,
       onSaved: (ref, by, version) => this.announceSave(ref, by, version),
+      audit: this.audit,
       // Read at each use: attach() may bring another logger.
       logger: { warn: (...args: unknown[]) => this.logger.warn(...args) },
     })
     this.installs.push(built.install)
     return built.feature
+  }
+
+  /**
+   * The locks page, for AdminJS's `pages` option: `pages: { locks: collaboration.locksPage() }`
+   * (the key is the page's name and URL). Every admin may open it and sees their own locks there;
+   * `canViewLocks` says who sees everyone's and the audit log, `canForceRelease` who may end
+   * another's lock. The server checks both on every event. Its component is registered by the
+   * feature, so at least one resource must use `feature()`.
+   */
+  locksPage(options: LocksPageOptions = {}): LocksPageDefinition {
+    return {
+      component: COMPONENTS.locks.name,
+      icon: options.icon ?? 'Lock',
+      handler: async (_request, _response, context) => {
+        const found = textsResourceOf(context._admin)
+        if (!found) throw configErrors.locksPageWithoutFeature()
+        return { ...(this.options.socketPath ? { socketPath: this.options.socketPath } : {}), textsResourceId: found.id, texts: found.config.texts }
+      },
+    }
   }
 
   /** Remembers who saved which version (for stale-save notices) and tells everyone on the record. */
@@ -129,6 +177,7 @@ export class Collaboration {
       options: this.options,
       auth: { session: attach.session, cookieName: attach.auth.cookieName, cookiePassword: attach.auth.cookiePassword },
       logger: this.logger,
+      audit: this.audit,
       ...(redis ? { adapter: clusterAdapter(redis, this.options.redisKeyPrefix), storeAvailable: redis.isAvailable() } : {}),
     })
     this.socketServer = socketServer

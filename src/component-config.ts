@@ -25,3 +25,11 @@ export interface ComponentConfig {
 export interface CollaboratorActionCustom {
   [COMPONENT_CONFIG_KEY]: ComponentConfig
 }
+
+/** What the locks page's handler answers (`collaboration.locksPage()`), read by components/LocksPage.tsx. */
+export interface LocksPageConfig {
+  socketPath?: string
+  /** A resource with the feature: the page's texts are looked up among its translations. */
+  textsResourceId: string
+  texts: CollaborationTexts
+}

@@ -25,6 +25,7 @@ export const configErrors = {
   cookiePasswordMissing: () => new CollaboratorConfigError('attach() needs `auth.cookiePassword`: the one given to buildAuthenticatedRouter'),
   attachedTwice: () => new CollaboratorConfigError('attach() was called twice on the same Collaboration'),
   closed: () => new CollaboratorConfigError('this Collaboration was closed'),
+  locksPageWithoutFeature: () => new CollaboratorConfigError('locksPage() needs at least one resource with collaboration.feature(): its component and texts come with the feature'),
   otherAdminJS: () =>
     new CollaboratorConfigError(
       'the AdminJS instance was made by another copy of the adminjs package than the one this package loads. ' +

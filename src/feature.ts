@@ -29,11 +29,14 @@ import { createWriteGuard } from './write-guard.js'
 import { noteRequestIntent } from './write-intent.js'
 import { registerTextsAsTranslations } from './translations.js'
 import { answerRefusalsWithKeys } from './refusal.js'
+import type { Audit } from './audit.js'
 
 /** Component names are prefixed so they cannot collide with another feature's. */
 export const COMPONENTS = {
   edit: { name: 'CollaboratorEdit', file: 'CollaboratorEdit.tsx' },
   show: { name: 'CollaboratorShow', file: 'CollaboratorShow.tsx' },
+  /** The locks page (`collaboration.locksPage()`): registered with the others, so it is bundled. */
+  locks: { name: 'CollaboratorLocksPage', file: 'LocksPage.tsx' },
 } as const
 
 /**
@@ -57,6 +60,7 @@ function registerComponents(loader: ComponentLoader): Record<keyof typeof COMPON
   return {
     edit: loader.add(COMPONENTS.edit.name, path.join(dir, COMPONENTS.edit.file)),
     show: loader.add(COMPONENTS.show.name, path.join(dir, COMPONENTS.show.file)),
+    locks: loader.add(COMPONENTS.locks.name, path.join(dir, COMPONENTS.locks.file)),
   }
 }
 
@@ -69,6 +73,8 @@ export interface FeatureDeps {
   identify: (admin: AdminUser) => UserView
   onSaved: SaveAnnouncerDeps['onSaved']
   logger: SaveAnnouncerDeps['logger']
+  /** Where refused saves are reported (the audit trail); absent: nowhere. */
+  audit?: Audit
 }
 
 export interface CollaborationFeature {
@@ -107,6 +113,7 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
     requireVersion: deps.feature.requireVersion,
     unguardedActions: new Set(deps.feature.unguardedActions),
     logger: deps.logger,
+    ...(deps.audit ? { audit: deps.audit } : {}),
   })
   const bulkDeleteGuard = createBulkDeleteGuard({ locks: deps.locks, identify: deps.identify, texts: deps.feature.texts })
   const announcer = createSaveAnnouncer({ identify: deps.identify, onSaved: deps.onSaved, logger: deps.logger })

@@ -8,6 +8,9 @@ import { z } from 'zod'
 import { configErrors } from './errors.js'
 import { defaultTexts, fromLegacyPlaceholders, type CollaborationTexts } from './texts.js'
 import type { UserView } from './protocol.js'
+import type { BaseRecord, BaseResource } from 'adminjs'
+import type { AuditEvent } from './store/store.js'
+import { AUDIT_MAX_ENTRIES } from './store/audit-rules.js'
 
 /** What AdminJS keeps as the logged-in admin (`req.session.adminUser`): any object with fields. */
 export type AdminUser = Record<string, unknown>
@@ -98,6 +101,30 @@ export interface CollaborationOptions {
    * the page's next socket gets the rights of the admin as it is then. @default the session's admin as stored at login
    */
   refreshAdmin?: (admin: AdminUser) => AdminUser | null | Promise<AdminUser | null>
+  /**
+   * Who may see every lock and the audit log on the locks page (`collaboration.locksPage()`); the
+   * others see only their own locks there. Rows are further limited to resources the admin may
+   * `show` through AdminJS. @default every admin
+   */
+  canViewLocks?: (admin: AdminUser) => boolean | Promise<boolean>
+  /** Who may end someone else's lock from the locks page ("Release"); one's own always. @default nobody */
+  canForceRelease?: (request: ForceReleaseRequest) => boolean | Promise<boolean>
+  /** Receives every audit event as it is appended (write it to a logger or a table); its errors are logged, never thrown. @default none */
+  onAudit?: (event: AuditEvent) => void | Promise<void>
+  /** How many audit events the store keeps (a Redis stream trimmed on append, a ring in memory). @default 10000 */
+  auditMaxEntries?: number
+}
+
+/** Who asks to end a lock from the locks page, whose lock it is, and on which record. */
+export interface ForceReleaseRequest {
+  /** The admin asking, as shown to others. */
+  user: UserView
+  /** The admin asking, as AdminJS keeps them (their role and such). */
+  currentAdmin: AdminUser
+  /** Whose lock it is. */
+  holder: UserView
+  resource: BaseResource
+  record: BaseRecord
 }
 
 /** What a single `feature()` call may change for its resource. */
@@ -151,6 +178,10 @@ export interface ResolvedOptions {
   maxSocketsPerUser: number
   trustProxy: boolean
   refreshAdmin: ((admin: AdminUser) => AdminUser | null | Promise<AdminUser | null>) | undefined
+  canViewLocks: (admin: AdminUser) => boolean | Promise<boolean>
+  canForceRelease: (request: ForceReleaseRequest) => boolean | Promise<boolean>
+  onAudit: ((event: AuditEvent) => void | Promise<void>) | undefined
+  auditMaxEntries: number
 }
 
 /**
@@ -178,6 +209,7 @@ export const optionDefaults = {
   maxRecordsPerSocket: 20,
   maxSocketsPerUser: 30,
   trustProxy: false,
+  auditMaxEntries: AUDIT_MAX_ENTRIES,
 }
 
 export const redisConnectionDefaults: Required<RedisConnectionOptions> = {
@@ -239,6 +271,14 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
     default: "(the session's admin)",
     meaning: 'Reads the admin again when a socket opens and at every session re-check; null or a changed admin closes its sockets.',
   },
+  { name: 'canViewLocks', default: '(every admin)', meaning: '`(admin) => boolean`: who sees every lock and the audit log on the locks page; others see only their own locks.' },
+  {
+    name: 'canForceRelease',
+    default: '(nobody)',
+    meaning: "`({ user, currentAdmin, holder, resource, record }) => boolean`: who may end someone else's lock from the locks page (one's own always).",
+  },
+  { name: 'onAudit', default: '(none)', meaning: 'Receives every audit event (granted, released, force-released, save refused, …); its errors are logged, never thrown.' },
+  { name: 'auditMaxEntries', meaning: 'How many audit events the store keeps (older ones are dropped).' },
 ]
 
 /** The README's default column of an option: its doc's words, or its value in `optionDefaults`. */
@@ -294,6 +334,10 @@ const optionsSchema = z
     maxSocketsPerUser: positiveInt.optional(),
     trustProxy: z.boolean().optional(),
     refreshAdmin: z.function().optional(),
+    canViewLocks: z.function().optional(),
+    canForceRelease: z.function().optional(),
+    onAudit: z.function().optional(),
+    auditMaxEntries: positiveInt.optional(),
   })
   .strict()
 
@@ -394,6 +438,10 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     maxSocketsPerUser: given.maxSocketsPerUser ?? d.maxSocketsPerUser,
     trustProxy: given.trustProxy ?? d.trustProxy,
     refreshAdmin: given.refreshAdmin,
+    canViewLocks: given.canViewLocks ?? (() => true),
+    canForceRelease: given.canForceRelease ?? (() => false),
+    onAudit: given.onAudit,
+    auditMaxEntries: given.auditMaxEntries ?? d.auditMaxEntries,
   }
 }
 

@@ -236,6 +236,84 @@ export interface ServerStatusEvent {
   storeAvailable: boolean
 }
 
+/** Which locks the locks page watches: every one the admin may see, or only their own ("My locks"). */
+export type LocksScope = 'all' | 'mine'
+
+export interface LocksWatchRequest {
+  scope: LocksScope
+}
+
+/** One held record on the locks page. */
+export interface LockRow extends RecordRef {
+  /** The record's title as AdminJS shows it; null when the record could not be read. */
+  title: string | null
+  /** The resource's name as AdminJS shows it. */
+  resourceName: string
+  holder: UserView
+  fence: number
+  /** When the holder got the lock (epoch ms, server clock). */
+  sinceMs: number
+  /** The holder's last activity (epoch ms, server clock): "idle for" is `atMs` - this. */
+  lastActiveMs: number
+  /** Everyone else on the record now. */
+  viewers: UserView[]
+  /** How many wait in the record's line. */
+  queueLength: number
+  /** Whether this admin may end the lock ("Release"): their own, or `canForceRelease` said so. */
+  canRelease: boolean
+}
+
+/** What the locks page shows, as the server read it at `atMs` (its clock). */
+export interface LocksSnapshot {
+  scope: LocksScope
+  rows: LockRow[]
+  atMs: number
+  /** Whether this admin sees every lock and the audit log (`canViewLocks`). */
+  canViewAll: boolean
+  /** Who this admin is (their own locks are "My locks"). */
+  me: UserView
+}
+
+/** "Release" on the locks page: ends exactly the lease shown (its fence), nothing granted since. */
+export interface LockReleaseRequest extends RecordRef {
+  fence: number
+}
+
+export interface LockReleaseReply {
+  /** False when the lease shown had ended already (or another was granted since). */
+  released: boolean
+}
+
+/** The audit log as the locks page asks for it: newest first, filtered by record and/or user. */
+export interface AuditListRequest {
+  resourceId?: string
+  recordId?: string
+  userId?: string
+  limit: number
+  /** The last `id` of the previous page. */
+  before?: string
+}
+
+export interface AuditEntryView extends RecordRef {
+  id: string
+  atMs: number
+  kind: string
+  user: UserView
+  by?: UserView
+  reason?: string
+}
+
+/**
+ * A lease ended by someone other than its holder (an admin's "Release"), sent to the record's room
+ * before the `lock:state` that frees it: the holder's page (the one whose lease has `fence`) stops
+ * editing, keeps its input as a draft and says who ended it.
+ */
+export interface LockEndedEvent extends RecordRef {
+  fence: number
+  reason: 'force-released'
+  by: UserView
+}
+
 export interface ClientToServerEvents {
   /** Be on a record (its rooms and presence); on an edit page this also claims its lock. */
   'record:join': (request: JoinRequest, ack: AckCallback<JoinReply>) => void
@@ -260,6 +338,13 @@ export interface ClientToServerEvents {
   'chat:send': (request: ChatSendRequest, ack: AckCallback<ChatMessage>) => void
   /** The recent messages of one conversation, oldest first. */
   'chat:history': (request: ChatHistoryRequest, ack: AckCallback<ChatMessage[]>) => void
+  /** The locks page: the locks now, then `locks:snapshot` whenever they change, until `locks:unwatch`. */
+  'locks:watch': (request: LocksWatchRequest, ack: AckCallback<LocksSnapshot>) => void
+  'locks:unwatch': (request: Record<string, never>, ack: AckCallback<null>) => void
+  /** Ends a lock from the locks page (one's own, or with `canForceRelease`). */
+  'locks:release': (request: LockReleaseRequest, ack: AckCallback<LockReleaseReply>) => void
+  /** The audit log, for admins who may see every lock (`canViewLocks`). */
+  'audit:list': (request: AuditListRequest, ack: AckCallback<AuditEntryView[]>) => void
 }
 
 export interface ServerToClientEvents {
@@ -282,6 +367,10 @@ export interface ServerToClientEvents {
    * server closes the socket. Its leases are released at once; the page should keep the user's input.
    */
   'session:ended': (event: SessionEndedEvent) => void
+  /** To a locks page that watches: the locks changed (the whole list, as `locks:watch` answered). */
+  'locks:snapshot': (snapshot: LocksSnapshot) => void
+  /** Someone else ended the record's lock (see `LockEndedEvent`). */
+  'lock:ended': (event: LockEndedEvent) => void
 }
 
 export interface SessionEndedEvent {

@@ -32,6 +32,7 @@ import type { CollaborationTexts } from './texts.js'
 import { recordKey } from './store/keys.js'
 import { StoreUnavailableError, type Lease, type SaveLog, type WriteEntry, type WriteSections } from './store/store.js'
 import { intentOf, loadedVersion, noteLoaded, takeOurFields } from './write-intent.js'
+import type { Audit } from './audit.js'
 
 /** A writer inside for longer than this (crashed, stalled) no longer keeps others out. */
 export const WRITE_SECTION_TTL_MS = 10_000
@@ -50,6 +51,8 @@ export interface WriteGuardDeps {
   /** Actions whose writes skip the guard altogether (the resource marked them so). */
   unguardedActions: ReadonlySet<string>
   logger: Pick<Console, 'warn'>
+  /** Reports refused saves to the audit trail (save-refused-held, save-refused-stale). */
+  audit?: Audit
 }
 
 type Kind = 'save' | 'create' | 'delete'
@@ -114,14 +117,27 @@ export function createWriteGuard(deps: WriteGuardDeps) {
     return context?.currentAdmin ? deps.identify(context.currentAdmin as AdminUser) : null
   }
 
-  function refuseUnlessMayWrite(entry: Extract<WriteEntry, { entered: true }>, write: Write): void {
+  /** A refused write of someone's, for the audit trail; writes by server code (no admin) are not. */
+  function reportRefusal(kind: 'save-refused-held' | 'save-refused-stale', resourceId: string, write: Write, reason: string, by?: UserView): void {
+    const me = writer(write.context)
+    if (!deps.audit || !me) return
+    void deps.audit({ kind, ref: { resourceId, recordId: write.recordId }, user: me, ...(by ? { by } : {}), reason: `${write.kind}: ${reason}` })
+  }
+
+  function refuseUnlessMayWrite(entry: Extract<WriteEntry, { entered: true }>, write: Write, resourceId: string): void {
     if (!deps.blockEditing) return
     const me = writer(write.context)
     const { lease } = entry
     if (lease) {
-      if (!me || lease.user.id !== me.id) throw say.held(write.kind, lease)
+      if (!me || lease.user.id !== me.id) {
+        reportRefusal('save-refused-held', resourceId, write, 'held', lease.user)
+        throw say.held(write.kind, lease)
+      }
       // No tab token (an API client of the holder's own) passes; another tab's token does not.
-      if (write.tabToken !== undefined && lease.token !== write.tabToken) throw say.otherTab(write.kind)
+      if (write.tabToken !== undefined && lease.token !== write.tabToken) {
+        reportRefusal('save-refused-held', resourceId, write, 'other-tab')
+        throw say.otherTab(write.kind)
+      }
       return
     }
     // Redis came back empty: a free record may still be edited by someone whose lease is not back yet.
@@ -140,17 +156,21 @@ export function createWriteGuard(deps: WriteGuardDeps) {
   /** Steps 1 to 4 above, around `perform` (the resource's own method). */
   async function guarded<T>(resource: Resource, write: Write, reread: () => Promise<BaseRecord | null>, perform: () => Promise<T>): Promise<T> {
     // The id as the URL and the sockets name the resource (its options' id), not the adapter's.
-    const key = recordKey(resource.decorate().id(), write.recordId)
+    const resourceId = resource.decorate().id()
+    const key = recordKey(resourceId, write.recordId)
     const entry = await enter(key, write.kind)
     try {
-      refuseUnlessMayWrite(entry, write)
+      refuseUnlessMayWrite(entry, write, resourceId)
       if (write.builtFrom === MISSING) throw refusal(texts, 'saveVersionMissingText', { field: VERSION_PARAM })
       const current = await reread()
       if (write.kind === 'create') {
         if (current) throw entry.lease ? say.held('save', entry.lease) : refusal(texts, 'createExistsText')
       } else if (current && write.builtFrom !== undefined) {
         const version = recordVersion(current.params)
-        if (version !== write.builtFrom) throw say.stale(write.kind, await staleAuthor(key, version))
+        if (version !== write.builtFrom) {
+          reportRefusal('save-refused-stale', resourceId, write, 'stale')
+          throw say.stale(write.kind, await staleAuthor(key, version))
+        }
       }
       return await perform()
     } finally {

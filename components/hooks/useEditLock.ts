@@ -34,6 +34,8 @@ const CLAIM_RETRY_MS = 2000
 export interface EditLockOptions {
   /** What the page expects before the server answers; the server's `locking` wins afterwards. */
   blockEditing: boolean
+  /** Claim nothing meanwhile (this tab's lock was ended by someone else): the tab is a viewer. */
+  claimPaused?: boolean
 }
 
 export interface EditLock {
@@ -152,7 +154,7 @@ function useSettledRole(role: LockRole): { lastSettledRole: LockRole | null; gai
   return { lastSettledRole, gainedAfterWaiting }
 }
 
-export function useEditLock(session: RecordSession, { blockEditing }: EditLockOptions): EditLock {
+export function useEditLock(session: RecordSession, { blockEditing, claimPaused = false }: EditLockOptions): EditLock {
   const { status, joined, snapshot, intent, channel } = session
   const claimerRef = useClaimer(session)
 
@@ -163,14 +165,15 @@ export function useEditLock(session: RecordSession, { blockEditing }: EditLockOp
 
   // Claim a free lock at once, and someone else's just after its lease should have ended.
   useEffect(() => {
-    if (status !== 'online' || !joined?.locking || intent !== 'edit') return undefined
+    if (status !== 'online' || !joined?.locking || intent !== 'edit' || claimPaused) return undefined
     const current = claimerRef.current
     if (!current || current.claimsRefused() || snapshot.lease?.tabId === joined.tabId) return undefined
     const timer = setTimeout(current.claim, Math.max(0, claimDueMs(snapshot) - Date.now()))
     return () => clearTimeout(timer)
-  }, [snapshot, joined, status, intent, channel, claimerRef])
+  }, [snapshot, joined, status, intent, channel, claimerRef, claimPaused])
 
-  const role = lockRole(status, joined, snapshot.lease, intent)
+  const asked = lockRole(status, joined, snapshot.lease, intent)
+  const role = claimPaused && asked === 'claiming' ? 'viewer' : asked
   const { lastSettledRole, gainedAfterWaiting } = useSettledRole(role)
   const takeOver = useCallback(() => claimerRef.current?.takeOver(), [claimerRef])
 

@@ -52,6 +52,7 @@ export function registerAttentionHandlers(ctx: ServerContext, router: EventRoute
     if (!result.transferred) throw new AckFailure(ErrorCode.LockHeld, 'you no longer hold the lock')
     // The new holder's tab confirms with a claim, which makes its own process renew the lease.
     ctx.keeper.untrack(joined.key, socket.id, joined.token)
+    void ctx.audit({ kind: 'handed-over', ref: joined.ref, user: socket.data.user, by: candidate.user, reason: 'attention' })
     await announceLock(ctx, joined.ref, result)
     return lockState(joined.ref, result)
   })

@@ -8,6 +8,7 @@ import type { PresenceKeeper } from './presence-keeper.js'
 import type { Logger } from './event-router.js'
 import type { AliasMap, LazyMap } from './lazy-map.js'
 import type { SessionWatch } from './session-watch.js'
+import type { Audit } from '../audit.js'
 
 /** What this socket has joined, by record key (the key of the id as the resource returns it). */
 export interface JoinedRecord {
@@ -48,6 +49,10 @@ export interface ServerContext {
   presenceKeeper: PresenceKeeper
   sessions: SessionWatch
   logger: Logger
+  /** Reports a lock event to the audit trail (never throws; callers need not wait). */
+  audit: Audit
+  /** Called on every lock change this process announces (the locks page refreshes its watchers). */
+  locksChanged?: () => void
   /** Timers to clear on close (reconnect grace). */
   timers: Set<NodeJS.Timeout>
   /** Set while shutting down: disconnects then are ours, not the users'. */

@@ -68,6 +68,11 @@ export class LeaseKeeper {
     return gone
   }
 
+  /** Stops renewing the lease of this tab, whichever socket holds it (it was ended by force). */
+  forget(recordKey: string, token: string): void {
+    if (this.held.get(recordKey)?.claimant.token === token) this.held.delete(recordKey)
+  }
+
   isHeldBy(recordKey: string, token: string): boolean {
     return this.held.get(recordKey)?.claimant.token === token
   }

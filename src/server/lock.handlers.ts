@@ -31,6 +31,7 @@ export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: L
 /** Sends a state just read from the store to everyone on the record. */
 function broadcastLock(ctx: ServerContext, ref: RecordRef, state: LockSnapshot): void {
   ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:state', lockState(ref, state))
+  ctx.locksChanged?.()
 }
 
 export function claimantOf(socket: CollabSocket, token: string): Claimant {
@@ -69,7 +70,10 @@ function settleClaim(ctx: ServerContext, socket: CollabSocket, joined: JoinedAt,
   if (!result) return { ...joined.ref, lease: null, revision: 0 }
   if (result.granted) {
     ctx.keeper.track(joined.key, { ref: joined.ref, claimant, socketId: socket.id })
-    if (!result.renewed) broadcastLock(ctx, joined.ref, result)
+    if (!result.renewed) {
+      broadcastLock(ctx, joined.ref, result)
+      void ctx.audit({ kind: 'granted', ref: joined.ref, user: claimant.user })
+    }
   }
   return lockState(joined.ref, result)
 }
@@ -108,7 +112,10 @@ export function lockFeature(ctx: ServerContext): RecordFeature {
       ctx.keeper.untrack(joined.key, socket.id, joined.token)
       if (!joined.locking) return
       const { released, revision } = await ctx.store.locks.release(joined.key, holderOf(socket, joined))
-      if (released) await announceLock(ctx, joined.ref, { lease: null, revision })
+      if (released) {
+        void ctx.audit({ kind: 'released', ref: joined.ref, user: socket.data.user, reason: 'left' })
+        await announceLock(ctx, joined.ref, { lease: null, revision })
+      }
     },
     dropped(socket, graceMs) {
       // Every lease this socket holds, whichever join made it.
@@ -132,6 +139,7 @@ export function registerLockHandlers(ctx: ServerContext, router: EventRouter): v
       throw new AckFailure(ErrorCode.LockHeld, `${result.lease.user.name} holds the lock`)
     }
     ctx.keeper.track(joined.key, { ref: joined.ref, claimant: claimantOf(socket, joined.token), socketId: socket.id })
+    void ctx.audit({ kind: 'granted', ref: joined.ref, user: socket.data.user, reason: 'other-tab' })
     await announceLock(ctx, joined.ref, result)
     return lockState(joined.ref, result)
   })
@@ -156,10 +164,13 @@ function undoLateGrant(ctx: ServerContext, key: string, holder: Holder): void {
  * A dropped editor's lease shrinks to the reconnect grace: the same tab coming back within it
  * renews the lease (same token), otherwise the record frees itself and the room is told.
  */
-export async function holdForReconnect(ctx: ServerContext, key: string, ref: RecordRef, holder: Holder, graceMs: number): Promise<void> {
+export async function holdForReconnect(ctx: ServerContext, key: string, ref: RecordRef, holder: Claimant, graceMs: number): Promise<void> {
   if (graceMs === 0) {
     const { released, revision } = await ctx.store.locks.release(key, holder)
-    if (released) await announceLock(ctx, ref, { lease: null, revision })
+    if (released) {
+      void ctx.audit({ kind: 'released', ref, user: holder.user, reason: 'disconnected' })
+      await announceLock(ctx, ref, { lease: null, revision })
+    }
     return
   }
   if (!(await ctx.store.locks.expireIn(key, holder, graceMs))) return
@@ -169,7 +180,11 @@ export async function holdForReconnect(ctx: ServerContext, key: string, ref: Rec
     ctx.timers.delete(timer)
     void ctx.store.locks
       .read(key)
-      .then((state) => (state.lease ? undefined : announceLock(ctx, ref, state)))
+      .then((state) => {
+        if (state.lease) return undefined
+        void ctx.audit({ kind: 'expired', ref, user: holder.user, reason: 'disconnected' })
+        return announceLock(ctx, ref, state)
+      })
       .catch((error) => ctx.logger.warn('adminjs-collaborator: announcing a freed lock failed', error))
   }, graceMs + 20)
   timer.unref()

@@ -22,7 +22,9 @@ import { registerAttentionHandlers } from './attention.handlers.js'
 import { registerChatHandlers } from './chat.handlers.js'
 import { announcePresence } from './presence.js'
 import { PresenceKeeper } from './presence-keeper.js'
+import { registerLocksPage } from './locks-page.js'
 import { recordRoom } from '../store/keys.js'
+import type { Audit } from '../audit.js'
 
 export interface SocketServerDeps {
   admin: AdminJS
@@ -30,6 +32,8 @@ export interface SocketServerDeps {
   options: ResolvedOptions
   auth: SessionAuth
   logger: Logger
+  /** The audit trail's entry point (audit.ts); absent: events are not recorded (unit setups). */
+  audit?: Audit
   /**
    * Socket.IO's cluster adapter (Redis), so that broadcasts reach the sockets of every process.
    * Absent: Socket.IO's in-memory adapter, this process only.
@@ -114,6 +118,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     store,
     options,
     logger,
+    audit: deps.audit ?? (async () => undefined),
     timers: new Set(),
     closing: false,
     keeper: new LeaseKeeper(
@@ -121,6 +126,9 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       options.lockTtlMs,
       options.heartbeatIntervalMs,
       (_key, held, state) => {
+        // Re-granted to the same tab (the store came back), or lost: nobody renewed it in time.
+        const kept = state.lease?.token === held.claimant.token && state.lease.user.id === held.claimant.user.id
+        void ctx.audit({ kind: kept ? 'granted' : 'expired', ref: held.ref, user: held.claimant.user, reason: kept ? 'reasserted' : 'not-renewed' })
         void announceLock(ctx, held.ref, state).catch((error) => logger.warn('adminjs-collaborator: announcing a changed lease failed', error))
       },
       (socketId) => io.of('/').sockets.has(socketId),
@@ -165,6 +173,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   registerUnload(ctx, router)
   registerAttentionHandlers(ctx, router)
   if (options.enableChat) registerChatHandlers(ctx, router)
+  const locksPage = registerLocksPage(ctx, router)
+  ctx.locksChanged = locksPage.locksChanged
   // Socket.IO calls a socket's listeners with the socket as `this`: one function serves them all.
   function dropped(this: CollabSocket): void {
     dropRecordSession(ctx, this, recordFeatures)
@@ -200,6 +210,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       ctx.closing = true
       clearTimeout(offlineNotice)
       ctx.keeper.close()
+      locksPage.close()
       ctx.presenceKeeper.close()
       ctx.sessions.close()
       stopProbe()

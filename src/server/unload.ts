@@ -27,7 +27,7 @@ export function registerUnload(ctx: ServerContext, router: EventRouter): void {
     const held = ctx.keeper.untrack(joined.key, socket.id, joined.token)
     if (!held) return null
     const holder = holderOf(socket, joined)
-    await holdForReconnect(ctx, joined.key, held.ref, holder, ctx.options.reloadGraceMs)
+    await holdForReconnect(ctx, joined.key, held.ref, held.claimant, ctx.options.reloadGraceMs)
     // That join's claim ran while this was on its way: the window must not end the lease it renewed.
     if (ctx.keeper.isHeldBy(joined.key, joined.token)) await ctx.store.locks.heartbeat(joined.key, holder, ctx.options.lockTtlMs)
     return null

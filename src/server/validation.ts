@@ -34,3 +34,23 @@ const userId = z.string().min(1).max(512)
 export const chatSendSchema = z.object({ resourceId: id, recordId: id, to: userId.nullable(), text: z.string() }).strict()
 
 export const chatHistorySchema = z.object({ resourceId: id, recordId: id, with: userId.nullable() }).strict()
+
+export const locksWatchSchema = z.object({ scope: z.enum(['all', 'mine']) }).strict()
+
+export const locksUnwatchSchema = z.object({}).strict()
+
+export const lockReleaseSchema = z.object({ resourceId: id, recordId: id, fence: z.number().int().nonnegative() }).strict()
+
+/** At most this many audit entries per request. */
+export const AUDIT_PAGE_MAX = 200
+
+export const auditListSchema = z
+  .object({
+    resourceId: id.optional(),
+    recordId: id.optional(),
+    userId: userId.optional(),
+    limit: z.number().int().min(1).max(AUDIT_PAGE_MAX),
+    before: z.string().min(1).max(64).optional(),
+  })
+  .strict()
+  .refine((request) => (request.resourceId === undefined) === (request.recordId === undefined), 'resourceId and recordId go together')
