@@ -65,7 +65,11 @@ const writeActions: ResourceOptions['actions'] = {
 
 export async function startExampleApp(options: ExampleAppOptions): Promise<ExampleApp> {
   const dataSource = await openExampleDatabase()
-  const collaboration = new Collaboration({ redis: options.redisUrl })
+  const collaboration = new Collaboration({
+    redis: options.redisUrl,
+    // Editors may end anyone's lock from the locks page; readers see the page and their own locks.
+    canForceRelease: ({ currentAdmin }) => currentAdmin.role === 'editor',
+  })
 
   const admin = new AdminJS({
     rootPath: ROOT_PATH,
@@ -98,6 +102,7 @@ export async function startExampleApp(options: ExampleAppOptions): Promise<Examp
         features: [collaboration.feature()],
       },
     ],
+    pages: { locks: collaboration.locksPage() },
   })
 
   if (options.bundle === 'build') {
