@@ -149,6 +149,29 @@ describe.each(['memory', 'redis'] as const)('the locks page on the %s store', (k
     expect(warnings.some(([message]) => String(message).includes('onAudit failed'))).toBe(true)
   })
 
+  test('audits a hand-over and a lease that expired after its tab dropped', async () => {
+    const audited: AuditEvent[] = []
+    const app = await startTestApp({ ...storeOptions(kind), reconnectGraceMs: 200, onAudit: (event) => void audited.push(event) })
+    apps.push(app)
+    const [alice, bob] = await Promise.all([login(app.url, users.alice), login(app.url, users.bob)])
+    const aliceTab = await socketOf(app, alice)
+    unwrap(await join(aliceTab, post, 'edit'))
+    const bobTab = await socketOf(app, bob)
+    const bobJoin = unwrap(await join(bobTab, post, 'edit'))
+    const asked = nextEvent<{ fromTabId: string }>(aliceTab, 'attention:requested')
+    unwrap(await request(bobTab, 'attention:request', post))
+    unwrap(await request<LockStateEvent>(aliceTab, 'lock:handover', { ...post, toTabId: (await asked).fromTabId }))
+    expect(bobJoin.tabId).toBe((await asked).fromTabId)
+    unwrap(await request(bobTab, 'lock:claim', post))
+    // Bob's tab vanishes: after the grace his lease is gone, and the log says it expired.
+    bobTab.disconnect()
+    await eventually(() => audited.some((event) => event.kind === 'expired'))
+    const log = unwrap(await request<AuditEntryView[]>(aliceTab, 'audit:list', { limit: 20, ...post }))
+    expect(log.find((entry) => entry.kind === 'handed-over')).toMatchObject({ user: { id: 'alice' }, by: { id: 'bob' } })
+    expect(log.find((entry) => entry.kind === 'expired')).toMatchObject({ user: { id: 'bob' }, reason: 'disconnected' })
+    expect(await app.collaboration['store'].locks.get('Post:2')).toBeNull()
+  })
+
   test('without canViewLocks an admin sees only their own locks and audit events', async () => {
     const app = await startTestApp({ ...storeOptions(kind), canViewLocks: (admin) => admin.id === 'carol' })
     apps.push(app)
