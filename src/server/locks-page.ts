@@ -84,6 +84,17 @@ function serverSide(ctx: ServerContext) {
   return ctx.io as unknown as { serverSideEmit(event: string, ...args: unknown[]): void; on(event: string, listener: (...args: unknown[]) => void): void }
 }
 
+/**
+ * No process renews this tab's lease any more: this one at once, the others when they hear it
+ * (Socket.IO's server-side events, through the cluster adapter; a memory store has no other
+ * process). For any lease ended by someone other than its holder's process (a forced release; a
+ * take-over by policy may use it too), whose keeper would otherwise re-assert it as lost.
+ */
+export function stopRenewingEverywhere(ctx: ServerContext, key: string, token: string): void {
+  ctx.keeper.forget(key, token)
+  if (ctx.store.kind === 'redis') serverSide(ctx).serverSideEmit(FORCED_EVENT, key, token)
+}
+
 export function registerLocksPage(ctx: ServerContext, router: EventRouter): LocksPage {
   const watchers = new Map<string, Watcher>()
   /** Records' looked-up rows by key and fence: a title is read once per lease. */
@@ -278,9 +289,7 @@ export function registerLocksPage(ctx: ServerContext, router: EventRouter): Lock
     const result = await ctx.store.locks.forceRelease(key, { fence: request.fence, token: lease.token })
     if (!result.released) return { released: false }
     void ctx.audit({ kind: 'force-released', ref, user: lease.user, by: user, reason: own ? 'own' : 'admin' })
-    forgetLease(key, lease.token)
-    // The other processes, through the cluster adapter (a memory store has no other process).
-    if (ctx.store.kind === 'redis') serverSide(ctx).serverSideEmit(FORCED_EVENT, key, lease.token)
+    stopRenewingEverywhere(ctx, key, lease.token)
     ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:ended', { ...ref, fence: lease.fence, reason: 'force-released', by: user })
     await announceLock(ctx, ref, { lease: null, revision: result.revision })
     void refresh()
@@ -326,12 +335,8 @@ export function registerLocksPage(ctx: ServerContext, router: EventRouter): Lock
       }))
   })
 
-  /** This process stops renewing the lease (its holder's socket may be here). */
-  function forgetLease(key: string, token: string): void {
-    ctx.keeper.forget(key, token)
-  }
   serverSide(ctx).on(FORCED_EVENT, (key, token) => {
-    if (typeof key === 'string' && typeof token === 'string') forgetLease(key, token)
+    if (typeof key === 'string' && typeof token === 'string') ctx.keeper.forget(key, token)
   })
 
   return {
