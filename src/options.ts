@@ -75,6 +75,8 @@ export interface CollaborationOptions {
    * `reconnectGraceMs`. @default 800
    */
   reloadGraceMs?: number
+  /** Once a record with a line ("Notify me when free") frees, how long the first in line has to take it before the next does. @default 30000 */
+  queueTurnMs?: number
   /** Socket.IO ping interval: with pingTimeoutMs, how soon a silently vanished tab is noticed. @default 10000 */
   pingIntervalMs?: number
   /** Socket.IO ping timeout. @default 5000 */
@@ -170,6 +172,7 @@ export interface ResolvedOptions {
   heartbeatIntervalMs: number
   reconnectGraceMs: number
   reloadGraceMs: number
+  queueTurnMs: number
   pingIntervalMs: number
   pingTimeoutMs: number
   maxEventBytes: number
@@ -202,6 +205,7 @@ export const optionDefaults = {
   lockTtlMs: 30_000,
   reconnectGraceMs: 5000,
   reloadGraceMs: 800,
+  queueTurnMs: 30_000,
   pingIntervalMs: 10_000,
   pingTimeoutMs: 5000,
   maxEventBytes: 16_384,
@@ -259,6 +263,7 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
     name: 'reloadGraceMs',
     meaning: "How long the lock of an editor's tab that closes or reloads waits for that tab to come back (a reload does); at most `reconnectGraceMs`.",
   },
+  { name: 'queueTurnMs', meaning: 'Once a record with a line ("Notify me when free") frees, how long the first in line has to take it before the next does.' },
   { name: 'pingIntervalMs', meaning: 'Socket.IO ping interval; a silently vanished tab is noticed within `pingIntervalMs + pingTimeoutMs`.' },
   { name: 'pingTimeoutMs', meaning: 'Socket.IO ping timeout.' },
   { name: 'maxEventBytes', meaning: 'Largest accepted socket event, in bytes of JSON.' },
@@ -326,6 +331,7 @@ const optionsSchema = z
     heartbeatIntervalMs: positiveInt.optional(),
     reconnectGraceMs: z.number().int().nonnegative().optional(),
     reloadGraceMs: z.number().int().nonnegative().optional(),
+    queueTurnMs: positiveInt.optional(),
     pingIntervalMs: positiveInt.optional(),
     pingTimeoutMs: positiveInt.optional(),
     maxEventBytes: positiveInt.optional(),
@@ -430,6 +436,7 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     reconnectGraceMs,
     // A page that says it leaves is never kept longer than one that vanished without a word.
     reloadGraceMs: Math.min(given.reloadGraceMs ?? d.reloadGraceMs, reconnectGraceMs),
+    queueTurnMs: given.queueTurnMs ?? d.queueTurnMs,
     pingIntervalMs: given.pingIntervalMs ?? d.pingIntervalMs,
     pingTimeoutMs: given.pingTimeoutMs ?? d.pingTimeoutMs,
     maxEventBytes,

@@ -44,6 +44,11 @@ export const ErrorCode = {
   TooManyRecords: 'too_many_records',
   /** The user has as many sockets open on this server as it allows (`maxSocketsPerUser`). */
   TooManySockets: 'too_many_sockets',
+  /**
+   * A claim of a free record refused because others joined its line first (`lock:queue`): the
+   * first in line has its turn. Not a failure of the page: it waits, and hears the line as `queue:state`.
+   */
+  Queued: 'queued',
   /** Anything else; the server logged it. */
   Internal: 'internal',
 } as const
@@ -202,6 +207,44 @@ export interface LockStateEvent extends RecordRef {
 }
 
 /**
+ * `lock:queue`: join the record's line ("Notify me when free"), leave it, or only read it (a page
+ * that starts waiting learns the line so; changes then come as `queue:state`). Only from an edit page.
+ */
+export interface QueueRequest extends RecordRef {
+  action: 'join' | 'leave' | 'list'
+}
+
+/** One tab in a record's line, as everyone on the record may see it. */
+export interface QueuedView {
+  user: UserView
+  /** The waiting tab's public digest (compare with `JoinReply.tabId`). */
+  tabId: string
+  /** Its place: 1 for the first. */
+  position: number
+  /** When it joined (epoch ms, server clock). */
+  sinceMs: number
+}
+
+/**
+ * A record's line ("Notify me when free"), first in line first, sent to its room whenever it
+ * changes (join, leave, a turn starting or ending unused, the first getting the lock). Ordered by
+ * `revision` like `lock:state`: a page applies it only when its revision is at least the last
+ * applied one. When the record frees, only the first in line may claim it, for `turnEndsInMs`;
+ * everyone else's claim is answered `queued`.
+ */
+export interface QueueStateEvent extends RecordRef {
+  entries: QueuedView[]
+  /** While the first's turn runs (the record is free): how long it lasts from the moment this was sent. */
+  turnEndsInMs: number | null
+  revision: Revision
+}
+
+/** `lock:queue`'s answer: the line, and this tab's place in it (null when not in line). */
+export interface QueueReply extends QueueStateEvent {
+  position: number | null
+}
+
+/**
  * A chat message on a record. `to` is null for the conversation with everyone on the record, or the
  * user id of the one recipient of a one-to-one message (only sender and recipient ever see it).
  */
@@ -330,6 +373,8 @@ export interface ClientToServerEvents {
    * rooms and presence are left when the socket closes, as always.
    */
   'record:unload': (record: RecordRef, ack: AckCallback<null>) => void
+  /** Joins or leaves the record's line ("Notify me when free"); only an edit page may. */
+  'lock:queue': (request: QueueRequest, ack: AckCallback<QueueReply>) => void
   /** The holder gives the lock to a tab that asked for attention. */
   'lock:handover': (request: HandOverRequest, ack: AckCallback<LockStateEvent>) => void
   /** A viewer asks the editor to finish; refused with `rate_limited` (and retryInMs) too soon after the last. */
@@ -350,6 +395,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   /** The lock of a joined record changed hands (or became free). */
   'lock:state': (state: LockStateEvent) => void
+  /** The line of a joined record changed (see `QueueStateEvent`). */
+  'queue:state': (state: QueueStateEvent) => void
   /** Who is on a joined record changed: the people whose line changed (see `PresenceChange`). */
   'presence:changed': (event: PresenceChangedEvent) => void
   /** Who is on a joined record, all of them (see `PresenceStateEvent` for when this is sent). */

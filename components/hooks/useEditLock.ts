@@ -55,6 +55,8 @@ export interface EditLock {
   dismissError: () => void
   /** Moves the lock from this user's other tab to this one. */
   takeOver: () => void
+  /** Claims now (at most one claim out): the record's line says it is this tab's turn. */
+  claim: () => void
 }
 
 interface Claimer {
@@ -85,9 +87,11 @@ function claimer(channel: RecordChannel, ref: { resourceId: string; recordId: st
     if (code === LocalErrorCode.Disconnected) return
     // The server no longer counts this socket as joined (it restarted, or the room was lost).
     if (code === ErrorCode.NotJoined) return channel.rejoin()
-    if (code !== ErrorCode.LockHeld) channel.sinks.error(reply.error)
+    // Held, or others wait in line first (`queued`): the page waits, neither is an error to show.
+    const waits = code === ErrorCode.LockHeld || code === ErrorCode.Queued
+    if (!waits) channel.sinks.error(reply.error)
     if (event === 'lock:claim') {
-      if (code !== ErrorCode.LockHeld && !isTransient(reply.error)) claimsRefused = true
+      if (!waits && !isTransient(reply.error)) claimsRefused = true
       channel.rearm()
     }
   }
@@ -176,6 +180,7 @@ export function useEditLock(session: RecordSession, { blockEditing, claimPaused 
   const role = claimPaused && asked === 'claiming' ? 'viewer' : asked
   const { lastSettledRole, gainedAfterWaiting } = useSettledRole(role)
   const takeOver = useCallback(() => claimerRef.current?.takeOver(), [claimerRef])
+  const claim = useCallback(() => claimerRef.current?.claim(), [claimerRef])
 
   return {
     role,
@@ -187,5 +192,6 @@ export function useEditLock(session: RecordSession, { blockEditing, claimPaused 
     error: session.error,
     dismissError: session.dismissError,
     takeOver,
+    claim,
   }
 }

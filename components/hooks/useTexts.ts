@@ -24,6 +24,19 @@ export interface PageTexts {
   dateTime: (ms: number) => string
   /** What an error means, in the admin's language (the server's message only names it in English). */
   errorText: (error: ClientError) => string
+  /** A place in line as the language writes it: "2nd", "2.", "2e". */
+  ordinal: (n: number) => string
+}
+
+const ENGLISH_ORDINALS: Record<string, string> = { one: 'st', two: 'nd', few: 'rd', other: 'th' }
+
+/** A place in line, written the way the language writes ordinals in running text. */
+export function ordinalIn(language: string, n: number): string {
+  const base = language.toLowerCase().split('-')[0]
+  if (base === 'en') return `${n}${ENGLISH_ORDINALS[new Intl.PluralRules('en', { type: 'ordinal' }).select(n)] ?? 'th'}`
+  if (base === 'de' || base === 'pl') return `${n}.`
+  if (base === 'fr') return n === 1 ? '1er' : `${n}e`
+  return String(n)
 }
 
 /** The text of each code that has no wording of its own where it is shown. */
@@ -44,6 +57,7 @@ const ERROR_TEXTS: Record<ErrorCode | LocalErrorCode, TextKey> = {
   [ErrorCode.MessageTooLong]: 'errorPayloadTooLargeText',
   [ErrorCode.TooManyRecords]: 'errorTooManyRecordsText',
   [ErrorCode.TooManySockets]: 'errorTooManySocketsText',
+  [ErrorCode.Queued]: 'errorQueuedText',
   [ErrorCode.Internal]: 'errorInternalText',
   [LocalErrorCode.Disconnected]: 'errorDisconnectedText',
   [LocalErrorCode.Timeout]: 'errorTimeoutText',
@@ -77,6 +91,7 @@ function usePageTexts(texts: Partial<CollaborationTexts> | undefined, resourceId
         const key = error.textKey ?? ERROR_TEXTS[error.code]
         return key ? text(key) : text('errorInternalText')
       },
+      ordinal: (n) => ordinalIn(language, n),
     }
     // translateMessage is a new function on every render; the language is what changes its answers.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -5,6 +5,7 @@ import type { AdminUser, ResolvedOptions } from '../options.js'
 import type { Store } from '../store/store.js'
 import type { LeaseKeeper } from './lease-keeper.js'
 import type { PresenceKeeper } from './presence-keeper.js'
+import type { QueueKeeper } from './queue.handlers.js'
 import type { Logger } from './event-router.js'
 import type { AliasMap, LazyMap } from './lazy-map.js'
 import type { SessionWatch } from './session-watch.js'
@@ -47,6 +48,8 @@ export interface ServerContext {
   options: ResolvedOptions
   keeper: LeaseKeeper
   presenceKeeper: PresenceKeeper
+  /** This process's tabs waiting in records' lines (`lock:queue`). */
+  queueKeeper: QueueKeeper
   sessions: SessionWatch
   logger: Logger
   /** Reports a lock event to the audit trail (never throws; callers need not wait). */

@@ -6,13 +6,14 @@
  * record; every lease it made is released or put into grace when it leaves or drops.
  */
 import { ErrorCode, type LockStateEvent, type RecordRef } from '../protocol.js'
-import { StoreRecoveringError, StoreUnavailableError, type Claimant, type ClaimResult, type Holder, type LockSnapshot } from '../store/store.js'
+import { QueueRefusedError, StoreRecoveringError, StoreUnavailableError, type Claimant, type ClaimResult, type Holder, type LockSnapshot } from '../store/store.js'
 import { recordKey, recordRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
 import type { EventRouter } from './event-router.js'
 import { toLeaseView } from './lease-view.js'
 import { joinedRecord, type JoinedAt, type RecordFeature } from './record-session.js'
+import { QueuedFailure, queueGranted, queueRefused } from './queue.handlers.js'
 import { recordRefSchema } from './validation.js'
 
 /** A lock state as the room hears it: the lease (or null) and the record's revision. */
@@ -49,11 +50,16 @@ export function joinedEditor(socket: CollabSocket, ref: RecordRef): JoinedAt {
   return joined
 }
 
-/** Asks the store for the lock for this tab; null while the store is recovering from data loss. */
-async function claimInStore(ctx: ServerContext, key: string, claimant: Claimant): Promise<ClaimResult | null> {
+/**
+ * Asks the store for the lock for this tab; null while the store is recovering from data loss.
+ * Refused because others wait in the record's line first: a `QueuedFailure` (answered `queued`).
+ */
+async function claimInStore(ctx: ServerContext, joined: JoinedAt, claimant: Claimant): Promise<ClaimResult | null> {
+  const { key } = joined
   try {
     return await ctx.store.locks.claim(key, claimant, ctx.options.lockTtlMs)
   } catch (error) {
+    if (error instanceof QueueRefusedError) throw queueRefused(ctx, key, joined.ref, error)
     // Redis came back without its data moments ago: the record looks free, but its holder from
     // before may still re-assert it. Free, then, and the tab asks again shortly.
     if (error instanceof StoreRecoveringError) return null
@@ -74,14 +80,21 @@ function settleClaim(ctx: ServerContext, socket: CollabSocket, joined: JoinedAt,
       broadcastLock(ctx, joined.ref, result)
       void ctx.audit({ kind: 'granted', ref: joined.ref, user: claimant.user })
     }
+    queueGranted(ctx, joined.key, joined.ref, socket.id, claimant)
   }
   return lockState(joined.ref, result)
 }
 
-/** Claims for this tab; on a new grant starts renewing and tells the room. */
+/** Claims for this tab on joining; on a new grant starts renewing and tells the room. */
 async function claimFor(ctx: ServerContext, socket: CollabSocket, joined: JoinedAt): Promise<LockStateEvent> {
   const claimant = claimantOf(socket, joined.token)
-  return settleClaim(ctx, socket, joined, claimant, await claimInStore(ctx, joined.key, claimant))
+  try {
+    return settleClaim(ctx, socket, joined, claimant, await claimInStore(ctx, joined, claimant))
+  } catch (error) {
+    // Others wait in line for the free record: the page joins it free, and hears the line.
+    if (error instanceof QueuedFailure) return { ...joined.ref, lease: null, revision: error.revision }
+    throw error
+  }
 }
 
 /**
@@ -92,7 +105,7 @@ async function claimVerified(ctx: ServerContext, socket: CollabSocket, ref: Reco
   const claiming = (async () => {
     const joined = joinedEditor(socket, ref)
     const claimant = claimantOf(socket, joined.token)
-    return { joined, claimant, result: await claimInStore(ctx, joined.key, claimant) }
+    return { joined, claimant, result: await claimInStore(ctx, joined, claimant) }
   })()
   const { done } = await ctx.sessions.verifyAlongside(socket, claiming, async ({ joined, claimant, result }) => {
     if (result?.granted && !result.renewed) await ctx.store.locks.release(joined.key, claimant)
@@ -134,12 +147,14 @@ export function registerLockHandlers(ctx: ServerContext, router: EventRouter): v
     const joined = joinedEditor(socket, ref)
     const result = await ctx.store.locks.transfer(joined.key, { kind: 'same-user' }, claimantOf(socket, joined.token), ctx.options.lockTtlMs)
     if (!result.transferred) {
+      if (result.queued) throw new AckFailure(ErrorCode.Queued, `others wait for this record first (${result.queued.length} in line)`)
       // Refused with nobody holding it: Redis came back without its data and holders re-assert first.
       if (!result.lease) throw new AckFailure(ErrorCode.StoreUnavailable, 'the collaboration store restarted moments ago; try again shortly')
       throw new AckFailure(ErrorCode.LockHeld, `${result.lease.user.name} holds the lock`)
     }
     ctx.keeper.track(joined.key, { ref: joined.ref, claimant: claimantOf(socket, joined.token), socketId: socket.id })
     void ctx.audit({ kind: 'granted', ref: joined.ref, user: socket.data.user, reason: 'other-tab' })
+    queueGranted(ctx, joined.key, joined.ref, socket.id, claimantOf(socket, joined.token))
     await announceLock(ctx, joined.ref, result)
     return lockState(joined.ref, result)
   })

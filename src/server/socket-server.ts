@@ -23,6 +23,7 @@ import { registerChatHandlers } from './chat.handlers.js'
 import { announcePresence } from './presence.js'
 import { PresenceKeeper } from './presence-keeper.js'
 import { registerLocksPage } from './locks-page.js'
+import { announceQueue, QueueKeeper, queueFeature, registerQueueHandlers } from './queue.handlers.js'
 import { recordRoom } from '../store/keys.js'
 import type { Audit } from '../audit.js'
 
@@ -141,6 +142,9 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
         .then((snapshot) => announcePresence(ctx, ref, snapshot))
         .catch((error) => logger.warn('adminjs-collaborator: announcing presence failed', error))
     }),
+    queueKeeper: new QueueKeeper(store.queue, options.lockTtlMs, options.heartbeatIntervalMs, (key, ref) => {
+      void announceQueue(ctx, key, ref).catch((error) => logger.warn('adminjs-collaborator: announcing the queue failed', error))
+    }),
   }
 
   // What the sockets were told about the store (`server:status`), and what it really is now.
@@ -157,7 +161,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   }
 
   // The per-record features that hook into joining and leaving a record.
-  const recordFeatures = [lockFeature(ctx)]
+  const recordFeatures = [lockFeature(ctx), queueFeature(ctx)]
 
   // Every event goes through the router; without enableChat the chat events are not registered,
   // so they are answered `unknown_event` like any other name. The handlers are registered once, for
@@ -172,6 +176,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   registerLockHandlers(ctx, router)
   registerUnload(ctx, router)
   registerAttentionHandlers(ctx, router)
+  registerQueueHandlers(ctx, router)
   if (options.enableChat) registerChatHandlers(ctx, router)
   const locksPage = registerLocksPage(ctx, router)
   ctx.locksChanged = locksPage.locksChanged
@@ -203,6 +208,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       announceStore(true)
       ctx.keeper.renewNow()
       void ctx.presenceKeeper.rejoinAll()
+      void ctx.queueKeeper.rejoinAll(options.queueTurnMs)
     },
     async close() {
       // Leases of editors on this process stay until their TTL: after a restart or deploy the same
@@ -212,6 +218,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       ctx.keeper.close()
       locksPage.close()
       ctx.presenceKeeper.close()
+      ctx.queueKeeper.close()
       ctx.sessions.close()
       stopProbe()
       for (const timer of ctx.timers) clearTimeout(timer)

@@ -22,6 +22,8 @@ export const joinRequestSchema = z
   })
   .strict()
 
+export const queueRequestSchema = z.object({ resourceId: id, recordId: id, action: z.enum(['join', 'leave', 'list']) }).strict()
+
 export const handOverRequestSchema = z.object({ resourceId: id, recordId: id, toTabId: z.string().min(1).max(64) }).strict()
 
 /** A user id as the server derived it from some admin's session (see `identify`). */
