@@ -22,9 +22,11 @@ import LockNotices, { isRefusal } from './LockNotices'
 import { useHeaderActionDisabled } from './hooks/useHeaderActionDisabled'
 import LockOverlay, { LockCover } from './LockOverlay'
 import PresenceBar from './PresenceBar'
+import QueueControls, { queueHeadline } from './QueueControls'
 import SavedNotice from './SavedNotice'
 import { useAttentionInbox } from './hooks/useAttentionInbox'
 import { useAttentionRequest } from './hooks/useAttentionRequest'
+import { useBackgroundAlert } from './hooks/useBackgroundAlert'
 import { useDraft, type DraftControl } from './hooks/useDraft'
 import { useEditForm } from './hooks/useEditForm'
 import { useEditLock } from './hooks/useEditLock'
@@ -33,6 +35,7 @@ import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { useLockEnded } from './hooks/useLockEnded'
 import LockEndedNotice from './LockEndedNotice'
 import { usePresence } from './hooks/usePresence'
+import { useQueue } from './hooks/useQueue'
 import { useRecordSession } from './hooks/useRecordSession'
 import { useReadOnlyForm } from './hooks/useReadOnlyForm'
 import { useReloadMarker } from './hooks/reload-claim'
@@ -67,6 +70,7 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const lock = useEditLock(session, { blockEditing: config.blockEditing, claimPaused: lockEnded.ended !== null })
   // A reload of this tab claims the lock back before the page has rendered (see reload-claim).
   useReloadMarker(ref, lock.role === 'editor', socketPathFor(config.socketPath))
+  const queue = useQueue(session, { role: lock.role, claim: lock.claim })
   const presence = usePresence({ ...ref, joined: session.joined })
   const fresh = useFreshRecord(resourceId, recordId, 'edit')
   const locked = !lock.canEdit
@@ -119,6 +123,20 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
     presentUserIds: lock.joined ? new Set(presence.map(({ user }) => user.id)) : null,
   })
 
+  // A tab in the background hears of its turn, and of viewers asking for the record, by its title
+  // (and a browser notification, if the user allowed them).
+  useBackgroundAlert(queue.turns > 0 ? { key: `turn:${queue.turns}`, title: text('queueTurnTitleText'), body: text('queueTurnBodyText') } : null)
+  const lastAsked = inbox.requests[inbox.requests.length - 1]
+  useBackgroundAlert(
+    lastAsked
+      ? {
+          key: `attention:${lastAsked.fromTabId}:${lastAsked.atMs}`,
+          title: text('attentionTitleText', { username: lastAsked.from.name }),
+          body: text('notificationMessage', { username: lastAsked.from.name }),
+        }
+      : null,
+  )
+
   // Read-only, not removed: a viewer reads, searches and copies the record, and nothing reaches it.
   const readOnlyRef = useReadOnlyForm<HTMLDivElement>(locked)
 
@@ -127,6 +145,7 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
     ...(fresh.error ? [{ error: fresh.error, dismiss: fresh.dismissError }] : []),
     ...(attention.error ? [{ error: attention.error, dismiss: attention.dismissError }] : []),
     ...(inbox.error ? [{ error: inbox.error, dismiss: inbox.dismissError }] : []),
+    ...(queue.error ? [{ error: queue.error, dismiss: queue.dismissError }] : []),
   ]
   // Offered once the form is this user's again and holds the latest record, so a restore is laid
   // over the record they will save, not over one about to be replaced.
@@ -144,8 +163,9 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
       {offeredDraft ? <DraftNotice draft={offeredDraft} onRestore={draft.restore} onDiscard={draft.discard} /> : null}
       {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} /> : null}
       {locked ? (
-        <LockOverlay role={lock.role} lease={lock.lease} onTakeOver={lock.takeOver} refused={isRefusal(lock.error)}>
+        <LockOverlay role={lock.role} lease={lock.lease} onTakeOver={lock.takeOver} refused={isRefusal(lock.error)} headline={queueHeadline(queue, lock.role, text)}>
           {canAskEditor ? <AttentionButton attention={attention} /> : null}
+          {canAskEditor || (lock.role === 'claiming' && queue.position !== null) ? <QueueControls queue={queue} canJoin={canAskEditor} /> : null}
         </LockOverlay>
       ) : null}
       <Box position="relative" flex flexDirection="column" flexGrow={1}>

@@ -19,6 +19,8 @@ export interface LockOverlayProps {
   onTakeOver: () => void
   /** Shown under the message, above the cover, so it stays clickable while the form is not. */
   children?: ReactNode
+  /** Said instead of the role's own headline (the record's line: whose turn it is). */
+  headline?: string | null
 }
 
 function since(lease: LeaseView, { text, time }: PageTexts): string {
@@ -42,10 +44,10 @@ function headline(role: LockRole, lease: LeaseView | null, { text }: PageTexts, 
   }
 }
 
-const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, onTakeOver, refused = false, children }) => {
+const LockOverlay: React.FC<LockOverlayProps> = ({ role, lease, onTakeOver, refused = false, children, headline: given = null }) => {
   const texts = useText()
   const { text } = texts
-  const message = headline(role, lease, texts, refused)
+  const message = given ?? headline(role, lease, texts, refused)
   // The live region exists before its message does: a region that appears with its text already
   // in it is not announced by every screen reader.
   if (message === null) return <Box role="status" aria-live="polite" />
