@@ -94,6 +94,30 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     expect(unwrap(await queue(bob, 'list')).position).toBe(1)
   })
 
+  test('a first in line who lets the turn pass drops out, and the next is told and gets the lock', async () => {
+    // Renewals (of the line too) every 200 ms, so the turn's end is found without anyone claiming.
+    const short = await startTestApp({ ...storeOptions(store), reconnectGraceMs: 0, queueTurnMs: 300, lockTtlMs: 3000, heartbeatIntervalMs: 200 })
+    const shortTabs = new RecordTabs(() => short.url)
+    try {
+      const logins = await loginAll(short)
+      const alice = await shortTabs.join(logins.alice, post)
+      const bob = await shortTabs.join(logins.bob, post)
+      const carol = await shortTabs.join(logins.carol, post)
+      for (const tab of [bob, carol]) unwrap(await queue(tab, 'join'))
+      unwrap(await request(alice.socket, 'record:leave', post))
+      // Bob's page is away (it never claims); Carol's refused claim starts his turn.
+      expect(await request(carol.socket, 'lock:claim', post)).toMatchObject({ ok: false, error: { code: ErrorCode.Queued } })
+      // Nobody claims meanwhile: the renewal of the line finds the turn over, and the room hears Carol is first.
+      const told = await nextEvent<QueueStateEvent>(carol.socket, 'queue:state', (state) => state.entries[0]?.tabId === carol.reply.tabId)
+      expect(names(told)).toEqual(['1:Carol Diaz'])
+      expect(unwrap(await request<LockStateEvent>(carol.socket, 'lock:claim', post)).lease?.tabId).toBe(carol.reply.tabId)
+      expect(unwrap(await queue(bob, 'list'))).toMatchObject({ position: null, entries: [] })
+    } finally {
+      await shortTabs.closeAll()
+      await short.close()
+    }
+  })
+
   test('refuses bad payloads and pages that cannot edit, with codes, changing nothing', async () => {
     await join(cookies.alice)
     const viewer = await join(cookies.bob, 'show')
