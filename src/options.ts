@@ -7,13 +7,28 @@
 import { z } from 'zod'
 import { configErrors } from './errors.js'
 import { defaultTexts, fromLegacyPlaceholders, type CollaborationTexts } from './texts.js'
-import type { UserView } from './protocol.js'
 import type { BaseRecord, BaseResource } from 'adminjs'
+import type { UserView } from './protocol.js'
 import type { AuditEvent } from './store/store.js'
 import { AUDIT_MAX_ENTRIES } from './store/audit-rules.js'
 
 /** What AdminJS keeps as the logged-in admin (`req.session.adminUser`): any object with fields. */
 export type AdminUser = Record<string, unknown>
+
+/** What `canTakeOver` decides on: who asks, whose lock it is and how long they have been inactive. */
+export interface TakeOverContext {
+  /** Who wants the lock. */
+  user: UserView
+  /** Their admin as the session holds it (roles and such). */
+  currentAdmin: AdminUser
+  /** The lock's holder: who, since when, last active when (epoch ms, server clock), inactive for how long. */
+  holder: { user: UserView; sinceMs: number; lastActiveMs: number; idleMs: number }
+  resource: BaseResource
+  record: BaseRecord
+}
+
+/** A policy's answer: `reason` is shown to the one refused (in place of "Alice was active 20 s ago"). */
+export type TakeOverDecision = boolean | { allowed: boolean; reason?: string }
 
 export interface RedisConnectionOptions {
   /** Upper bound of the exponential reconnect back-off. @default 5000 */
@@ -77,6 +92,17 @@ export interface CollaborationOptions {
   reloadGraceMs?: number
   /** Once a record with a line ("Notify me when free") frees, how long the first in line has to take it before the next does. @default 30000 */
   queueTurnMs?: number
+  /** An editor's lock is released after this long without activity in the form (the input kept as a draft); 0 never. @default 600000 */
+  idleTimeoutMs?: number
+  /** How long before an idle release the editor's page warns, with "Keep editing". @default 60000 */
+  idleWarningMs?: number
+  /** The default `canTakeOver`: another user may take the lock once its holder was inactive this long. @default 120000 */
+  takeOverAfterIdleMs?: number
+  /**
+   * May `user` take the lock from its holder now? Asked by the server for the viewer's "Take over"
+   * button and again when it is pressed. Sync or async. @default holder inactive for `takeOverAfterIdleMs`
+   */
+  canTakeOver?: (context: TakeOverContext) => TakeOverDecision | Promise<TakeOverDecision>
   /** Socket.IO ping interval: with pingTimeoutMs, how soon a silently vanished tab is noticed. @default 10000 */
   pingIntervalMs?: number
   /** Socket.IO ping timeout. @default 5000 */
@@ -173,6 +199,10 @@ export interface ResolvedOptions {
   reconnectGraceMs: number
   reloadGraceMs: number
   queueTurnMs: number
+  idleTimeoutMs: number
+  idleWarningMs: number
+  takeOverAfterIdleMs: number
+  canTakeOver: ((context: TakeOverContext) => TakeOverDecision | Promise<TakeOverDecision>) | undefined
   pingIntervalMs: number
   pingTimeoutMs: number
   maxEventBytes: number
@@ -206,6 +236,9 @@ export const optionDefaults = {
   reconnectGraceMs: 5000,
   reloadGraceMs: 800,
   queueTurnMs: 30_000,
+  idleTimeoutMs: 600_000,
+  idleWarningMs: 60_000,
+  takeOverAfterIdleMs: 120_000,
   pingIntervalMs: 10_000,
   pingTimeoutMs: 5000,
   maxEventBytes: 16_384,
@@ -264,6 +297,18 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
     meaning: "How long the lock of an editor's tab that closes or reloads waits for that tab to come back (a reload does); at most `reconnectGraceMs`.",
   },
   { name: 'queueTurnMs', meaning: 'Once a record with a line ("Notify me when free") frees, how long the first in line has to take it before the next does.' },
+  {
+    name: 'idleTimeoutMs',
+    meaning: 'An editor inactive this long (no typing, pointer or focus in the form) loses the lock, the input kept as a draft; the next waiting editor gets it. 0 never releases.',
+  },
+  { name: 'idleWarningMs', meaning: 'How long before an idle release the editor is warned ("Keep editing").' },
+  { name: 'takeOverAfterIdleMs', meaning: 'The default `canTakeOver`: another user may take the lock once its holder has been inactive this long.' },
+  {
+    name: 'canTakeOver',
+    default: 'holder idle `takeOverAfterIdleMs`',
+    meaning:
+      '`({ user, currentAdmin, holder, resource, record })` → boolean or `{ allowed, reason }` (may be async): whether a viewer may take the lock now; the server asks it, never the page.',
+  },
   { name: 'pingIntervalMs', meaning: 'Socket.IO ping interval; a silently vanished tab is noticed within `pingIntervalMs + pingTimeoutMs`.' },
   { name: 'pingTimeoutMs', meaning: 'Socket.IO ping timeout.' },
   { name: 'maxEventBytes', meaning: 'Largest accepted socket event, in bytes of JSON.' },
@@ -332,6 +377,10 @@ const optionsSchema = z
     reconnectGraceMs: z.number().int().nonnegative().optional(),
     reloadGraceMs: z.number().int().nonnegative().optional(),
     queueTurnMs: positiveInt.optional(),
+    idleTimeoutMs: z.number().int().nonnegative().optional(),
+    idleWarningMs: z.number().int().nonnegative().optional(),
+    takeOverAfterIdleMs: z.number().int().nonnegative().optional(),
+    canTakeOver: z.function().optional(),
     pingIntervalMs: positiveInt.optional(),
     pingTimeoutMs: positiveInt.optional(),
     maxEventBytes: positiveInt.optional(),
@@ -437,6 +486,10 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     // A page that says it leaves is never kept longer than one that vanished without a word.
     reloadGraceMs: Math.min(given.reloadGraceMs ?? d.reloadGraceMs, reconnectGraceMs),
     queueTurnMs: given.queueTurnMs ?? d.queueTurnMs,
+    idleTimeoutMs: given.idleTimeoutMs ?? d.idleTimeoutMs,
+    idleWarningMs: given.idleWarningMs ?? d.idleWarningMs,
+    takeOverAfterIdleMs: given.takeOverAfterIdleMs ?? d.takeOverAfterIdleMs,
+    canTakeOver: given.canTakeOver,
     pingIntervalMs: given.pingIntervalMs ?? d.pingIntervalMs,
     pingTimeoutMs: given.pingTimeoutMs ?? d.pingTimeoutMs,
     maxEventBytes,

@@ -204,6 +204,37 @@ export interface RecordSavedEvent extends RecordRef {
 export interface LockStateEvent extends RecordRef {
   lease: LeaseView | null
   revision: Revision
+  /** Why the lock left its holder, when the server took it (idle release, take-over by policy). */
+  cause?: LockChangeCause
+}
+
+/**
+ * The server took the lock from a tab: `idle`, its holder was inactive for `idleTimeoutMs` plus
+ * `idleWarningMs` (the lease is then null); `taken-over`, another user took it as `canTakeOver`
+ * allowed (the lease is theirs). That tab should keep its input as a draft and become a viewer.
+ */
+export interface LockChangeCause {
+  kind: 'idle' | 'taken-over'
+  /** The tab that lost the lock. */
+  fromTabId: string
+}
+
+/** To the holder's tab only: no activity for `idleTimeoutMs`; the lock goes in `releaseInMs` unless it reports some. */
+export interface IdleWarningEvent extends RecordRef {
+  releaseInMs: number
+}
+
+/** Whether this tab may take the lock from its holder now, as the server's `canTakeOver` policy says. */
+export interface TakeOverAnswer {
+  allowed: boolean
+  /** The policy's own words for a refusal; absent: the page says when the holder was last active. */
+  reason?: string
+  /** The holder's last activity (epoch ms, server clock); null when the record is free. */
+  lastActiveMs: number | null
+  /** How long the holder had been inactive when the server answered (null when free): the page counts on from it. */
+  idleMs: number | null
+  /** Ask again after this long: the answer may change then (the default policy's idle time is reached). */
+  retryInMs?: number
 }
 
 /**
@@ -362,8 +393,15 @@ export interface ClientToServerEvents {
   'record:join': (request: JoinRequest, ack: AckCallback<JoinReply>) => void
   /** Try to claim the lock again (after it was freed, or when its lease should have expired). */
   'lock:claim': (record: RecordRef, ack: AckCallback<LockStateEvent>) => void
-  /** Move the lock from another tab of the same user to this one. */
+  /**
+   * Move the lock from another tab of the same user to this one, or from another user when the
+   * `canTakeOver` policy allows it (refused `lock_held` otherwise, or when the lease changed since).
+   */
   'lock:takeover': (record: RecordRef, ack: AckCallback<LockStateEvent>) => void
+  /** The holder's tab reports activity (typing, pointer, focus in the form), throttled; others' reports count for nothing. */
+  'lock:activity': (record: RecordRef, ack: AckCallback<null>) => void
+  /** May this tab take the lock over from its holder now (see `TakeOverAnswer`)? */
+  'lock:takeover-policy': (record: RecordRef, ack: AckCallback<TakeOverAnswer>) => void
   /** Leave the record, releasing the lock if this tab holds it. */
   'record:leave': (record: RecordRef, ack: AckCallback<null>) => void
   /**
@@ -397,6 +435,8 @@ export interface ServerToClientEvents {
   'lock:state': (state: LockStateEvent) => void
   /** The line of a joined record changed (see `QueueStateEvent`). */
   'queue:state': (state: QueueStateEvent) => void
+  /** To the holder's tab: it has been inactive for `idleTimeoutMs` (see `IdleWarningEvent`). */
+  'lock:idle-warning': (event: IdleWarningEvent) => void
   /** Who is on a joined record changed: the people whose line changed (see `PresenceChange`). */
   'presence:changed': (event: PresenceChangedEvent) => void
   /** Who is on a joined record, all of them (see `PresenceStateEvent` for when this is sent). */

@@ -73,6 +73,11 @@ export class LeaseKeeper {
     if (this.held.get(recordKey)?.claimant.token === token) this.held.delete(recordKey)
   }
 
+  /** Every lease this process renews now, by record key (the idle watch reads them). */
+  entries(): IterableIterator<[recordKey: string, held: HeldLease]> {
+    return this.held.entries()
+  }
+
   isHeldBy(recordKey: string, token: string): boolean {
     return this.held.get(recordKey)?.claimant.token === token
   }

@@ -5,33 +5,34 @@
  * freeing is announced so waiting editors claim at once. Each socket holds at most one lease per
  * record; every lease it made is released or put into grace when it leaves or drops.
  */
-import { ErrorCode, type LockStateEvent, type RecordRef } from '../protocol.js'
+import { ErrorCode, type LockChangeCause, type LockStateEvent, type RecordRef } from '../protocol.js'
 import { QueueRefusedError, StoreRecoveringError, StoreUnavailableError, type Claimant, type ClaimResult, type Holder, type LockSnapshot } from '../store/store.js'
 import { recordKey, recordRoom } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
 import type { EventRouter } from './event-router.js'
+import { takeOverByPolicy } from './idle.js'
 import { toLeaseView } from './lease-view.js'
 import { joinedRecord, type JoinedAt, type RecordFeature } from './record-session.js'
 import { QueuedFailure, queueGranted, queueRefused } from './queue.handlers.js'
 import { recordRefSchema } from './validation.js'
 
 /** A lock state as the room hears it: the lease (or null) and the record's revision. */
-export function lockState(ref: RecordRef, { lease, revision }: LockSnapshot): LockStateEvent {
-  return { ...ref, lease: toLeaseView(lease), revision }
+export function lockState(ref: RecordRef, { lease, revision }: LockSnapshot, cause?: LockChangeCause): LockStateEvent {
+  return cause ? { ...ref, lease: toLeaseView(lease), revision, cause } : { ...ref, lease: toLeaseView(lease), revision }
 }
 
 /**
  * Sends the record's holder (or null) to everyone on it, with the revision it was read at. Pass the
  * state when the caller just got it from the store, to save a round trip; otherwise it is read.
  */
-export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: LockSnapshot): Promise<void> {
-  broadcastLock(ctx, ref, known ?? (await ctx.store.locks.read(recordKey(ref.resourceId, ref.recordId))))
+export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: LockSnapshot, cause?: LockChangeCause): Promise<void> {
+  broadcastLock(ctx, ref, known ?? (await ctx.store.locks.read(recordKey(ref.resourceId, ref.recordId))), cause)
 }
 
 /** Sends a state just read from the store to everyone on the record. */
-function broadcastLock(ctx: ServerContext, ref: RecordRef, state: LockSnapshot): void {
-  ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:state', lockState(ref, state))
+function broadcastLock(ctx: ServerContext, ref: RecordRef, state: LockSnapshot, cause?: LockChangeCause): void {
+  ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:state', lockState(ref, state, cause))
   ctx.locksChanged?.()
 }
 
@@ -145,18 +146,22 @@ export function registerLockHandlers(ctx: ServerContext, router: EventRouter): v
   router.on('lock:takeover', recordRefSchema, async (socket, ref): Promise<LockStateEvent> => {
     await ctx.sessions.verify(socket)
     const joined = joinedEditor(socket, ref)
-    const result = await ctx.store.locks.transfer(joined.key, { kind: 'same-user' }, claimantOf(socket, joined.token), ctx.options.lockTtlMs)
+    const claimant = claimantOf(socket, joined.token)
+    let result = await ctx.store.locks.transfer(joined.key, { kind: 'same-user' }, claimant, ctx.options.lockTtlMs)
+    let cause: LockChangeCause | undefined
+    // Another user's lock: only as the canTakeOver policy allows, on the lease it read (see idle.ts).
+    if (!result.transferred && result.lease && result.lease.user.id !== claimant.user.id) ({ result, cause } = await takeOverByPolicy(ctx, socket, joined, claimant, result.lease))
     if (!result.transferred) {
       if (result.queued) throw new AckFailure(ErrorCode.Queued, `others wait for this record first (${result.queued.length} in line)`)
       // Refused with nobody holding it: Redis came back without its data and holders re-assert first.
       if (!result.lease) throw new AckFailure(ErrorCode.StoreUnavailable, 'the collaboration store restarted moments ago; try again shortly')
       throw new AckFailure(ErrorCode.LockHeld, `${result.lease.user.name} holds the lock`)
     }
-    ctx.keeper.track(joined.key, { ref: joined.ref, claimant: claimantOf(socket, joined.token), socketId: socket.id })
-    void ctx.audit({ kind: 'granted', ref: joined.ref, user: socket.data.user, reason: 'other-tab' })
-    queueGranted(ctx, joined.key, joined.ref, socket.id, claimantOf(socket, joined.token))
-    await announceLock(ctx, joined.ref, result)
-    return lockState(joined.ref, result)
+    ctx.keeper.track(joined.key, { ref: joined.ref, claimant, socketId: socket.id })
+    void ctx.audit(cause ? { kind: 'taken-over', ref: joined.ref, user: socket.data.user, reason: 'canTakeOver allowed it' } : { kind: 'granted', ref: joined.ref, user: socket.data.user, reason: 'other-tab' })
+    queueGranted(ctx, joined.key, joined.ref, socket.id, claimant)
+    await announceLock(ctx, joined.ref, result, cause)
+    return lockState(joined.ref, result, cause)
   })
 }
 

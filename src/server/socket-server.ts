@@ -20,6 +20,7 @@ import { dropRecordSession, registerRecordSession } from './record-session.js'
 import { registerUnload } from './unload.js'
 import { registerAttentionHandlers } from './attention.handlers.js'
 import { registerChatHandlers } from './chat.handlers.js'
+import { IdleWatch, registerIdleHandlers } from './idle.js'
 import { announcePresence } from './presence.js'
 import { PresenceKeeper } from './presence-keeper.js'
 import { registerLocksPage } from './locks-page.js'
@@ -177,6 +178,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   registerUnload(ctx, router)
   registerAttentionHandlers(ctx, router)
   registerQueueHandlers(ctx, router)
+  registerIdleHandlers(ctx, router)
+  const idleWatch = new IdleWatch(ctx)
   if (options.enableChat) registerChatHandlers(ctx, router)
   const locksPage = registerLocksPage(ctx, router)
   ctx.locksChanged = locksPage.locksChanged
@@ -217,6 +220,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       clearTimeout(offlineNotice)
       ctx.keeper.close()
       locksPage.close()
+      idleWatch.close()
       ctx.presenceKeeper.close()
       ctx.queueKeeper.close()
       ctx.sessions.close()

@@ -1,0 +1,182 @@
+/**
+ * Idle release with a warning, and take-over by policy (#13), over real sockets on both stores.
+ * Short timeouts per app; no test asserts a time: each waits for what the server says.
+ */
+import { ErrorCode, type IdleWarningEvent, type LockStateEvent, type TakeOverAnswer } from '../src/protocol.js'
+import type { CollaborationOptions } from '../src/index.js'
+import { loginAll, startTestApp, storeOptions, type TestApp } from './support/app.js'
+import { nextEvent, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
+import { RecordTabs } from './support/record-tabs.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
+  let post = { resourceId: 'Post', recordId: '1' }
+  let nextRecord = 1
+  const tabs = new RecordTabs(() => current.url)
+  let current: TestApp
+  const apps: TestApp[] = []
+  let cookies: Awaited<ReturnType<typeof loginAll>>
+
+  async function useApp(options: Partial<CollaborationOptions>): Promise<void> {
+    current = await startTestApp({ reconnectGraceMs: 0, ...options, ...storeOptions(store) })
+    apps.push(current)
+    cookies = await loginAll(current)
+  }
+
+  beforeEach(() => {
+    // A record per test, so no lease of an earlier one is in the way.
+    post = { resourceId: 'Post', recordId: String((nextRecord++ % 3) + 1) }
+  })
+  afterEach(() => tabs.closeAll())
+  afterAll(async () => {
+    for (const app of apps) await app.close()
+  })
+
+  const policyOf = async (socket: TestSocket) => unwrap(await request<TakeOverAnswer>(socket, 'lock:takeover-policy', post))
+  /** Asks until the policy allows, as the page does when told to ask again. */
+  async function untilAllowed(socket: TestSocket): Promise<TakeOverAnswer> {
+    for (;;) {
+      const answer = await policyOf(socket)
+      if (answer.allowed) return answer
+      await sleep(Math.min(answer.retryInMs ?? 200, 200))
+    }
+  }
+
+  describe('idle release', () => {
+    beforeAll(() => useApp({ idleTimeoutMs: 1500, idleWarningMs: 1000, takeOverAfterIdleMs: 60_000 }))
+
+    test('warns the idle editor first, then releases the lock for the next waiting editor', async () => {
+      const alice = await tabs.join(cookies.alice, post)
+      const bob = await tabs.join(cookies.bob, post)
+      expect(bob.reply.lease?.user.id).toBe(alice.reply.user.id)
+      const heard: string[] = []
+      alice.socket.on('lock:idle-warning', () => heard.push('warning'))
+      alice.socket.on('lock:state', (state) => heard.push(`state:${state.cause?.kind ?? 'none'}`))
+      const warning = await nextEvent<IdleWarningEvent>(alice.socket, 'lock:idle-warning')
+      expect(warning).toMatchObject(post)
+      expect(warning.releaseInMs).toBeGreaterThan(0)
+      const freed = await nextEvent<LockStateEvent>(bob.socket, 'lock:state', (state) => state.cause?.kind === 'idle')
+      expect(freed.lease).toBeNull()
+      expect(freed.cause?.fromTabId).toBe(alice.reply.tabId)
+      expect(heard).toEqual(['warning', 'state:idle'])
+      // The waiting editor claims as after any release, and gets it.
+      const claimed = unwrap(await request<LockStateEvent>(bob.socket, 'lock:claim', post))
+      expect(claimed.lease?.tabId).toBe(bob.reply.tabId)
+    })
+
+    test("the holder's activity keeps the lock; it is released once activity stops", async () => {
+      const alice = await tabs.join(cookies.alice, post)
+      const bob = await tabs.join(cookies.bob, post)
+      const released = recordEvents<LockStateEvent>(bob.socket, 'lock:state')
+      // Active for twice the idle timeout.
+      for (let i = 0; i < 10; i++) {
+        unwrap(await request(alice.socket, 'lock:activity', post))
+        await sleep(300)
+      }
+      expect(released.filter((state) => state.cause)).toEqual([])
+      const held = unwrap(await request<LockStateEvent>(bob.socket, 'lock:claim', post))
+      expect(held.lease?.tabId).toBe(alice.reply.tabId)
+      await nextEvent<LockStateEvent>(bob.socket, 'lock:state', (state) => state.cause?.kind === 'idle')
+    })
+
+    test("another user's activity with a copied token counts for nothing", async () => {
+      const alice = await tabs.join(cookies.alice, post)
+      const mallory = await tabs.join(cookies.bob, post, 'edit', alice.token)
+      expect(mallory.reply.lease?.user.id).toBe(alice.reply.user.id)
+      const freed = nextEvent<LockStateEvent>(mallory.socket, 'lock:state', (state) => state.cause?.kind === 'idle')
+      let done = false
+      void freed.finally(() => (done = true))
+      while (!done) {
+        unwrap(await request(mallory.socket, 'lock:activity', post))
+        await sleep(200)
+      }
+      expect((await freed).cause?.fromTabId).toBe(alice.reply.tabId)
+    })
+
+    test('activity from a show page or a malformed report is refused and changes nothing', async () => {
+      const viewer = await tabs.join(cookies.bob, post, 'show')
+      expect(await request(viewer.socket, 'lock:activity', post)).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } })
+      expect(await request(viewer.socket, 'lock:activity', { resourceId: 'Post' })).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidPayload } })
+      expect(await request(viewer.socket, 'lock:activity', { resourceId: 'Post', recordId: '999' })).toMatchObject({ ok: false, error: { code: ErrorCode.NotJoined } })
+    })
+  })
+
+  describe('take-over by the default policy', () => {
+    beforeAll(() => useApp({ idleTimeoutMs: 0, takeOverAfterIdleMs: 1000 }))
+
+    test('is refused while the holder was active lately, allowed once idle long enough; the old editor hears who took over', async () => {
+      const alice = await tabs.join(cookies.alice, post)
+      const bob = await tabs.join(cookies.bob, post)
+      unwrap(await request(alice.socket, 'lock:activity', post))
+      const early = await policyOf(bob.socket)
+      expect(early).toMatchObject({ allowed: false })
+      expect(early.lastActiveMs).toEqual(expect.any(Number))
+      expect(early.retryInMs).toBeGreaterThan(0)
+      expect(await request(bob.socket, 'lock:takeover', post)).toMatchObject({ ok: false, error: { code: ErrorCode.LockHeld } })
+      await untilAllowed(bob.socket)
+      const told = nextEvent<LockStateEvent>(alice.socket, 'lock:state', (state) => state.cause?.kind === 'taken-over')
+      const taken = unwrap(await request<LockStateEvent>(bob.socket, 'lock:takeover', post))
+      expect(taken.lease?.tabId).toBe(bob.reply.tabId)
+      const heard = await told
+      expect(heard.lease?.user.id).toBe(bob.reply.user.id)
+      expect(heard.cause?.fromTabId).toBe(alice.reply.tabId)
+      // The old editor's renewals are over: the lease stays the new holder's.
+      expect(unwrap(await request<LockStateEvent>(alice.socket, 'lock:claim', post)).lease?.tabId).toBe(bob.reply.tabId)
+    })
+
+    test("the same user's other tab still takes over at once", async () => {
+      const first = await tabs.join(cookies.alice, post)
+      const second = await tabs.join(cookies.alice, post)
+      expect(second.reply.lease?.tabId).toBe(first.reply.tabId)
+      expect(unwrap(await request<LockStateEvent>(second.socket, 'lock:takeover', post)).lease?.tabId).toBe(second.reply.tabId)
+    })
+
+    test('of racing take-overs exactly one wins', async () => {
+      const alice = await tabs.join(cookies.alice, post)
+      const bob = await tabs.join(cookies.bob, post)
+      const carol = await tabs.join(cookies.carol, post)
+      await untilAllowed(bob.socket)
+      const replies = await Promise.all([request<LockStateEvent>(bob.socket, 'lock:takeover', post), request<LockStateEvent>(carol.socket, 'lock:takeover', post)])
+      expect(replies.filter((reply) => reply.ok)).toHaveLength(1)
+      expect(replies.filter((reply) => !reply.ok)).toMatchObject([{ error: { code: ErrorCode.LockHeld } }])
+      const winner = replies[0]!.ok ? bob : carol
+      expect(unwrap(await request<LockStateEvent>(alice.socket, 'lock:claim', post)).lease?.tabId).toBe(winner.reply.tabId)
+    })
+
+    test('a take-over decided before the holder was active again takes nothing', async () => {
+      const alice = await tabs.join(cookies.alice, post)
+      const bob = await tabs.join(cookies.bob, post)
+      await untilAllowed(bob.socket)
+      unwrap(await request(alice.socket, 'lock:activity', post))
+      expect(await policyOf(bob.socket)).toMatchObject({ allowed: false })
+      expect(await request(bob.socket, 'lock:takeover', post)).toMatchObject({ ok: false, error: { code: ErrorCode.LockHeld } })
+    })
+  })
+
+  describe('take-over by a custom canTakeOver', () => {
+    const asked: Array<{ user: string; holder: string; resource: string; record: unknown }> = []
+    beforeAll(() =>
+      useApp({
+        idleTimeoutMs: 0,
+        canTakeOver: async ({ user, holder, resource, record }) => {
+          asked.push({ user: user.name, holder: holder.user.name, resource: resource.id(), record: record.id() })
+          return user.name.startsWith('Carol') ? true : { allowed: false, reason: 'Only Carol may take over here.' }
+        },
+      }),
+    )
+
+    test('refuses with its reason, allows whom it allows, at once', async () => {
+      const alice = await tabs.join(cookies.alice, post)
+      const bob = await tabs.join(cookies.bob, post)
+      const carol = await tabs.join(cookies.carol, post)
+      expect(await policyOf(bob.socket)).toMatchObject({ allowed: false, reason: 'Only Carol may take over here.' })
+      expect(await request(bob.socket, 'lock:takeover', post)).toMatchObject({ ok: false, error: { code: ErrorCode.LockHeld } })
+      expect(await policyOf(carol.socket)).toMatchObject({ allowed: true })
+      const told = nextEvent<LockStateEvent>(alice.socket, 'lock:state', (state) => state.cause?.kind === 'taken-over')
+      expect(unwrap(await request<LockStateEvent>(carol.socket, 'lock:takeover', post)).lease?.tabId).toBe(carol.reply.tabId)
+      expect((await told).cause?.fromTabId).toBe(alice.reply.tabId)
+      expect(asked).toContainEqual({ user: 'Bob Chen', holder: 'Alice Martin', resource: 'Post', record: Number(post.recordId) })
+    })
+  })
+})
