@@ -18,6 +18,7 @@ import CollaboratorChat from './chat/CollaboratorChat'
 import { configOf } from './config'
 import DraftNotice from './DraftNotice'
 import EditForm from './EditForm'
+import IdleNotices, { TakeOverControl } from './IdleNotices'
 import LockNotices, { isRefusal } from './LockNotices'
 import { useHeaderActionDisabled } from './hooks/useHeaderActionDisabled'
 import LockOverlay, { LockCover } from './LockOverlay'
@@ -31,6 +32,7 @@ import { useDraft, type DraftControl } from './hooks/useDraft'
 import { useEditForm } from './hooks/useEditForm'
 import { useEditLock } from './hooks/useEditLock'
 import { useFreshRecord } from './hooks/useFreshRecord'
+import { useIdle, useTakeOverPolicy } from './hooks/useIdle'
 import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { useLockEnded } from './hooks/useLockEnded'
 import LockEndedNotice from './LockEndedNotice'
@@ -71,6 +73,8 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   // A reload of this tab claims the lock back before the page has rendered (see reload-claim).
   useReloadMarker(ref, lock.role === 'editor', socketPathFor(config.socketPath))
   const queue = useQueue(session, { role: lock.role, claim: lock.claim })
+  const idle = useIdle(session, lock.role)
+  const takeOverPolicy = useTakeOverPolicy(session, lock)
   const presence = usePresence({ ...ref, joined: session.joined })
   const fresh = useFreshRecord(resourceId, recordId, 'edit')
   const locked = !lock.canEdit
@@ -160,16 +164,18 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
       <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} />
       {lockEnded.ended ? <LockEndedNotice ended={lockEnded.ended} onEditAgain={lockEnded.editAgain} /> : null}
       <AttentionNotices inbox={inbox} />
+      <IdleNotices idle={idle} lost={lock.lost} onEditAgain={lock.lease ? undefined : lock.editAgain} />
       {offeredDraft ? <DraftNotice draft={offeredDraft} onRestore={draft.restore} onDiscard={draft.discard} /> : null}
       {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} /> : null}
       {locked ? (
         <LockOverlay role={lock.role} lease={lock.lease} onTakeOver={lock.takeOver} refused={isRefusal(lock.error)} headline={queueHeadline(queue, lock.role, text)}>
           {canAskEditor ? <AttentionButton attention={attention} /> : null}
           {canAskEditor || (lock.role === 'claiming' && queue.position !== null) ? <QueueControls queue={queue} canJoin={canAskEditor} /> : null}
+          {canAskEditor ? <TakeOverControl policy={takeOverPolicy} editorName={lock.lease?.user.name ?? ''} onTakeOver={lock.takeOver} /> : null}
         </LockOverlay>
       ) : null}
       <Box position="relative" flex flexDirection="column" flexGrow={1}>
-        <div ref={readOnlyRef} style={columnStyle} data-testid="collaborator-form" data-readonly={locked}>
+        <div ref={readOnlyRef} style={columnStyle} data-testid="collaborator-form" data-readonly={locked} {...idle.activity}>
           <EditForm {...props} form={form} />
         </div>
         {locked ? <LockCover /> : null}

@@ -13,7 +13,7 @@
  *   once: the claim is what makes its server renew the lease (renewal follows the claiming socket).
  */
 import { useCallback, useEffect, useRef, useState, type MutableRefObject } from 'react'
-import { ErrorCode, type JoinReply, type LeaseView, type UserView } from '../../src/protocol'
+import { ErrorCode, type JoinReply, type LeaseView, type LockChangeCause, type UserView } from '../../src/protocol'
 import { useCollaborationSocket } from './collaboration-context'
 import type { LeaseSnapshot, RecordChannel } from './record-channel'
 import { LocalErrorCode, isTransient, type ClientError } from './request'
@@ -53,14 +53,24 @@ export interface EditLock {
   /** The last error from the server or the connection, until dismissed or resolved. */
   error: ClientError | null
   dismissError: () => void
-  /** Moves the lock from this user's other tab to this one. */
+  /** Moves the lock from this user's other tab to this one (or another user's, as the server's policy allows). */
   takeOver: () => void
   /** Claims now (at most one claim out): the record's line says it is this tab's turn. */
   claim: () => void
+  /**
+   * The server took the lock from this tab (idle, or taken over: `by` is who has it). The tab then
+   * claims nothing until `editAgain`, so an absent user does not get it back by itself.
+   */
+  lost: { kind: LockChangeCause['kind']; by: UserView | null } | null
+  /** After a loss: claim again (the lock may be free or someone else's) and forget the loss. */
+  editAgain: () => void
 }
 
 interface Claimer {
   claim: () => void
+  /** Stops claiming (the server took the lock away) until `resume`. */
+  pause: () => void
+  resume: () => void
   takeOver: () => void
   claimsRefused: () => boolean
   /** A new join answered: whatever refused claims before may allow them now. */
@@ -73,6 +83,7 @@ interface Claimer {
 function claimer(channel: RecordChannel, ref: { resourceId: string; recordId: string }): Claimer {
   let claimInFlight = false
   let claimsRefused = false
+  let paused = false
   const ask = async (event: 'lock:claim' | 'lock:takeover') => {
     const reply = await channel.send(event, ref)
     if (!reply) return
@@ -97,14 +108,20 @@ function claimer(channel: RecordChannel, ref: { resourceId: string; recordId: st
   }
   return {
     claim: () => {
-      if (claimInFlight || claimsRefused) return
+      if (claimInFlight || claimsRefused || paused) return
       claimInFlight = true
       void ask('lock:claim').finally(() => {
         claimInFlight = false
       })
     },
     takeOver: () => void ask('lock:takeover'),
-    claimsRefused: () => claimsRefused,
+    pause: () => {
+      paused = true
+    },
+    resume: () => {
+      paused = false
+    },
+    claimsRefused: () => claimsRefused || paused,
     joined: () => {
       claimsRefused = false
     },
@@ -162,8 +179,14 @@ export function useEditLock(session: RecordSession, { blockEditing, claimPaused 
   const { status, joined, snapshot, intent, channel } = session
   const claimerRef = useClaimer(session)
 
-  // A lease handed to this tab: claim once, so that its server renews it.
-  useRecordEvent('lock:state', session, ({ lease, revision }) => {
+  const [lost, setLost] = useState<EditLock['lost']>(null)
+  // A lease handed to this tab: claim once, so that its server renews it. The server took the lock
+  // from this tab: stop claiming at once, before the free lock's claim schedule runs.
+  useRecordEvent('lock:state', session, ({ lease, revision, cause }) => {
+    if (cause && joined && cause.fromTabId === joined.tabId) {
+      claimerRef.current?.pause()
+      setLost({ kind: cause.kind, by: lease?.user ?? null })
+    }
     if (intent === 'edit' && channel?.isHandOver(lease, revision)) claimerRef.current?.claim()
   })
 
@@ -176,11 +199,22 @@ export function useEditLock(session: RecordSession, { blockEditing, claimPaused 
     return () => clearTimeout(timer)
   }, [snapshot, joined, status, intent, channel, claimerRef, claimPaused])
 
-  const asked = lockRole(status, joined, snapshot.lease, intent)
-  const role = claimPaused && asked === 'claiming' ? 'viewer' : asked
+  // Paused (the lock was ended by force, or lost to idleness or a take-over), a free lock is not
+  // being claimed: this tab only watches.
+  const baseRole = lockRole(status, joined, snapshot.lease, intent)
+  const role = (claimPaused || lost) && baseRole === 'claiming' ? 'viewer' : baseRole
   const { lastSettledRole, gainedAfterWaiting } = useSettledRole(role)
   const takeOver = useCallback(() => claimerRef.current?.takeOver(), [claimerRef])
   const claim = useCallback(() => claimerRef.current?.claim(), [claimerRef])
+  const editAgain = useCallback(() => {
+    setLost(null)
+    claimerRef.current?.resume()
+    claimerRef.current?.claim()
+  }, [claimerRef])
+  // This tab holds the lock again (it asked, or it was handed over): the loss is over.
+  useEffect(() => {
+    if (role === 'editor') setLost(null)
+  }, [role])
 
   return {
     role,
@@ -193,5 +227,7 @@ export function useEditLock(session: RecordSession, { blockEditing, claimPaused 
     dismissError: session.dismissError,
     takeOver,
     claim,
+    lost,
+    editAgain,
   }
 }
