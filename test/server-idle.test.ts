@@ -7,6 +7,7 @@ import type { CollaborationOptions } from '../src/index.js'
 import { loginAll, startTestApp, storeOptions, type TestApp } from './support/app.js'
 import { nextEvent, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
 import { RecordTabs } from './support/record-tabs.js'
+import { startSharedApps, type SharedApps } from './support/shared-apps.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -178,5 +179,46 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
       expect((await told).cause?.fromTabId).toBe(alice.reply.tabId)
       expect(asked).toContainEqual({ user: 'Bob Chen', holder: 'Alice Martin', resource: 'Post', record: Number(post.recordId) })
     })
+  })
+})
+
+describe('across two processes sharing Redis', () => {
+  const post = { resourceId: 'Post', recordId: '2' }
+  let shared: SharedApps
+  let cookies: Awaited<ReturnType<typeof loginAll>>
+  const first = new RecordTabs(() => shared.apps[0]!.url)
+  const second = new RecordTabs(() => shared.apps[1]!.url)
+
+  beforeAll(async () => {
+    shared = await startSharedApps(2, { ...storeOptions('redis'), reconnectGraceMs: 0, idleTimeoutMs: 4000, idleWarningMs: 2000, takeOverAfterIdleMs: 1000 })
+    cookies = await loginAll(shared.apps[0]!)
+  })
+  afterEach(async () => {
+    await first.closeAll()
+    await second.closeAll()
+  })
+  afterAll(() => shared?.close())
+
+  test('activity recorded on one process refuses a take-over on the other; once idle, the take-over there wins and the holder hears it', async () => {
+    const alice = await first.join(cookies.alice, post)
+    const bob = await second.join(cookies.bob, post)
+    unwrap(await request(alice.socket, 'lock:activity', post))
+    expect(unwrap(await request<TakeOverAnswer>(bob.socket, 'lock:takeover-policy', post))).toMatchObject({ allowed: false })
+    for (;;) {
+      const answer = unwrap(await request<TakeOverAnswer>(bob.socket, 'lock:takeover-policy', post))
+      if (answer.allowed) break
+      await sleep(200)
+    }
+    const told = nextEvent<LockStateEvent>(alice.socket, 'lock:state', (state) => state.cause?.kind === 'taken-over')
+    expect(unwrap(await request<LockStateEvent>(bob.socket, 'lock:takeover', post)).lease?.tabId).toBe(bob.reply.tabId)
+    expect((await told).cause?.fromTabId).toBe(alice.reply.tabId)
+  })
+
+  test("the holder's process releases an idle lease and the other process's viewer hears it and claims", async () => {
+    const alice = await first.join(cookies.alice, post)
+    const bob = await second.join(cookies.bob, post)
+    const freed = await nextEvent<LockStateEvent>(bob.socket, 'lock:state', (state) => state.cause?.kind === 'idle', 10_000)
+    expect(freed).toMatchObject({ lease: null, cause: { fromTabId: alice.reply.tabId } })
+    expect(unwrap(await request<LockStateEvent>(bob.socket, 'lock:claim', post)).lease?.tabId).toBe(bob.reply.tabId)
   })
 })
