@@ -103,7 +103,7 @@ export class IdleWatch {
       throw error
     }
     if (!result.released) return
-    // Audit hook point (#13): an 'idle-released' event of `lease` on `held.ref`.
+    void this.ctx.audit({ kind: 'idle-released', ref: held.ref, user: lease.user, reason: `no activity for ${this.ctx.options.idleTimeoutMs} ms` })
     const cause: LockChangeCause = { kind: 'idle', fromTabId: tabIdOf(lease.token) }
     const state: LockStateEvent = { ...held.ref, lease: null, revision: result.revision, cause }
     this.ctx.io.to(recordRoom(held.ref.resourceId, held.ref.recordId)).emit('lock:state', state)
@@ -160,7 +160,7 @@ export async function takeOverByPolicy(
   if (!answer.allowed) throw new AckFailure(ErrorCode.LockHeld, answer.reason ?? `${lease.user.name} holds the lock and may not be taken over yet`)
   const result = await ctx.store.locks.transfer(joined.key, { kind: 'unchanged', lease }, claimant, ctx.options.lockTtlMs)
   if (!result.transferred) throw new AckFailure(ErrorCode.LockHeld, 'the lock changed while the take-over was decided')
-  // Audit hook point (#13): a 'taken-over' event from `lease` to `claimant` on `joined.ref`.
+  void ctx.audit({ kind: 'taken-over', ref: joined.ref, user: lease.user, by: claimant.user, reason: answer.reason ?? 'allowed by canTakeOver' })
   return { result, cause: { kind: 'taken-over', fromTabId: tabIdOf(lease.token) } }
 }
 

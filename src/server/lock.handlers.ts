@@ -158,7 +158,8 @@ export function registerLockHandlers(ctx: ServerContext, router: EventRouter): v
       throw new AckFailure(ErrorCode.LockHeld, `${result.lease.user.name} holds the lock`)
     }
     ctx.keeper.track(joined.key, { ref: joined.ref, claimant, socketId: socket.id })
-    void ctx.audit(cause ? { kind: 'taken-over', ref: joined.ref, user: socket.data.user, reason: 'canTakeOver allowed it' } : { kind: 'granted', ref: joined.ref, user: socket.data.user, reason: 'other-tab' })
+    // A take-over by policy is audited where it is decided (idle.ts); this tab's own other tab's is a grant.
+    if (!cause) void ctx.audit({ kind: 'granted', ref: joined.ref, user: socket.data.user, reason: 'other-tab' })
     queueGranted(ctx, joined.key, joined.ref, socket.id, claimant)
     await announceLock(ctx, joined.ref, result, cause)
     return lockState(joined.ref, result, cause)
