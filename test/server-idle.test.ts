@@ -4,6 +4,7 @@
  */
 import { ErrorCode, type IdleWarningEvent, type LockStateEvent, type TakeOverAnswer } from '../src/protocol.js'
 import type { CollaborationOptions } from '../src/index.js'
+import type { AuditEvent } from '../src/store/store.js'
 import { loginAll, startTestApp, storeOptions, type TestApp } from './support/app.js'
 import { nextEvent, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
 import { RecordTabs } from './support/record-tabs.js'
@@ -19,13 +20,26 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
   const apps: TestApp[] = []
   let cookies: Awaited<ReturnType<typeof loginAll>>
 
+  /** What onAudit received, as a user's callback would. */
+  const audited: AuditEvent[] = []
+  /** The audit event of `kind` on the test's record, once onAudit has it (audits are not awaited). */
+  async function auditOf(kind: AuditEvent['kind']): Promise<AuditEvent> {
+    for (let i = 0; i < 200; i++) {
+      const found = audited.find((event) => event.kind === kind && event.recordId === post.recordId)
+      if (found) return found
+      await sleep(10)
+    }
+    throw new Error(`no ${kind} audit event for ${post.recordId}; got ${JSON.stringify(audited.map((event) => event.kind))}`)
+  }
+
   async function useApp(options: Partial<CollaborationOptions>): Promise<void> {
-    current = await startTestApp({ reconnectGraceMs: 0, ...options, ...storeOptions(store) })
+    current = await startTestApp({ reconnectGraceMs: 0, ...options, ...storeOptions(store), onAudit: (event) => void audited.push(event) })
     apps.push(current)
     cookies = await loginAll(current)
   }
 
   beforeEach(() => {
+    audited.length = 0
     // A record per test, so no lease of an earlier one is in the way.
     post = { resourceId: 'Post', recordId: String((nextRecord++ % 3) + 1) }
   })
@@ -61,6 +75,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
       expect(freed.lease).toBeNull()
       expect(freed.cause?.fromTabId).toBe(alice.reply.tabId)
       expect(heard).toEqual(['warning', 'state:idle'])
+      expect(await auditOf('idle-released')).toMatchObject({ resourceId: 'Post', recordId: post.recordId, user: { id: alice.reply.user.id } })
       // The waiting editor claims as after any release, and gets it.
       const claimed = unwrap(await request<LockStateEvent>(bob.socket, 'lock:claim', post))
       expect(claimed.lease?.tabId).toBe(bob.reply.tabId)
@@ -122,6 +137,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
       const heard = await told
       expect(heard.lease?.user.id).toBe(bob.reply.user.id)
       expect(heard.cause?.fromTabId).toBe(alice.reply.tabId)
+      expect(await auditOf('taken-over')).toMatchObject({ recordId: post.recordId, user: { id: alice.reply.user.id }, by: { id: bob.reply.user.id } })
       // The old editor's renewals are over: the lease stays the new holder's.
       expect(unwrap(await request<LockStateEvent>(alice.socket, 'lock:claim', post)).lease?.tabId).toBe(bob.reply.tabId)
     })
