@@ -9,6 +9,7 @@ import { loginAll, startTestApp, storeOptions, type TestApp } from './support/ap
 import { nextEvent, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
 import { RecordTabs } from './support/record-tabs.js'
 import { startSharedApps, type SharedApps } from './support/shared-apps.js'
+import { RedisStore } from '../src/store/redis-store.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -204,16 +205,32 @@ describe('across two processes sharing Redis', () => {
   let cookies: Awaited<ReturnType<typeof loginAll>>
   const first = new RecordTabs(() => shared.apps[0]!.url)
   const second = new RecordTabs(() => shared.apps[1]!.url)
+  const audited: AuditEvent[] = []
+  const options = { ...storeOptions('redis'), reconnectGraceMs: 0, idleTimeoutMs: 4000, idleWarningMs: 2000, takeOverAfterIdleMs: 1000, heartbeatIntervalMs: 200 }
+  /** Read apart from the apps: what Redis holds, not what any process believes. */
+  let observer: RedisStore
 
   beforeAll(async () => {
-    shared = await startSharedApps(2, { ...storeOptions('redis'), reconnectGraceMs: 0, idleTimeoutMs: 4000, idleWarningMs: 2000, takeOverAfterIdleMs: 1000 })
+    shared = await startSharedApps(2, { ...options, onAudit: (event) => void audited.push(event) })
     cookies = await loginAll(shared.apps[0]!)
+    observer = new RedisStore({
+      redis: process.env.TEST_REDIS_URL!,
+      keyPrefix: options.redisKeyPrefix!,
+      connection: { maxRetryDelayMs: 200, retryDelayMs: 20, connectTimeoutMs: 1000, commandTimeoutMs: 1000 },
+    })
+    await observer.ready()
+  })
+  beforeEach(() => {
+    audited.length = 0
   })
   afterEach(async () => {
     await first.closeAll()
     await second.closeAll()
   })
-  afterAll(() => shared?.close())
+  afterAll(async () => {
+    await observer?.close()
+    await shared?.close()
+  })
 
   test('activity recorded on one process refuses a take-over on the other; once idle, the take-over there wins and the holder hears it', async () => {
     const alice = await first.join(cookies.alice, post)
@@ -237,4 +254,34 @@ describe('across two processes sharing Redis', () => {
     expect(freed).toMatchObject({ lease: null, cause: { fromTabId: alice.reply.tabId } })
     expect(unwrap(await request<LockStateEvent>(bob.socket, 'lock:claim', post)).lease?.tabId).toBe(bob.reply.tabId)
   })
+
+  test("a take-over leaves the old holder's process nothing to re-assert: its renewals stop, and no expiry is reported", async () => {
+    const alice = await first.join(cookies.alice, post)
+    const bob = await second.join(cookies.bob, post)
+    await untilAllowedOn(bob.socket)
+    unwrap(await request<LockStateEvent>(bob.socket, 'lock:takeover', post))
+    // Several of the first process's renewal ticks (200 ms): each would have found Alice's lease gone.
+    await sleep(1500)
+    expect((await observer.locks.get('Post:2'))?.user.id).toBe('bob')
+    expect(audited.filter((event) => event.user.id === 'alice').map((event) => event.kind)).toEqual(['granted', 'taken-over'])
+    expect(alice.socket.connected).toBe(true)
+  })
+
+  test('a lease ended by force where its process is never told (custom code, a process gone) is not re-asserted by it', async () => {
+    await first.join(cookies.alice, post)
+    expect((await observer.locks.get('Post:2'))?.user.id).toBe('alice')
+    // Straight in the store: no locks page, no message between processes.
+    expect((await observer.locks.forceRelease('Post:2')).released).toBe(true)
+    await sleep(1500)
+    expect(await observer.locks.get('Post:2')).toBeNull()
+    expect(audited.some((event) => event.kind === 'expired' || (event.kind === 'granted' && event.reason === 'reasserted'))).toBe(false)
+  })
 })
+
+async function untilAllowedOn(socket: TestSocket): Promise<void> {
+  for (;;) {
+    const answer = unwrap(await request<TakeOverAnswer>(socket, 'lock:takeover-policy', { resourceId: 'Post', recordId: '2' }))
+    if (answer.allowed) return
+    await sleep(200)
+  }
+}

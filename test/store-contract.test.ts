@@ -12,6 +12,7 @@ import { RedisStore } from '../src/store/redis-store.js'
 import {
   QueueRefusedError,
   StoreRecoveringError,
+  LeaseEndedError,
   StoreUnavailableError,
   type AuditEvent,
   type AuditKind,
@@ -493,6 +494,64 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const next = await locks.claim('posts:1', claimant('ann'), LONG)
       expect(next).toMatchObject({ granted: true, renewed: false })
       expect(next.lease.fence).toBeGreaterThan(lease.fence)
+    })
+  })
+
+  describe('a lease someone else ended is not re-asserted', () => {
+    const reassert = { reassert: true }
+
+    test('after a forced release its holder re-asserting it is refused as ended, and the record stays free', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      await locks.claim('posts:1', bob, LONG)
+      const released = await locks.forceRelease('posts:1')
+      await expect(locks.claim('posts:1', bob, LONG, reassert)).rejects.toThrow(LeaseEndedError)
+      expect(await locks.read('posts:1')).toEqual({ lease: null, revision: released.revision })
+      // Anyone else (and the same tab asking again in person) may claim it as usual.
+      expect((await locks.claim('posts:1', bob, LONG)).granted).toBe(true)
+    })
+
+    test('after a transfer away from it (a hand-over, a take-over) the old holder re-asserting it is refused as ended', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      const ann = claimant('ann')
+      const { lease } = await locks.claim('posts:1', bob, LONG)
+      const taken = await locks.transfer('posts:1', { kind: 'unchanged', lease }, ann, LONG)
+      expect(taken.transferred).toBe(true)
+      await expect(locks.claim('posts:1', bob, LONG, reassert)).rejects.toThrow(LeaseEndedError)
+      expectHeldBy(await locks.get('posts:1'), ann)
+      // Without the mark, the same claim is an ordinary denial naming the holder.
+      expect((await locks.claim('posts:1', claimant('carol'), LONG, reassert)).granted).toBe(false)
+    })
+
+    test('a lease that merely ran out is re-asserted as before', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      await locks.claim('posts:1', bob, 60)
+      await eventually('the lease to end', async () => ((await locks.get('posts:1')) === null ? true : undefined))
+      expect(await locks.claim('posts:1', bob, LONG, reassert)).toMatchObject({ granted: true, renewed: false })
+    })
+
+    test('a new ordinary grant to the same token ends the mark: its later re-assertion passes', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      await locks.claim('posts:1', bob, LONG)
+      await locks.forceRelease('posts:1')
+      await locks.claim('posts:1', bob, 60)
+      await eventually('the lease to end', async () => ((await locks.get('posts:1')) === null ? true : undefined))
+      expect(await locks.claim('posts:1', bob, LONG, reassert)).toMatchObject({ granted: true, renewed: false })
+    })
+
+    test('the mark is per token and per record: another tab, or another record, is not refused', async () => {
+      const { locks } = await open()
+      const bob = claimant('bob')
+      const bobsOtherTab = claimant('bob')
+      await locks.claim('posts:1', bob, LONG)
+      await locks.claim('posts:2', bob, 60)
+      await locks.forceRelease('posts:1')
+      expect((await locks.claim('posts:1', bobsOtherTab, LONG, reassert)).granted).toBe(true)
+      await eventually('the lease to end', async () => ((await locks.get('posts:2')) === null ? true : undefined))
+      expect((await locks.claim('posts:2', bob, LONG, reassert)).granted).toBe(true)
     })
   })
 

@@ -9,10 +9,13 @@
  * A renewal that finds the lease gone (it expired while the store was away, or Redis came back
  * without its data) first re-asserts it for the same tab: a claim with the holder's own token and
  * user, marked as a re-assertion so that Redis's restart-quiet period lets it through. Only when
- * that is denied (someone else holds the record now) is the lease lost, and the room told.
+ * that is denied (someone else holds the record now) is the lease lost, and the room told. A lease
+ * that someone else ended (forced or idle release, hand-over, take-over, perhaps on another
+ * process) is refused by the store as ended, not lost: it is dropped without a word, since whoever
+ * ended it told the room, and no `expired` is reported for it.
  */
 import type { RecordRef } from '../protocol.js'
-import type { Claimant, LockSnapshot, LockStore } from '../store/store.js'
+import { LeaseEndedError, type Claimant, type LockSnapshot, type LockStore } from '../store/store.js'
 
 export interface HeldLease {
   ref: RecordRef
@@ -122,7 +125,11 @@ export class LeaseKeeper {
       if (this.held.get(recordKey) !== held) return
       this.held.delete(recordKey)
       this.onChanged(recordKey, held, result)
-    } catch {
+    } catch (error) {
+      if (error instanceof LeaseEndedError) {
+        if (this.held.get(recordKey) === held) this.held.delete(recordKey)
+        return
+      }
       // The store is unreachable: keep the lease on the list and try again next tick.
     }
   }

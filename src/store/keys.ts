@@ -61,6 +61,8 @@ export function redisKeys(prefix: string) {
      * Global: one sorted set of every held record (record key -> when its lease ends, Redis clock
      * ms), kept by the lock scripts, so listing the locks needs no SCAN of the keyspace.
      */
+    /** Hash of tokens whose lease of the record someone else ended (include/lease.lua markEnded). */
+    lockEnded: (key: string) => `${prefix}lock-ended:${key}`,
     lockIndex: () => `${prefix}lock-index`,
     /** One counter for all fences, so fences grow across every record and never restart per record. */
     fence: () => `${prefix}fence`,

@@ -13,6 +13,7 @@ import { byArrival } from './presence-rules.js'
 import {
   QueueRefusedError,
   StoreRecoveringError,
+  LeaseEndedError,
   type Allowance,
   type AttentionStore,
   type AuditEntry,
@@ -159,6 +160,8 @@ class Revisions {
 
 class MemoryLockStore implements LockStore {
   private readonly leases = new Map<string, Lease>()
+  /** By record: tokens whose lease someone else ended, until when they may not re-assert it. */
+  private readonly ended = new Map<string, Map<string, number>>()
   private fence = 0
 
   constructor(
@@ -169,6 +172,10 @@ class MemoryLockStore implements LockStore {
   ) {
     sweeper.register((now) => {
       for (const [recordKey, lease] of this.leases) if (lease.expiresAtMs <= now) this.leases.delete(recordKey)
+      for (const [recordKey, tokens] of this.ended) {
+        for (const [token, untilMs] of tokens) if (untilMs <= now) tokens.delete(token)
+        if (tokens.size === 0) this.ended.delete(recordKey)
+      }
     })
   }
 
@@ -193,8 +200,20 @@ class MemoryLockStore implements LockStore {
     return lease
   }
 
+  /** As include/lease.lua markEnded: for as long as the lease had left, at least a second. */
+  private markEnded(recordKey: string, lease: Lease): void {
+    let tokens = this.ended.get(recordKey)
+    if (!tokens) this.ended.set(recordKey, (tokens = new Map()))
+    tokens.set(lease.token, Math.max(tokens.get(lease.token) ?? 0, lease.expiresAtMs, Date.now() + 1000))
+  }
+
+  private wasEnded(recordKey: string, token: string): boolean {
+    return (this.ended.get(recordKey)?.get(token) ?? 0) > Date.now()
+  }
+
   private grant(recordKey: string, claimant: Claimant, ttlMs: number): Lease {
     const now = Date.now()
+    this.ended.get(recordKey)?.delete(claimant.token)
     // Only the claimant's own fields, copied: the caller's objects never become the stored lease.
     const lease: Lease = { token: claimant.token, user: { ...claimant.user }, fence: ++this.fence, sinceMs: now, expiresAtMs: now + ttlMs, lastActiveMs: now }
     this.leases.set(recordKey, lease)
@@ -205,10 +224,13 @@ class MemoryLockStore implements LockStore {
   /** Every lease gone, as with a Redis that restarted empty. */
   forgetAll(): void {
     this.leases.clear()
+    this.ended.clear()
   }
 
   async claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult> {
     const lease = this.live(recordKey)
+    const own = lease !== null && lease.token === claimant.token && lease.user.id === claimant.user.id
+    if (options?.reassert && !own && this.wasEnded(recordKey, claimant.token)) throw new LeaseEndedError()
     if (!lease) {
       const quietMs = this.quiet.left()
       if (quietMs > 0 && !options?.reassert) throw new StoreRecoveringError(quietMs)
@@ -219,7 +241,7 @@ class MemoryLockStore implements LockStore {
       const granted = this.grant(recordKey, claimant, ttlMs)
       return { granted: true, renewed: false, lease: granted, revision: this.revisions.next() }
     }
-    if (lease.token === claimant.token && lease.user.id === claimant.user.id) {
+    if (own) {
       lease.expiresAtMs = Date.now() + ttlMs
       return { granted: true, renewed: true, lease: { ...lease }, revision: this.revisions.current() }
     }
@@ -250,6 +272,7 @@ class MemoryLockStore implements LockStore {
     const matches = lease !== null && (expected?.token === undefined || lease.token === expected.token) && (expected?.fence === undefined || lease.fence === expected.fence)
     if (!matches) return { released: false, lease: lease ? { ...lease } : null, revision: this.revisions.current() }
     this.leases.delete(recordKey)
+    this.markEnded(recordKey, lease)
     return { released: true, lease: { ...lease }, revision: this.revisions.next() }
   }
 
@@ -288,6 +311,7 @@ class MemoryLockStore implements LockStore {
       const { refusal, changed } = this.queue.gate(recordKey, to)
       if (refusal) return { transferred: false, lease: null, queued: refusal, revision: changed ? this.revisions.next() : this.revisions.current() }
     }
+    if (lease && lease.token !== to.token) this.markEnded(recordKey, lease)
     const granted = this.grant(recordKey, to, ttlMs)
     return { transferred: true, lease: granted, revision: this.revisions.next() }
   }

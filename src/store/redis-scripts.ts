@@ -19,6 +19,7 @@ import type { ChatMessage, UserView } from '../protocol.js'
 import {
   QueueRefusedError,
   StoreRecoveringError,
+  LeaseEndedError,
   type Claimant,
   type AuditEntry,
   type ClaimResult,
@@ -45,13 +46,13 @@ interface ScriptDefinition {
 
 /** Every script, by file name without `.lua`: `<command>-<number of keys>`. */
 const SCRIPT_FILES = [
-  'lockClaim-9',
+  'lockClaim-10',
   'lockHeartbeat-2',
   'lockRelease-3',
   'lockExpireIn-2',
-  'lockTransfer-9',
+  'lockTransfer-10',
   'lockTouch-1',
-  'lockForceRelease-3',
+  'lockForceRelease-4',
   'lockGet-2',
   'lockList-1',
   'presenceJoin-3',
@@ -169,6 +170,7 @@ const presenceUpdateReply = presenceReply.extend({ expired: z.number().int().non
 /** Heartbeat replies carry no revision: a renewal changes nothing anyone sees. */
 const heartbeatReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
 const quietReply = z.object({ code: z.literal(3), quietMs: z.number().int().positive() })
+const endedReply = z.object({ code: z.literal(5) })
 const writeEntryReply = z.union([
   z.object({ entered: z.literal(1), fence: z.number().int(), quietMs: z.number().int().nonnegative(), lease: storedLease.optional() }),
   z.object({ entered: z.literal(0), retryInMs: z.number().int().positive() }),
@@ -239,8 +241,9 @@ const Done = 1
 
 export const replies = {
   claim(reply: unknown): ClaimResult {
-    const parsed = read(z.union([quietReply, queuedReply, leaseReply]), reply)
+    const parsed = read(z.union([quietReply, queuedReply, endedReply, leaseReply]), reply)
     if ('quietMs' in parsed) throw new StoreRecoveringError(parsed.quietMs)
+    if (!('revision' in parsed)) throw new LeaseEndedError()
     if ('queued' in parsed) throw new QueueRefusedError(toRefusal(parsed.queued), parsed.revision)
     if (!parsed.lease) throw malformed(reply, 'no lease')
     const lease = toLease(parsed.lease)

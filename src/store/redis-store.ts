@@ -156,6 +156,7 @@ class RedisLockStore implements LockStore {
       this.keys.revision(recordKey),
       this.keys.lockIndex(),
       ...this.keys.queue(recordKey),
+      this.keys.lockEnded(recordKey),
       claimant.token,
       claimant.user.id,
       claimant.user.name,
@@ -193,6 +194,7 @@ class RedisLockStore implements LockStore {
       this.keys.revision(recordKey),
       this.keys.lockIndex(),
       ...this.keys.queue(recordKey),
+      this.keys.lockEnded(recordKey),
       ...transferConditionArgs(condition),
       to.token,
       to.user.id,
@@ -207,7 +209,7 @@ class RedisLockStore implements LockStore {
 
   async forceRelease(recordKey: string, expected?: ForceReleaseExpectation): Promise<ForceReleaseResult> {
     const fence = expected?.fence === undefined ? '' : wholeMs('fence', expected.fence, 0)
-    const reply = await this.run('lockForceRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), this.keys.lockIndex(), expected?.token ?? '', fence, recordKey)
+    const reply = await this.run('lockForceRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), this.keys.lockIndex(), this.keys.lockEnded(recordKey), expected?.token ?? '', fence, recordKey)
     return replies.forceRelease(reply)
   }
 

@@ -40,6 +40,18 @@ export class StoreRecoveringError extends StoreUnavailableError {
 }
 
 /**
+ * A re-assertion (`ClaimOptions.reassert`) refused: this lease did not run out, someone else ended
+ * it (a forced or idle release, a hand-over, a take-over). The server renewing it should stop, and
+ * tell nobody: whoever ended it told the record's room.
+ */
+export class LeaseEndedError extends Error {
+  constructor() {
+    super('this lease was ended by someone else; it is not re-asserted')
+    this.name = 'LeaseEndedError'
+  }
+}
+
+/**
  * A claim of a free record refused because others wait in its line first (see `QueueStore`), with
  * the claimant's place and whose turn it is. Thrown rather than answered, as `StoreRecoveringError`
  * is, so that a denied `ClaimResult` always names a holder; a transfer answers the same refusal as
@@ -109,6 +121,10 @@ export interface ClaimOptions {
    * one lease TTL (`StoreRecoveringError`), so that holders from before come back first; a
    * re-assertion passes, and so it does a record's line (`QueueStore`): its claimant held the
    * record. Only the server's lease keeper sets this, never a request from a browser.
+   *
+   * A lease that someone else ended (`forceRelease`, a `transfer` away from it) is not re-asserted:
+   * the claim throws `LeaseEndedError`, for at least as long as the lease had left when it ended,
+   * until the same token is granted the record again by an ordinary claim.
    */
   reassert?: boolean
 }

@@ -56,3 +56,26 @@ local function indexGrant(indexKey, member, ttlMs)
   local now = indexLease(indexKey, member, ttlMs)
   redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', now)
 end
+
+-- A lease ended by someone other than its holder (a forced or idle release, a hand-over, a
+-- take-over) leaves its token in the record's ended set, for at least as long as the lease had
+-- left: the old holder's server may still be renewing it (on another process, told later or not at
+-- all), and a renewal that finds its lease gone re-asserts it. The ended set says "ended, not
+-- lost", so that re-assertion is refused instead of handing the record back to a tab that lost it.
+local function markEnded(endedKey, token, pttl)
+  local keep = math.max(tonumber(pttl) or 0, 1000)
+  redis.call('HSET', endedKey, token, '1')
+  if redis.call('PTTL', endedKey) < keep then
+    redis.call('PEXPIRE', endedKey, keep)
+  end
+end
+
+-- Whether `token`'s lease of this record was ended by someone else (see markEnded).
+local function wasEnded(endedKey, token)
+  return redis.call('HEXISTS', endedKey, token) == 1
+end
+
+-- A new grant to `token` is a lease of its own: a re-assertion of it is no longer refused.
+local function clearEnded(endedKey, token)
+  redis.call('HDEL', endedKey, token)
+end

@@ -7,7 +7,7 @@
                     the given fence (the same grant) and the given last activity (none since); a
                     take-over by policy, decided on that read
 
-  A 'same-user' transfer of a free record is a new grant like any claim (see lockClaim-9): refused
+  A 'same-user' transfer of a free record is a new grant like any claim (see lockClaim-10): refused
   while the restart-quiet key exists, or while others are in the record's line first. The new holder
   leaves the line, and a turn that ran ends.
 
@@ -17,6 +17,7 @@
   KEYS[4] the record's revision counter (raised by a transfer)
   KEYS[5] index of held records (record key -> lease deadline), shared by every record
   KEYS[6..9] the record's line: order, expiry, data, turn (see include/queue.lua)
+  KEYS[10] the record's ended set: the previous holder's token goes in (include/lease.lua markEnded)
 
   ARGV[1] condition ('same-user' | 'holder' | 'unchanged')
   ARGV[2] holder token (for 'holder' and 'unchanged', else '')   ARGV[3] holder userId (likewise)
@@ -27,7 +28,7 @@
   Returns JSON { code, lease, revision, queued }
     code  1 transferred (the new lease)
           0 refused     (the current holder's lease; none when the record is free, and then
-                        `queued` when others are in line first, as lockClaim-9's code 4)
+                        `queued` when others are in line first, as lockClaim-10's code 4)
 ]]
 -- @include lease
 -- @include revision
@@ -64,8 +65,12 @@ if waiting and not held then
   end
 end
 
+if held and holder[1] ~= ARGV[6] then
+  markEnded(KEYS[10], holder[1], redis.call('PTTL', lease))
+end
 grantLease(lease, KEYS[2], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11])
 indexGrant(KEYS[5], ARGV[12], ARGV[10])
+clearEnded(KEYS[10], ARGV[6])
 if waiting then
   queueGranted(q, now, ARGV[6], ARGV[7])
 end

@@ -16,6 +16,7 @@
   KEYS[4] the record's revision counter (raised by a grant, and by a refusal that changed the line)
   KEYS[5] index of held records (record key -> lease deadline), shared by every record
   KEYS[6..9] the record's line: order, expiry, data, turn (see include/queue.lua)
+  KEYS[10] the record's ended set: tokens whose lease someone else ended (include/lease.lua)
 
   ARGV[1] token      ARGV[2] userId     ARGV[3] userName   ARGV[4] avatarUrl ('' when none)
   ARGV[5] ttlMs      ARGV[6] nowMs (the caller's clock: becomes sinceMs of a new lease)
@@ -29,16 +30,23 @@
   or JSON { code = 3, quietMs } denied: the record is free, but in the restart-quiet period
   or JSON { code = 4, queued = { position, length, first, turnLeftMs }, revision } denied: the
      record is free, but others are in line first (see queueGate)
+  or JSON { code = 5 } denied: a re-assertion of a lease someone else ended (forced, idle, handed
+     over, taken over); the claimant's server should stop renewing it
 ]]
 -- @include lease
 -- @include revision
 -- @include queue
 local lease = KEYS[1]
+local reasserting = ARGV[7] == '1'
 
 if redis.call('EXISTS', lease) == 1 then
   local holder = redis.call('HMGET', lease, 'token', 'userId')
   local code = 0
-  if holder[1] == ARGV[1] and holder[2] == ARGV[2] then
+  local own = holder[1] == ARGV[1] and holder[2] == ARGV[2]
+  if reasserting and not own and wasEnded(KEYS[10], ARGV[1]) then
+    return cjson.encode({ code = 5 })
+  end
+  if own then
     redis.call('PEXPIRE', lease, ARGV[5])
     indexLease(KEYS[5], ARGV[8], ARGV[5])
     code = 2
@@ -46,7 +54,11 @@ if redis.call('EXISTS', lease) == 1 then
   return leaseReply(code, lease, currentRevision(KEYS[4]))
 end
 
-if ARGV[7] ~= '1' then
+if reasserting and wasEnded(KEYS[10], ARGV[1]) then
+  return cjson.encode({ code = 5 })
+end
+
+if not reasserting then
   local quietMs = redis.call('PTTL', KEYS[3])
   if quietMs > 0 then
     return cjson.encode({ code = 3, quietMs = quietMs })
@@ -57,7 +69,7 @@ end
 local q = queueKeys(KEYS[6], KEYS[7], KEYS[8], KEYS[9])
 local waiting = redis.call('EXISTS', q.order) == 1
 local now = waiting and clockMs()
-if waiting and ARGV[7] ~= '1' then
+if waiting and not reasserting then
   local refusal, changed = queueGate(q, now, ARGV[1], ARGV[2])
   if refusal then
     local revision = changed and bumpRevision(KEYS[4]) or currentRevision(KEYS[4])
@@ -67,6 +79,7 @@ end
 
 grantLease(lease, KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 indexGrant(KEYS[5], ARGV[8], ARGV[5])
+clearEnded(KEYS[10], ARGV[1])
 if waiting then
   queueGranted(q, now, ARGV[1], ARGV[2])
 end
