@@ -30,6 +30,8 @@ const AUDIT_TEXTS: Record<string, TextKey> = {
   'force-released': 'auditForceReleasedText',
   'save-refused-held': 'auditSaveRefusedHeldText',
   'save-refused-stale': 'auditSaveRefusedStaleText',
+  'queue-joined': 'auditQueueJoinedText',
+  'queue-left': 'auditQueueLeftText',
 }
 
 /** Where the page is: AdminJS routes pages at `<rootPath>/pages/<name>`. */

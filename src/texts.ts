@@ -122,6 +122,8 @@ export const defaultTexts = {
   auditForceReleasedText: 'lock released by {{by}}',
   auditSaveRefusedHeldText: 'save refused: someone else edits the record',
   auditSaveRefusedStaleText: 'save refused: the record changed meanwhile',
+  auditQueueJoinedText: 'joined the line',
+  auditQueueLeftText: 'left the line',
 }
 
 export type CollaborationTexts = typeof defaultTexts

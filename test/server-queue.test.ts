@@ -5,6 +5,7 @@
  * copied token of another user removes nobody, and bad payloads are refused with codes.
  */
 import { ErrorCode, type LockStateEvent, type QueueReply, type QueueStateEvent } from '../src/protocol.js'
+import type { AuditEvent } from '../src/store/store.js'
 import { loginAll, startTestApp, storeOptions, type TestApp } from './support/app.js'
 import { nextEvent, request, unwrap } from './support/clients.js'
 import { RecordTabs } from './support/record-tabs.js'
@@ -19,9 +20,12 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
   const join = (cookie: string, intent: 'edit' | 'show' = 'edit', token?: string) => tabs.join(cookie, post, intent, token)
   const queue = (tab: { socket: Parameters<typeof request>[0] }, action: string, extra: object = {}) => request<QueueReply>(tab.socket, 'lock:queue', { ...post, action, ...extra })
 
+  /** What onAudit received, as a user's callback would. */
+  const audited: AuditEvent[] = []
+
   beforeAll(async () => {
     // No grace: a dropped editor frees the record at once.
-    app = await startTestApp({ ...storeOptions(store), reconnectGraceMs: 0 })
+    app = await startTestApp({ ...storeOptions(store), reconnectGraceMs: 0, onAudit: (event) => void audited.push(event) })
     cookies = await loginAll(app)
   })
 
@@ -79,6 +83,43 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     const afterOwnLeave = nextEvent<QueueStateEvent>(dave.socket, 'queue:state', (state) => state.entries.length === 0)
     expect(unwrap(await queue(dave, 'leave'))).toMatchObject({ position: null, entries: [] })
     await afterOwnLeave
+  })
+
+  test('joining and leaving the line are audited once each, with why the tab left', async () => {
+    audited.length = 0
+    await join(cookies.alice)
+    const bob = await join(cookies.bob)
+    const carol = await join(cookies.carol)
+    const dave = await join(cookies.alice)
+    for (const tab of [bob, carol, dave]) unwrap(await queue(tab, 'join'))
+    // A second "Notify me" keeps the place and is no second entry.
+    unwrap(await queue(bob, 'join'))
+    unwrap(await queue(bob, 'leave'))
+    // Leaving again: nobody left, nothing to audit.
+    unwrap(await queue(bob, 'leave'))
+    unwrap(await request(carol.socket, 'record:leave', post))
+    const dropped = nextEvent<QueueStateEvent>(bob.socket, 'queue:state', (state) => state.entries.length === 0)
+    dave.socket.disconnect()
+    await dropped
+    const queueEvents = async () => {
+      for (let i = 0; i < 100; i++) {
+        const seen = audited.filter((event) => event.kind.startsWith('queue-') && event.recordId === post.recordId)
+        if (seen.length >= 6) return seen
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      return audited.filter((event) => event.kind.startsWith('queue-'))
+    }
+    const seen = (await queueEvents()).map(({ kind, user, reason }) => `${kind} ${user.id}: ${reason}`)
+    expect(seen.sort()).toEqual(
+      [
+        'queue-joined bob: number 1 of 1 in line',
+        'queue-joined carol: number 2 of 2 in line',
+        'queue-joined alice: number 3 of 3 in line',
+        'queue-left bob: left the line',
+        'queue-left carol: left the page',
+        'queue-left alice: disconnected',
+      ].sort(),
+    )
   })
 
   test('a copied token of another user neither joins as that tab nor removes it from the line', async () => {

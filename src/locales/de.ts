@@ -118,4 +118,6 @@ export const de: CollaborationTexts = {
   auditForceReleasedText: 'Sperre aufgehoben von {{by}}',
   auditSaveRefusedHeldText: 'Speichern abgelehnt: jemand anderes bearbeitet den Datensatz',
   auditSaveRefusedStaleText: 'Speichern abgelehnt: der Datensatz wurde inzwischen geändert',
+  auditQueueJoinedText: 'hat sich in die Warteschlange eingereiht',
+  auditQueueLeftText: 'hat die Warteschlange verlassen',
 }

@@ -117,4 +117,6 @@ export const es: CollaborationTexts = {
   auditForceReleasedText: 'bloqueo liberado por {{by}}',
   auditSaveRefusedHeldText: 'guardado rechazado: otra persona edita el registro',
   auditSaveRefusedStaleText: 'guardado rechazado: el registro cambió entretanto',
+  auditQueueJoinedText: 'se unió a la cola',
+  auditQueueLeftText: 'dejó la cola',
 }

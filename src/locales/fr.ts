@@ -117,4 +117,6 @@ export const fr: CollaborationTexts = {
   auditForceReleasedText: 'verrou libéré par {{by}}',
   auditSaveRefusedHeldText: "enregistrement refusé : quelqu'un d'autre modifie l'enregistrement",
   auditSaveRefusedStaleText: "enregistrement refusé : l'enregistrement a changé entre-temps",
+  auditQueueJoinedText: 'a rejoint la file d’attente',
+  auditQueueLeftText: 'a quitté la file d’attente',
 }

@@ -116,4 +116,6 @@ export const pl: CollaborationTexts = {
   auditForceReleasedText: 'blokada zwolniona przez: {{by}}',
   auditSaveRefusedHeldText: 'zapis odrzucony: ktoś inny edytuje rekord',
   auditSaveRefusedStaleText: 'zapis odrzucony: rekord zmienił się w międzyczasie',
+  auditQueueJoinedText: 'dołączył(a) do kolejki',
+  auditQueueLeftText: 'opuścił(a) kolejkę',
 }

@@ -65,6 +65,11 @@ export class QueueKeeper {
     this.records.set(recordKey, record)
   }
 
+  /** Whether this process keeps `token`'s entry in the record's line (it joined here and is still there). */
+  isTracked(recordKey: string, token: string): boolean {
+    return this.records.get(recordKey)?.waiting.has(token) ?? false
+  }
+
   /** Stops renewing the entry, but only for the socket and user that joined it; true when it was kept. */
   untrack(recordKey: string, socketId: string, holder: Holder): boolean {
     const record = this.records.get(recordKey)
@@ -175,9 +180,15 @@ export function queueGranted(ctx: ServerContext, key: string, ref: RecordRef, so
   if (ctx.queueKeeper.untrack(key, socketId, holder)) announceLater(ctx, key, ref)
 }
 
-async function leaveLine(ctx: ServerContext, key: string, ref: RecordRef, holder: Holder): Promise<QueueSnapshot & { left: boolean }> {
+/** Why a tab left the line, as the audit says it (`queue-left`). */
+type LeaveReason = 'left the line' | 'left the page' | 'disconnected'
+
+async function leaveLine(ctx: ServerContext, socket: Pick<CollabSocket, 'data'>, key: string, ref: RecordRef, holder: Holder, reason: LeaveReason): Promise<QueueSnapshot & { left: boolean }> {
   const result = await ctx.store.queue.leave(key, holder)
-  if (result.left) await announceQueue(ctx, key, ref, result)
+  if (result.left) {
+    void ctx.audit({ kind: 'queue-left', ref, user: socket.data.user, reason })
+    await announceQueue(ctx, key, ref, result)
+  }
   return result
 }
 
@@ -193,11 +204,11 @@ export function queueFeature(ctx: ServerContext): RecordFeature {
     },
     async left(socket, joined) {
       const holder = { token: joined.token, user: { id: socket.data.user.id } }
-      if (ctx.queueKeeper.untrack(joined.key, socket.id, holder)) await leaveLine(ctx, joined.key, joined.ref, holder)
+      if (ctx.queueKeeper.untrack(joined.key, socket.id, holder)) await leaveLine(ctx, socket, joined.key, joined.ref, holder, 'left the page')
     },
     dropped(socket: CollabSocket) {
       for (const { recordKey: key, ref, entry } of ctx.queueKeeper.untrackSocket(socket.id)) {
-        void leaveLine(ctx, key, ref, { token: entry.token, user: { id: entry.user.id } }).catch((error) =>
+        void leaveLine(ctx, socket, key, ref, { token: entry.token, user: { id: entry.user.id } }, 'disconnected').catch((error) =>
           ctx.logger.warn('adminjs-collaborator: leaving the queue failed', error),
         )
       }
@@ -214,7 +225,7 @@ export function registerQueueHandlers(ctx: ServerContext, router: EventRouter): 
     if (request.action === 'list') return reply(joined.ref, await ctx.store.queue.list(joined.key), joined.token)
     if (request.action === 'leave') {
       ctx.queueKeeper.untrack(joined.key, socket.id, holder)
-      return reply(joined.ref, await leaveLine(ctx, joined.key, joined.ref, holder), joined.token)
+      return reply(joined.ref, await leaveLine(ctx, socket, joined.key, joined.ref, holder, 'left the line'), joined.token)
     }
     await ctx.sessions.verify(socket)
     if (ctx.keeper.isHeldBy(joined.key, joined.token)) throw new AckFailure(ErrorCode.Forbidden, 'this tab holds the lock')
@@ -224,9 +235,13 @@ export function registerQueueHandlers(ctx: ServerContext, router: EventRouter): 
     if (!result.joined) throw new AckFailure(ErrorCode.Forbidden, 'this tab cannot join the line')
     // Checked after the await: a tab that left the record meanwhile gives its place up at once.
     if (socket.data.joined.get(joined.key)?.token !== joined.token || !socket.connected) {
-      await leaveLine(ctx, joined.key, joined.ref, holder)
+      const left = await ctx.store.queue.leave(joined.key, holder)
+      if (left.left) await announceQueue(ctx, joined.key, joined.ref, left)
       throw new AckFailure(ErrorCode.NotJoined, 'join the record first')
     }
+    // A second "Notify me" of a tab already in line keeps its place: one entry in the audit.
+    const position = result.entries.find((one) => one.token === joined.token)?.position
+    if (!ctx.queueKeeper.isTracked(joined.key, joined.token)) void ctx.audit({ kind: 'queue-joined', ref: joined.ref, user: socket.data.user, reason: `number ${position ?? '?'} of ${result.entries.length} in line` })
     ctx.queueKeeper.track(joined.key, joined.ref, socket.id, entry)
     await announceQueue(ctx, joined.key, joined.ref, result)
     return reply(joined.ref, result, joined.token)

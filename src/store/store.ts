@@ -416,7 +416,19 @@ export interface ChatStore {
 }
 
 /** What the audit log records: every change of a lock's holder, and every save refused for one. */
-export const AUDIT_KINDS = ['granted', 'released', 'expired', 'idle-released', 'handed-over', 'taken-over', 'force-released', 'save-refused-held', 'save-refused-stale'] as const
+export const AUDIT_KINDS = [
+  'granted',
+  'released',
+  'expired',
+  'idle-released',
+  'handed-over',
+  'taken-over',
+  'force-released',
+  'save-refused-held',
+  'save-refused-stale',
+  'queue-joined',
+  'queue-left',
+] as const
 
 export type AuditKind = (typeof AUDIT_KINDS)[number]
 
