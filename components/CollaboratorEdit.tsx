@@ -33,6 +33,7 @@ import { useEditForm } from './hooks/useEditForm'
 import { useEditLock } from './hooks/useEditLock'
 import { useFreshRecord } from './hooks/useFreshRecord'
 import { useIdle, useTakeOverPolicy } from './hooks/useIdle'
+import { useHolderActivity } from './hooks/useHolderActivity'
 import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { useLockEnded } from './hooks/useLockEnded'
 import LockEndedNotice from './LockEndedNotice'
@@ -73,7 +74,14 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   // A reload of this tab claims the lock back before the page has rendered (see reload-claim).
   useReloadMarker(ref, lock.role === 'editor', socketPathFor(config.socketPath))
   const queue = useQueue(session, { role: lock.role, claim: lock.claim })
-  const idle = useIdle(session, lock.role)
+  // Says "unsaved changes" to the others; reads the draft's form, which exists a few lines on.
+  const isDirtyRef = useRef<() => boolean>(() => false)
+  const idle = useIdle(
+    session,
+    lock.role,
+    useCallback(() => isDirtyRef.current(), []),
+  )
+  const holderActivity = useHolderActivity(ref, lock.lease)
   const takeOverPolicy = useTakeOverPolicy(session, lock)
   const presence = usePresence({ ...ref, joined: session.joined })
   const fresh = useFreshRecord(resourceId, recordId, 'edit')
@@ -87,11 +95,20 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
     // Only the submitted params carry the token, so the server can tell this tab from the user's
     // other tabs; the guard removes it before the database sees the params.
     submitParams: (): Record<string, string> => (config.blockEditing ? { [TAB_TOKEN_PARAM]: tabToken } : {}),
-    onSaved: () => draftRef.current?.discard(),
+    onSaved: () => {
+      draftRef.current?.discard()
+      // The saved record becomes the form's base once rendered: then nothing is unsaved.
+      setTimeout(recheckRef.current, 50)
+    },
   })
   const isPrivate = useMemo(() => privateParams(props.resource), [props.resource])
   const draft = useDraft({ ...ref, userId: lock.me?.id ?? null, editable: lock.canEdit, form, isPrivate })
   draftRef.current = draft
+  isDirtyRef.current = draft.isDirty
+  const recheckRef = useRef(idle.recheck)
+  recheckRef.current = idle.recheck
+  // A record loaded into the form (after a hand-over, a save elsewhere) or a draft laid over it.
+  useEffect(() => recheckRef.current(), [form.formKey, form.record])
   const { storeIfDirty } = draft
   const { fetchFresh } = fresh
   const { load } = form
@@ -158,7 +175,7 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
 
   return (
     <Box data-testid="collaborator-status" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
-      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null}>
+      <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} editorActivity={holderActivity}>
         {config.enableChat ? <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} /> : null}
       </PresenceBar>
       <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} />

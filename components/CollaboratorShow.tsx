@@ -21,6 +21,7 @@ import { useFreshRecord } from './hooks/useFreshRecord'
 import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { usePresence } from './hooks/usePresence'
 import { useRecordSession } from './hooks/useRecordSession'
+import { useHolderActivity } from './hooks/useHolderActivity'
 import { TextsProvider, useText } from './hooks/useTexts'
 
 type LiveShowProps = ActionProps & { record: RecordJSON; config: ComponentConfig }
@@ -35,6 +36,7 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
   const { lease, me, joined } = session
   const role = lockRole(session.status, joined, lease, 'show')
   const presence = usePresence({ ...ref, joined })
+  const holderActivity = useHolderActivity(ref, lease)
   const fresh = useFreshRecord(resourceId, recordId, 'show')
   const [record, setRecord] = useState(loaded)
   const heldByOther = lease !== null && me !== null && lease.user.id !== me.id
@@ -60,7 +62,7 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
 
   return (
     <Box data-testid="collaborator-show" data-role={role} flex flexDirection="column" flexGrow={1}>
-      <PresenceBar users={presence} editorUserId={lease?.user.id ?? null}>
+      <PresenceBar users={presence} editorUserId={lease?.user.id ?? null} editorActivity={holderActivity}>
         {config.enableChat ? <CollaboratorChat {...ref} joined={joined} presence={presence} maxLength={config.chatMaxLength} /> : null}
       </PresenceBar>
       {/* canEdit: nothing here waits for the lock, so going offline is said as a plain notice. */}

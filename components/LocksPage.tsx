@@ -15,6 +15,7 @@ import CollaborationProvider from './CollaborationProvider'
 import { useCollaborationSocket } from './hooks/collaboration-context'
 import { adminRootPath } from './hooks/socket-client'
 import { useSocketEvent } from './hooks/useRecordEvent'
+import { durationText } from './hooks/duration'
 import { TextsProvider, useText, type PageTexts } from './hooks/useTexts'
 
 /** Audit entries per page. */
@@ -45,8 +46,7 @@ function recordHref(row: { resourceId: string; recordId: string }): string {
 }
 
 function duration(ms: number, { text }: PageTexts): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000))
-  return seconds < 120 ? text('locksSecondsText', { seconds: String(seconds) }) : text('locksMinutesText', { minutes: String(Math.floor(seconds / 60)) })
+  return durationText(ms, text)
 }
 
 /** Asks the server, resolving to its answer (or a local failure when it cannot be asked). */
@@ -162,7 +162,10 @@ const LockTable: React.FC<LockTableProps> = ({ rows, snapshot, receivedAtMs, tes
                 </TableCell>
                 <TableCell>{row.holder.name}</TableCell>
                 <TableCell>{time(row.sinceMs)}</TableCell>
-                <TableCell data-testid="collaborator-lock-idle">{duration(serverNow - row.lastActiveMs, texts)}</TableCell>
+                <TableCell data-testid="collaborator-lock-idle" data-unsaved={row.unsaved ? 'true' : 'false'}>
+                  {duration(serverNow - row.lastActiveMs, texts)}
+                  {row.unsaved ? ` · ${texts.text('presenceUnsavedText')}` : ''}
+                </TableCell>
                 <TableCell data-testid="collaborator-lock-viewers">{row.viewers.map((viewer) => viewer.name).join(', ')}</TableCell>
                 <TableCell data-testid="collaborator-lock-queue">{row.queueLength}</TableCell>
                 <TableCell>

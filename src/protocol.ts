@@ -8,7 +8,7 @@
  */
 
 /** Bumped on any incompatible change; a client with another version is refused at handshake. */
-export const PROTOCOL_VERSION = 3
+export const PROTOCOL_VERSION = 4
 
 /** Error codes a client can receive in a failed acknowledgement or a connect_error. */
 export const ErrorCode = {
@@ -106,6 +106,36 @@ export interface LeaseView {
   sinceMs: number
   /** How long, from the moment the server sent this, the lease lasts without renewal. */
   expiresInMs: number
+  /** How long the holder had been inactive when the server sent this (see `HolderActivityEvent`). */
+  idleMs: number
+  /** Whether the holder's page has input it has not saved, as it last reported. */
+  unsaved: boolean
+}
+
+/**
+ * What the holder's page last reported (`lock:activity`), told to the record's room when it is
+ * news: whether it has unsaved input changed, or the last activity the room heard of is
+ * `HOLDER_ACTIVITY_REFRESH_MS` old. So a page that has not heard for longer than
+ * `HOLDER_IDLE_SHOWN_MS` may show the holder as idle, counting from `idleMs` at receipt.
+ * Applies to the lease of `fence` only.
+ */
+export interface HolderActivityEvent extends RecordRef {
+  fence: number
+  idleMs: number
+  unsaved: boolean
+}
+
+/** The room hears of an active holder at least this often (see `HolderActivityEvent`). */
+export const HOLDER_ACTIVITY_REFRESH_MS = 30_000
+/**
+ * A holder without activity for this long shows as idle. Above the refresh plus the page's own
+ * report interval (5 s), so an active holder never looks idle between two refreshes.
+ */
+export const HOLDER_IDLE_SHOWN_MS = 60_000
+
+/** The holder's activity report: the record, and whether its page has unsaved input (absent: unchanged). */
+export interface ActivityReport extends RecordRef {
+  unsaved?: boolean
 }
 
 export interface JoinReply {
@@ -329,6 +359,8 @@ export interface LockRow extends RecordRef {
   sinceMs: number
   /** The holder's last activity (epoch ms, server clock): "idle for" is `atMs` - this. */
   lastActiveMs: number
+  /** Whether the holder's page has unsaved input, as it last reported. */
+  unsaved: boolean
   /** Everyone else on the record now. */
   viewers: UserView[]
   /** How many wait in the record's line. */
@@ -399,7 +431,7 @@ export interface ClientToServerEvents {
    */
   'lock:takeover': (record: RecordRef, ack: AckCallback<LockStateEvent>) => void
   /** The holder's tab reports activity (typing, pointer, focus in the form), throttled; others' reports count for nothing. */
-  'lock:activity': (record: RecordRef, ack: AckCallback<null>) => void
+  'lock:activity': (report: ActivityReport, ack: AckCallback<null>) => void
   /** May this tab take the lock over from its holder now (see `TakeOverAnswer`)? */
   'lock:takeover-policy': (record: RecordRef, ack: AckCallback<TakeOverAnswer>) => void
   /** Leave the record, releasing the lock if this tab holds it. */
@@ -437,6 +469,8 @@ export interface ServerToClientEvents {
   'queue:state': (state: QueueStateEvent) => void
   /** To the holder's tab: it has been inactive for `idleTimeoutMs` (see `IdleWarningEvent`). */
   'lock:idle-warning': (event: IdleWarningEvent) => void
+  /** The holder's activity and unsaved input, when that is news to the room (see `HolderActivityEvent`). */
+  'lock:holder': (event: HolderActivityEvent) => void
   /** Who is on a joined record changed: the people whose line changed (see `PresenceChange`). */
   'presence:changed': (event: PresenceChangedEvent) => void
   /** Who is on a joined record, all of them (see `PresenceStateEvent` for when this is sent). */

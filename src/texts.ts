@@ -39,6 +39,8 @@ export const defaultTexts = {
   savedByText: '{{editorName}} saved this record; the form shows their version.',
   presenceEditingText: 'editing',
   presenceViewingText: 'viewing',
+  presenceIdleText: 'idle for {{duration}}',
+  presenceUnsavedText: 'unsaved changes',
   notificationMessage: "User {{username}} is requesting the editor's attention.",
   notificationButtonText: 'Request editor attention',
   notificationRequestSentText: 'Request sent.',

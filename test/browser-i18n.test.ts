@@ -73,7 +73,9 @@ test('bob, with German chosen, sees the editor, her time, the presence and the a
 
   await bob.page.waitForSelector('[data-testid=collaborator-avatar]:nth-of-type(2)', WAIT)
   const labels = await bob.page.$$eval('[data-testid=collaborator-avatar]', (items) => items.map((item) => item.getAttribute('aria-label')))
-  expect(labels).toEqual(expect.arrayContaining([`Alice Martin (${de.presenceEditingText})`, `Bob Chen (${de.presenceViewingText})`]))
+  // Alice has typed and not saved: her state says so, in German too.
+  expect(labels).toEqual(expect.arrayContaining([`Alice Martin (${de.presenceEditingText}, ${de.presenceUnsavedText})`, `Bob Chen (${de.presenceViewingText})`]))
+  expect(await textOf(bob.page, '[data-testid=collaborator-editor-state]')).toBe(`Alice Martin: ${de.presenceUnsavedText}`)
 
   // Asking the editor: the status under the button, and alice's notice, both German.
   await bob.page.click('[data-testid=collaborator-attention-button]')

@@ -133,3 +133,51 @@ describe('take-over by policy', () => {
     expect(bob.pageErrors).toEqual([])
   }, 60_000)
 })
+
+describe("presence shows the editor's state", () => {
+  let scene: BrowserScene
+  let alice: UserSession
+  let bob: UserSession
+
+  beforeAll(async () => {
+    scene = await startBrowserScene({ idleTimeoutMs: 0 })
+    alice = await scene.login(users.alice)
+    bob = await scene.login(users.bob)
+  }, 120_000)
+  afterAll(() => scene?.close())
+
+  test('a viewer sees "unsaved changes" come and go with the editor\'s input, and "idle for" once the editor has been quiet', async () => {
+    const editUrl = await scene.editUrl(2)
+    await alice.page.goto(editUrl, { waitUntil: 'domcontentloaded' })
+    await waitForRole(alice.page, 'editor')
+    // Bob's page gets a clock the test can move: "idle for" needs a minute without activity.
+    await bob.page.clock.install()
+    await bob.page.goto(editUrl, { waitUntil: 'domcontentloaded' })
+    await waitForRole(bob.page, 'viewer')
+    const state = bob.page.locator('[data-testid=collaborator-editor-state]')
+    const aliceAvatar = bob.page.locator('[data-testid=collaborator-avatar][data-editing=true]')
+    expect(await aliceAvatar.getAttribute('aria-label')).toBe('Alice Martin (editing)')
+    expect(await state.count()).toBe(0)
+
+    const original = await alice.page.inputValue('input[name=title]')
+    await alice.page.fill('input[name=title]', `${original} (being rewritten)`)
+    await bob.page.locator('[data-testid=collaborator-editor-state][data-unsaved=true]').waitFor()
+    expect(await state.textContent()).toBe('Alice Martin: unsaved changes')
+    expect(await aliceAvatar.getAttribute('aria-label')).toBe('Alice Martin (editing, unsaved changes)')
+    await shoot(bob, 'presence-editor-unsaved')
+
+    // A minute later on Bob's clock, with no word from Alice: idle, counted on.
+    await bob.page.clock.setSystemTime(Date.now() + 61_000)
+    await bob.page.locator('[data-testid=collaborator-editor-state][data-idle=true]').waitFor({ timeout: 10_000 })
+    expect(await state.textContent()).toMatch(/^Alice Martin: idle for \d+ s · unsaved changes$/)
+    expect(await aliceAvatar.getAttribute('aria-label')).toMatch(/^Alice Martin \(editing, idle for \d+ s, unsaved changes\)$/)
+    await shoot(bob, 'presence-editor-idle')
+
+    // Alice puts the title back: nothing unsaved, and she was just active.
+    await alice.page.fill('input[name=title]', original)
+    await state.waitFor({ state: 'detached' })
+    expect(await aliceAvatar.getAttribute('aria-label')).toBe('Alice Martin (editing)')
+    expect(alice.pageErrors).toEqual([])
+    expect(bob.pageErrors).toEqual([])
+  }, 60_000)
+})

@@ -2,7 +2,7 @@
  * Idle release with a warning, and take-over by policy (#13), over real sockets on both stores.
  * Short timeouts per app; no test asserts a time: each waits for what the server says.
  */
-import { ErrorCode, type IdleWarningEvent, type LockStateEvent, type TakeOverAnswer } from '../src/protocol.js'
+import { ErrorCode, type HolderActivityEvent, type IdleWarningEvent, type LockStateEvent, type TakeOverAnswer } from '../src/protocol.js'
 import type { CollaborationOptions } from '../src/index.js'
 import type { AuditEvent } from '../src/store/store.js'
 import { loginAll, startTestApp, storeOptions, type TestApp } from './support/app.js'
@@ -12,6 +12,12 @@ import { startSharedApps, type SharedApps } from './support/shared-apps.js'
 import { RedisStore } from '../src/store/redis-store.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits until the events seen so far satisfy `done` (a few seconds at most). */
+async function nextEventWhere<T>(seen: T[], done: (events: T[]) => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !done(seen); i++) await sleep(10)
+  if (!done(seen)) throw new Error(`not heard: ${JSON.stringify(seen)}`)
+}
 
 describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
   let post = { resourceId: 'Post', recordId: '1' }
@@ -116,6 +122,51 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
       expect(await request(viewer.socket, 'lock:activity', post)).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } })
       expect(await request(viewer.socket, 'lock:activity', { resourceId: 'Post' })).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidPayload } })
       expect(await request(viewer.socket, 'lock:activity', { resourceId: 'Post', recordId: '999' })).toMatchObject({ ok: false, error: { code: ErrorCode.NotJoined } })
+    })
+  })
+
+  describe("the holder's state as others see it", () => {
+    beforeAll(() => useApp({ idleTimeoutMs: 0 }))
+
+    test('unsaved input reaches the room when it changes, not with every report; a late joiner reads it in the lease', async () => {
+      const alice = await tabs.join(cookies.alice, post)
+      const bob = await tabs.join(cookies.bob, post, 'show')
+      expect(bob.reply.lease).toMatchObject({ unsaved: false, idleMs: expect.any(Number) })
+      const heard = recordEvents<HolderActivityEvent>(bob.socket, 'lock:holder')
+      const fence = alice.reply.lease!.fence
+      unwrap(await request(alice.socket, 'lock:activity', { ...post, unsaved: true }))
+      await nextEventWhere(heard, (events) => events.length >= 1)
+      // The same state again, and plain activity without the flag: no news for the room.
+      for (let i = 0; i < 5; i++) unwrap(await request(alice.socket, 'lock:activity', { ...post, unsaved: true }))
+      unwrap(await request(alice.socket, 'lock:activity', post))
+      const carol = await tabs.join(cookies.carol, post, 'show')
+      expect(carol.reply.lease).toMatchObject({ fence, unsaved: true })
+      expect(carol.reply.lease!.idleMs).toBeLessThan(60_000)
+      unwrap(await request(alice.socket, 'lock:activity', { ...post, unsaved: false }))
+      await nextEventWhere(heard, (events) => events.length >= 2)
+      expect(heard.map(({ fence: f, unsaved }) => ({ fence: f, unsaved }))).toEqual([
+        { fence, unsaved: true },
+        { fence, unsaved: false },
+      ])
+      expect(heard.every((event) => event.resourceId === 'Post' && event.recordId === post.recordId && event.idleMs >= 0)).toBe(true)
+    })
+
+    test("nobody but the holder sets it: a viewer's report, a copied token of another user, a malformed flag", async () => {
+      const alice = await tabs.join(cookies.alice, post)
+      const mallory = await tabs.join(cookies.bob, post, 'edit', alice.token)
+      const viewer = await tabs.join(cookies.carol, post, 'show')
+      const heard = recordEvents<HolderActivityEvent>(viewer.socket, 'lock:holder')
+      unwrap(await request(mallory.socket, 'lock:activity', { ...post, unsaved: true }))
+      expect(await request(viewer.socket, 'lock:activity', { ...post, unsaved: true })).toMatchObject({ ok: false, error: { code: ErrorCode.Forbidden } })
+      for (const unsaved of ['yes', 1, null, {}]) {
+        expect(await request(alice.socket, 'lock:activity', { ...post, unsaved })).toMatchObject({ ok: false, error: { code: ErrorCode.InvalidPayload } })
+      }
+      const late = await tabs.join(cookies.dave, post, 'show')
+      expect(late.reply.lease).toMatchObject({ unsaved: false })
+      // The holder's own report still works afterwards, and is the first news anyone heard.
+      unwrap(await request(alice.socket, 'lock:activity', { ...post, unsaved: true }))
+      await nextEventWhere(heard, (events) => events.length >= 1)
+      expect(heard.map((event) => event.unsaved)).toEqual([true])
     })
   })
 

@@ -402,7 +402,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const { locks } = await open()
       const bob = claimant('bob')
       const read = (await locks.claim('posts:1', bob, LONG)).lease
-      expect(await locks.touch('posts:1', bob, read.lastActiveMs + 1)).toBe(true)
+      expect(await locks.touch('posts:1', bob, read.lastActiveMs + 1)).not.toBeNull()
       const refused = await locks.transfer('posts:1', { kind: 'unchanged', lease: read }, claimant('ann'), LONG)
       expect(refused.transferred).toBe(false)
       expect(expectHeldBy(refused.lease, bob)).toMatchObject({ fence: read.fence, lastActiveMs: read.lastActiveMs + 1 })
@@ -572,10 +572,10 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const ann = claimant('ann')
       const granted = await locks.claim('posts:1', ann, LONG)
       const at = granted.lease.sinceMs + 5000
-      expect(await locks.touch('posts:1', ann, at)).toBe(true)
+      expect((await locks.touch('posts:1', ann, at))?.lastActiveMs).toBe(at)
       expect((await locks.get('posts:1'))!.lastActiveMs).toBe(at)
-      // A touch that arrives late is still the holder's (true), and moves nothing back.
-      expect(await locks.touch('posts:1', ann, at - 1000)).toBe(true)
+      // A touch that arrives late is still the holder's (a lease back), and moves nothing back.
+      expect((await locks.touch('posts:1', ann, at - 1000))?.lastActiveMs).toBe(at)
       const read = await locks.read('posts:1')
       expect(read.lease!.lastActiveMs).toBe(at)
       // Not a change anyone is told of: same revision, same fence, no later deadline.
@@ -585,17 +585,37 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       expect((await locks.claim('posts:1', ann, LONG)).lease.lastActiveMs).toBe(at)
     })
 
-    test('only the holder can: another user, its other tab, a leaked token and a free record get false', async () => {
+    test('only the holder can: another user, its other tab, a leaked token and a free record get null', async () => {
       const { locks } = await open()
       const ann = claimant('ann')
       const { lease } = await locks.claim('posts:1', ann, LONG)
       const later = lease.sinceMs + 60_000
-      expect(await locks.touch('posts:1', claimant('bob'), later)).toBe(false)
-      expect(await locks.touch('posts:1', claimant('ann'), later)).toBe(false)
-      expect(await locks.touch('posts:1', { token: ann.token, user: { id: 'mallory' } }, later)).toBe(false)
-      expect(await locks.touch('posts:2', ann, later)).toBe(false)
+      expect(await locks.touch('posts:1', claimant('bob'), later)).toBeNull()
+      expect(await locks.touch('posts:1', claimant('ann'), later)).toBeNull()
+      expect(await locks.touch('posts:1', { token: ann.token, user: { id: 'mallory' } }, later)).toBeNull()
+      expect(await locks.touch('posts:2', ann, later)).toBeNull()
       expect((await locks.get('posts:1'))!.lastActiveMs).toBe(lease.sinceMs)
       expect(await locks.get('posts:2')).toBeNull()
+    })
+
+    test('the holder says whether its page has unsaved input; the latest report counts, and a new grant starts without', async () => {
+      const { locks } = await open()
+      const ann = claimant('ann')
+      const bob = claimant('bob')
+      const { lease } = await locks.claim('posts:1', ann, LONG)
+      expect(lease.unsaved).toBe(false)
+      expect((await locks.touch('posts:1', ann, lease.sinceMs + 1, true))?.unsaved).toBe(true)
+      // A touch without the flag (pointer moves) leaves it as it is.
+      expect((await locks.touch('posts:1', ann, lease.sinceMs + 2))?.unsaved).toBe(true)
+      expect((await locks.get('posts:1'))?.unsaved).toBe(true)
+      expect((await locks.claim('posts:1', ann, LONG)).lease.unsaved).toBe(true)
+      // Nobody else can set it.
+      expect(await locks.touch('posts:1', { token: ann.token, user: { id: 'mallory' } }, lease.sinceMs + 3, false)).toBeNull()
+      expect((await locks.get('posts:1'))?.unsaved).toBe(true)
+      expect((await locks.touch('posts:1', ann, lease.sinceMs + 4, false))?.unsaved).toBe(false)
+      await locks.touch('posts:1', ann, lease.sinceMs + 5, true)
+      const moved = await locks.transfer('posts:1', { kind: 'holder', holder: ann }, bob, LONG)
+      expect(moved.lease?.unsaved).toBe(false)
     })
 
     test('a new holder starts afresh: a transfer is last active when it happened', async () => {
@@ -606,7 +626,7 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       await locks.touch('posts:1', ann, lease.sinceMs + 3_600_000)
       const moved = await locks.transfer('posts:1', { kind: 'holder', holder: ann }, bob, LONG)
       expect(moved.lease!.lastActiveMs).toBe(moved.lease!.sinceMs)
-      expect(await locks.touch('posts:1', ann, lease.sinceMs + 7_200_000)).toBe(false)
+      expect(await locks.touch('posts:1', ann, lease.sinceMs + 7_200_000)).toBeNull()
     })
   })
 

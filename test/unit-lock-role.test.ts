@@ -11,7 +11,7 @@ const ann: UserView = { id: 'ann', name: 'Ann' }
 const bob: UserView = { id: 'bob', name: 'Bob' }
 
 const joined = (locking: boolean): JoinReply => ({ tabId: 'tab-mine', user: ann, locking, lease: null, presence: [], lockRevision: 1, presenceRevision: 1 })
-const lease = (user: UserView, tabId: string): LeaseView => ({ user, tabId, fence: 7, sinceMs: 0, expiresInMs: 30_000 })
+const lease = (user: UserView, tabId: string): LeaseView => ({ user, tabId, fence: 7, sinceMs: 0, expiresInMs: 30_000, idleMs: 0, unsaved: false })
 
 const LEASES = {
   'no lease': null,

@@ -6,7 +6,7 @@ import type { ClientError } from '../components/hooks/request'
 import type { CollaborationSocket } from '../components/hooks/socket-client'
 
 const ref = { resourceId: 'Post', recordId: '1' }
-const lease = (tabId: string): LeaseView => ({ tabId, user: { id: 'u1', name: 'Ann' }, fence: 1, sinceMs: 0, expiresInMs: 5000 })
+const lease = (tabId: string): LeaseView => ({ tabId, user: { id: 'u1', name: 'Ann' }, fence: 1, sinceMs: 0, expiresInMs: 5000, idleMs: 0, unsaved: false })
 
 function channel(): { channel: RecordChannel; shown: () => LeaseSnapshot; errors: Array<ClientError | null> } {
   let snapshot = NO_LEASE

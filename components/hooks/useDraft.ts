@@ -32,6 +32,8 @@ export interface DraftControl {
    * still gets them offered back while the page lives.
    */
   storeIfDirty: () => boolean
+  /** Whether the form holds changes not saved (private fields count: they are unsaved too, only never stored). */
+  isDirty: () => boolean
   /** Lays the draft over the form and forgets it. */
   restore: () => void
   /** Forgets the draft (the user said so, or the form was saved). */
@@ -86,6 +88,11 @@ export function useDraft({ resourceId, recordId, userId, editable, form, isPriva
     return () => window.removeEventListener('storage', onStorage)
   }, [key])
 
+  const isDirty = useCallback((): boolean => {
+    const { loaded, current } = formApi.current.snapshot()
+    return hasChanges(changedParams(loaded.params, current.params))
+  }, [])
+
   const storeIfDirty = useCallback((): boolean => {
     const { loaded, current } = formApi.current.snapshot()
     const changes = changedParams(loaded.params, current.params, isPrivateRef.current)
@@ -123,5 +130,5 @@ export function useDraft({ resourceId, recordId, userId, editable, form, isPriva
     wasEditable.current = editable
   }, [editable, storeIfDirty])
 
-  return { draft, storeIfDirty, restore, discard }
+  return { draft, storeIfDirty, isDirty, restore, discard }
 }

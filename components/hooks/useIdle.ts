@@ -4,7 +4,9 @@
  *
  * - Activity (typing, pointer, focus in the form) of the editor's tab goes out as `lock:activity`,
  *   at once after a quiet spell and then at most once every ACTIVITY_INTERVAL_MS; while the idle
- *   warning shows, at once (it also clears the warning).
+ *   warning shows, at once (it also clears the warning). Each report says whether the form has
+ *   unsaved input; when that changes (the first keystroke, a save, a revert) it goes out at once,
+ *   so the others on the record see "unsaved changes" come and go.
  * - A viewer of another user's lock asks `lock:takeover-policy` when the lease changes and again
  *   when the answer says so (the default policy: once the holder has been idle long enough).
  */
@@ -38,13 +40,19 @@ export interface IdleControl {
   warning: IdleWarning | null
   /** "Keep editing": reports activity now. */
   keepEditing: () => void
+  /** The form may have been saved or reverted: reports at once if "unsaved" changed. */
+  recheck: () => void
 }
 
-export function useIdle(session: RecordSession, role: EditLock['role']): IdleControl {
+export function useIdle(session: RecordSession, role: EditLock['role'], isDirty: () => boolean = () => false): IdleControl {
   const { channel, resourceId, recordId } = session
   const [warning, setWarning] = useState<IdleWarning | null>(null)
   const lastSentRef = useRef(0)
   const warnedRef = useRef(false)
+  /** What the last report said of unsaved input (null: nothing sent since this tab became editor). */
+  const unsavedSentRef = useRef<boolean | null>(null)
+  const isDirtyRef = useRef(isDirty)
+  isDirtyRef.current = isDirty
   const editing = role === 'editor'
 
   useRecordEvent('lock:idle-warning', session, ({ releaseInMs }) => {
@@ -52,6 +60,7 @@ export function useIdle(session: RecordSession, role: EditLock['role']): IdleCon
     setWarning({ releaseAtMs: Date.now() + releaseInMs })
   })
   useEffect(() => {
+    unsavedSentRef.current = null
     if (editing) return
     warnedRef.current = false
     setWarning(null)
@@ -61,21 +70,30 @@ export function useIdle(session: RecordSession, role: EditLock['role']): IdleCon
     (now: boolean) => {
       if (!editing || !channel) return
       const at = Date.now()
-      if (!now && !warnedRef.current && at - lastSentRef.current < ACTIVITY_INTERVAL_MS) return
+      const unsaved = isDirtyRef.current()
+      const unsavedChanged = unsaved !== unsavedSentRef.current
+      if (!now && !unsavedChanged && !warnedRef.current && at - lastSentRef.current < ACTIVITY_INTERVAL_MS) return
       lastSentRef.current = at
+      unsavedSentRef.current = unsaved
       warnedRef.current = false
       setWarning(null)
-      void channel.send('lock:activity', { resourceId, recordId })
+      void channel.send('lock:activity', { resourceId, recordId, unsaved })
     },
     [editing, channel, resourceId, recordId],
   )
   const onActivity = useCallback(() => report(false), [report])
+  // Typing changes the form only after this handler (AdminJS's inputs, the pending-input
+  // listener): look at it once they have run.
+  const onContent = useCallback(() => void setTimeout(() => report(false), 0), [report])
   const activity = useMemo<ActivityHandlers>(
-    () => ({ onKeyDownCapture: onActivity, onInputCapture: onActivity, onPointerDownCapture: onActivity, onPointerMoveCapture: onActivity, onFocusCapture: onActivity }),
-    [onActivity],
+    () => ({ onKeyDownCapture: onActivity, onInputCapture: onContent, onPointerDownCapture: onActivity, onPointerMoveCapture: onActivity, onFocusCapture: onActivity }),
+    [onActivity, onContent],
   )
   const keepEditing = useCallback(() => report(true), [report])
-  return { activity, warning, keepEditing }
+  const recheck = useCallback(() => {
+    if (editing && isDirtyRef.current() !== unsavedSentRef.current) report(true)
+  }, [editing, report])
+  return { activity, warning, keepEditing, recheck }
 }
 
 export interface TakeOverPolicy {

@@ -38,6 +38,8 @@ export const de: CollaborationTexts = {
   savedByText: '{{editorName}} hat diesen Datensatz gespeichert; das Formular zeigt die neue Fassung.',
   presenceEditingText: 'bearbeitet',
   presenceViewingText: 'sieht zu',
+  presenceIdleText: 'inaktiv seit {{duration}}',
+  presenceUnsavedText: 'ungespeicherte Änderungen',
   notificationMessage: '{{username}} bittet um Ihre Aufmerksamkeit.',
   notificationButtonText: 'Bearbeitende Person benachrichtigen',
   notificationRequestSentText: 'Anfrage gesendet.',

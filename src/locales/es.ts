@@ -37,6 +37,8 @@ export const es: CollaborationTexts = {
   savedByText: '{{editorName}} guardó este registro; el formulario muestra su versión.',
   presenceEditingText: 'editando',
   presenceViewingText: 'viendo',
+  presenceIdleText: 'inactivo desde hace {{duration}}',
+  presenceUnsavedText: 'cambios sin guardar',
   notificationMessage: '{{username}} solicita la atención de quien edita.',
   notificationButtonText: 'Avisar a quien edita',
   notificationRequestSentText: 'Aviso enviado.',

@@ -37,6 +37,8 @@ export const fr: CollaborationTexts = {
   savedByText: '{{editorName}} a enregistré cette fiche ; le formulaire affiche sa version.',
   presenceEditingText: 'modifie',
   presenceViewingText: 'consulte',
+  presenceIdleText: 'inactif depuis {{duration}}',
+  presenceUnsavedText: 'modifications non enregistrées',
   notificationMessage: '{{username}} demande l’attention de la personne qui modifie.',
   notificationButtonText: 'Demander l’attention',
   notificationRequestSentText: 'Demande envoyée.',

@@ -36,6 +36,8 @@ export const pl: CollaborationTexts = {
   savedByText: '{{editorName}} zapisał(a) ten rekord; formularz pokazuje nową wersję.',
   presenceEditingText: 'edytuje',
   presenceViewingText: 'przegląda',
+  presenceIdleText: 'nieaktywny(a) od {{duration}}',
+  presenceUnsavedText: 'niezapisane zmiany',
   notificationMessage: 'Użytkownik {{username}} prosi osobę edytującą o uwagę.',
   notificationButtonText: 'Poproś osobę edytującą o uwagę',
   notificationRequestSentText: 'Prośba wysłana.',

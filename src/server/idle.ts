@@ -16,7 +16,7 @@
  * transfers with the condition 'unchanged' on the lease the policy read: any activity, release or
  * grant in between makes the transfer take nothing. Racing take-overs: exactly one wins.
  */
-import { ErrorCode, type IdleWarningEvent, type LockChangeCause, type LockStateEvent, type RecordRef, type TakeOverAnswer } from '../protocol.js'
+import { ErrorCode, type HolderActivityEvent, type IdleWarningEvent, type LockChangeCause, type LockStateEvent, type RecordRef, type TakeOverAnswer } from '../protocol.js'
 import type { TakeOverDecision } from '../options.js'
 import type { Claimant, Lease, TransferResult } from '../store/store.js'
 import { recordRoom } from '../store/keys.js'
@@ -27,7 +27,8 @@ import type { EventRouter } from './event-router.js'
 import type { HeldLease } from './lease-keeper.js'
 import { tabIdOf } from './lease-view.js'
 import { joinedRecord, type JoinedAt } from './record-session.js'
-import { recordRefSchema } from './validation.js'
+import { activityReportSchema, recordRefSchema } from './validation.js'
+import { HolderActivityNews } from './holder-activity.js'
 
 /** How often the idle watch looks at most: often enough for a warning of a few seconds. */
 const MIN_TICK_MS = 250
@@ -165,10 +166,15 @@ export async function takeOverByPolicy(
 }
 
 export function registerIdleHandlers(ctx: ServerContext, router: EventRouter): void {
-  router.on('lock:activity', recordRefSchema, async (socket, ref) => {
+  const news = new HolderActivityNews()
+  router.on('lock:activity', activityReportSchema, async (socket, { unsaved, ...ref }) => {
     const joined = joinedEditPage(socket, ref)
     // Only the holder's own token and user move it; anyone else's report changes nothing.
-    await ctx.store.locks.touch(joined.key, { token: joined.token, user: { id: socket.data.user.id } }, Date.now())
+    const lease = await ctx.store.locks.touch(joined.key, { token: joined.token, user: { id: socket.data.user.id } }, Date.now(), unsaved)
+    if (lease && news.isNews(joined.key, lease)) {
+      const event: HolderActivityEvent = { ...joined.ref, fence: lease.fence, idleMs: Math.max(0, Date.now() - lease.lastActiveMs), unsaved: lease.unsaved }
+      ctx.io.to(recordRoom(joined.ref.resourceId, joined.ref.recordId)).emit('lock:holder', event)
+    }
     return null
   })
 

@@ -18,5 +18,7 @@ export function toLeaseView(lease: Lease | null): LeaseView | null {
     fence: lease.fence,
     sinceMs: lease.sinceMs,
     expiresInMs: Math.max(0, lease.expiresAtMs - Date.now()),
+    idleMs: Math.max(0, Date.now() - lease.lastActiveMs),
+    unsaved: lease.unsaved,
   }
 }

@@ -184,6 +184,7 @@ export function registerLocksPage(ctx: ServerContext, router: EventRouter): Lock
           fence: row.lease.fence,
           sinceMs: row.lease.sinceMs,
           lastActiveMs: row.lease.lastActiveMs,
+          unsaved: row.lease.unsaved,
           viewers: row.viewers,
           queueLength: row.queueLength,
           canRelease: release,

@@ -183,7 +183,14 @@ export function queueGranted(ctx: ServerContext, key: string, ref: RecordRef, so
 /** Why a tab left the line, as the audit says it (`queue-left`). */
 type LeaveReason = 'left the line' | 'left the page' | 'disconnected'
 
-async function leaveLine(ctx: ServerContext, socket: Pick<CollabSocket, 'data'>, key: string, ref: RecordRef, holder: Holder, reason: LeaveReason): Promise<QueueSnapshot & { left: boolean }> {
+async function leaveLine(
+  ctx: ServerContext,
+  socket: Pick<CollabSocket, 'data'>,
+  key: string,
+  ref: RecordRef,
+  holder: Holder,
+  reason: LeaveReason,
+): Promise<QueueSnapshot & { left: boolean }> {
   const result = await ctx.store.queue.leave(key, holder)
   if (result.left) {
     void ctx.audit({ kind: 'queue-left', ref, user: socket.data.user, reason })
@@ -241,7 +248,8 @@ export function registerQueueHandlers(ctx: ServerContext, router: EventRouter): 
     }
     // A second "Notify me" of a tab already in line keeps its place: one entry in the audit.
     const position = result.entries.find((one) => one.token === joined.token)?.position
-    if (!ctx.queueKeeper.isTracked(joined.key, joined.token)) void ctx.audit({ kind: 'queue-joined', ref: joined.ref, user: socket.data.user, reason: `number ${position ?? '?'} of ${result.entries.length} in line` })
+    if (!ctx.queueKeeper.isTracked(joined.key, joined.token))
+      void ctx.audit({ kind: 'queue-joined', ref: joined.ref, user: socket.data.user, reason: `number ${position ?? '?'} of ${result.entries.length} in line` })
     ctx.queueKeeper.track(joined.key, joined.ref, socket.id, entry)
     await announceQueue(ctx, joined.key, joined.ref, result)
     return reply(joined.ref, result, joined.token)

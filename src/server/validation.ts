@@ -9,6 +9,8 @@ const id = z.string().min(1).max(512)
 
 export const recordRefSchema = z.object({ resourceId: id, recordId: id }).strict()
 
+export const activityReportSchema = z.object({ resourceId: id, recordId: id, unsaved: z.boolean().optional() }).strict()
+
 export const joinRequestSchema = z
   .object({
     resourceId: id,

@@ -215,7 +215,7 @@ class MemoryLockStore implements LockStore {
     const now = Date.now()
     this.ended.get(recordKey)?.delete(claimant.token)
     // Only the claimant's own fields, copied: the caller's objects never become the stored lease.
-    const lease: Lease = { token: claimant.token, user: { ...claimant.user }, fence: ++this.fence, sinceMs: now, expiresAtMs: now + ttlMs, lastActiveMs: now }
+    const lease: Lease = { token: claimant.token, user: { ...claimant.user }, fence: ++this.fence, sinceMs: now, expiresAtMs: now + ttlMs, lastActiveMs: now, unsaved: false }
     this.leases.set(recordKey, lease)
     this.queue.granted(recordKey, claimant)
     return { ...lease }
@@ -283,11 +283,12 @@ class MemoryLockStore implements LockStore {
     return true
   }
 
-  async touch(recordKey: string, holder: Holder, atMs: number): Promise<boolean> {
+  async touch(recordKey: string, holder: Holder, atMs: number, unsaved?: boolean): Promise<Lease | null> {
     const lease = this.heldBy(recordKey, holder)
-    if (!lease) return false
+    if (!lease) return null
     lease.lastActiveMs = Math.max(lease.lastActiveMs, atMs)
-    return true
+    if (unsaved !== undefined) lease.unsaved = unsaved
+    return { ...lease, user: { ...lease.user } }
   }
 
   private transferAllowed(recordKey: string, lease: Lease | null, condition: TransferCondition, to: Claimant): boolean {

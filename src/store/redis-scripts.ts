@@ -124,6 +124,7 @@ const storedLease = z.object({
   fence: z.number().int(),
   sinceMs: z.number(),
   lastActiveMs: z.number(),
+  unsaved: z.boolean(),
 })
 
 /** The lease hash keeps flat fields; the store's callers get the one identity shape (`UserView`). */
@@ -132,8 +133,8 @@ function userOf(id: string, name: string, avatarUrl: string | undefined): UserVi
 }
 
 /** The deadline is read on this process's clock from the lease's remaining time. */
-function toLease({ pttl, token, userId, userName, avatarUrl, fence, sinceMs, lastActiveMs }: z.infer<typeof storedLease>): Lease {
-  return { token, user: userOf(userId, userName, avatarUrl), fence, sinceMs, expiresAtMs: Date.now() + pttl, lastActiveMs }
+function toLease({ pttl, token, userId, userName, avatarUrl, fence, sinceMs, lastActiveMs, unsaved }: z.infer<typeof storedLease>): Lease {
+  return { token, user: userOf(userId, userName, avatarUrl), fence, sinceMs, expiresAtMs: Date.now() + pttl, lastActiveMs, unsaved }
 }
 
 const revision = z.number().int().nonnegative()

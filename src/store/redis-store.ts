@@ -181,8 +181,9 @@ class RedisLockStore implements LockStore {
     return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), this.keys.lockIndex(), holder.token, holder.user.id, wholeMs('graceMs', graceMs, 0), recordKey))
   }
 
-  async touch(recordKey: string, holder: Holder, atMs: number): Promise<boolean> {
-    return replies.done(await this.run('lockTouch', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('atMs', atMs, 0)))
+  async touch(recordKey: string, holder: Holder, atMs: number, unsaved?: boolean): Promise<Lease | null> {
+    const flag = unsaved === undefined ? '' : unsaved ? '1' : '0'
+    return replies.lease(await this.run('lockTouch', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('atMs', atMs, 0), flag))
   }
 
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
@@ -209,7 +210,16 @@ class RedisLockStore implements LockStore {
 
   async forceRelease(recordKey: string, expected?: ForceReleaseExpectation): Promise<ForceReleaseResult> {
     const fence = expected?.fence === undefined ? '' : wholeMs('fence', expected.fence, 0)
-    const reply = await this.run('lockForceRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), this.keys.lockIndex(), this.keys.lockEnded(recordKey), expected?.token ?? '', fence, recordKey)
+    const reply = await this.run(
+      'lockForceRelease',
+      this.keys.lock(recordKey),
+      this.keys.revision(recordKey),
+      this.keys.lockIndex(),
+      this.keys.lockEnded(recordKey),
+      expected?.token ?? '',
+      fence,
+      recordKey,
+    )
     return replies.forceRelease(reply)
   }
 

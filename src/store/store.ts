@@ -97,6 +97,8 @@ export interface Lease extends Claimant {
    * first `touch`, never earlier than an activity recorded before. Renewals do not change it.
    */
   lastActiveMs: number
+  /** Whether the holder's page has input it has not saved, as its last `touch` said (false until one says so). */
+  unsaved: boolean
 }
 
 /**
@@ -223,10 +225,12 @@ export interface LockStore {
   expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean>
   /**
    * Records activity of `holder` at `atMs` (a later time than the one recorded moves
-   * `lastActiveMs`, an earlier one changes nothing); false, and nothing changes, when `holder` does
-   * not hold the lease. Not a change of the record's state: no revision is raised, no deadline moves.
+   * `lastActiveMs`, an earlier one changes nothing) and, when given, whether its page has unsaved
+   * input (`unsaved`, as the latest report says: a late one may set it back, which a page's next
+   * report mends). Returns the lease after it; null, and nothing changes, when `holder` does not
+   * hold the lease. Not a change of who holds the record: no revision is raised, no deadline moves.
    */
-  touch(recordKey: string, holder: Holder, atMs: number): Promise<boolean>
+  touch(recordKey: string, holder: Holder, atMs: number, unsaved?: boolean): Promise<Lease | null>
   /** Gives the lock to `to` if `condition` holds, with a new fence. */
   transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult>
   /** The current lease, or null when the record is free. */

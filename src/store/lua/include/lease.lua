@@ -9,10 +9,10 @@ local function leaseOf(leaseKey)
   if redis.call('EXISTS', leaseKey) == 0 then
     return nil
   end
-  local f = redis.call('HMGET', leaseKey, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs', 'activeMs')
+  local f = redis.call('HMGET', leaseKey, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs', 'activeMs', 'unsaved')
   -- A lease written before `activeMs` existed (an older process) was last active when granted.
   local lease = { pttl = redis.call('PTTL', leaseKey), token = f[1], userId = f[2], userName = f[3],
-    fence = tonumber(f[5]), sinceMs = tonumber(f[6]), lastActiveMs = tonumber(f[7] or f[6]) }
+    fence = tonumber(f[5]), sinceMs = tonumber(f[6]), lastActiveMs = tonumber(f[7] or f[6]), unsaved = f[8] == '1' }
   if f[4] then
     lease.avatarUrl = f[4]
   end
