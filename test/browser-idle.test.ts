@@ -5,7 +5,7 @@
  * allows it, and the old editor's page says who took over and offers the draft. No time asserted.
  */
 import { users } from './support/app.js'
-import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
+import { auditOnLocksPage, screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
 
 async function shoot(session: UserSession, name: string): Promise<void> {
   for (const file of screenshotPaths(name)) await session.page.screenshot({ path: file })
@@ -55,6 +55,8 @@ describe('idle release', () => {
     expect(await alice.page.inputValue('input[name=title]')).toBe('Alice typed this, then left')
     expect(alice.pageErrors).toEqual([])
     expect(bob.pageErrors).toEqual([])
+    const audit = await auditOnLocksPage(bob, scene.app.adminUrl, [{ kind: 'idle-released', userId: 'alice' }])
+    expect(audit['idle-released']).toContain('lost the lock (inactive)')
     await alice.page.goto(`${scene.app.adminUrl}/resources/Post`, { waitUntil: 'domcontentloaded' })
   }, 60_000)
 
@@ -131,6 +133,8 @@ describe('take-over by policy', () => {
     expect(await alice.page.inputValue('input[name=title]')).toBe('Alice was here')
     expect(alice.pageErrors).toEqual([])
     expect(bob.pageErrors).toEqual([])
+    const audit = await auditOnLocksPage(bob, scene.app.adminUrl, [{ kind: 'taken-over', userId: 'alice' }])
+    expect(audit['taken-over']).toContain('lost the lock to Bob Chen (take-over)')
   }, 60_000)
 })
 

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core'
 import { users } from './support/app.js'
-import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
+import { auditOnLocksPage, screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
 
 let scene: BrowserScene
 let alice: UserSession
@@ -117,4 +117,15 @@ test('two viewers wait in order; when the editor leaves the first edits in place
   await setHidden(bob.page, false)
   await bob.page.waitForFunction((expected) => document.title === expected, title)
   for (const session of [alice, bob, carol]) expect(session.pageErrors).toEqual([])
+
+  // The audit log on the locks page tells the line's story.
+  const audit = await auditOnLocksPage(alice, scene.app.adminUrl, [
+    { kind: 'queue-joined', userId: 'bob' },
+    { kind: 'queue-joined', userId: 'carol' },
+    { kind: 'queue-left', userId: 'carol' },
+    { kind: 'granted', userId: 'bob' },
+  ])
+  expect(audit['queue-left']).toContain('Carol Diaz')
+  expect(audit['queue-left']).toContain('left the line')
+  for (const file of screenshotPaths('queue-audit')) await alice.page.screenshot({ path: file, fullPage: true })
 })

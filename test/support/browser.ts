@@ -79,3 +79,20 @@ export async function startBrowserScene(collaboration: Partial<CollaborationOpti
     },
   }
 }
+
+/**
+ * Opens the locks page in `session` (an admin `canViewLocks` lets see the log) and waits until its
+ * audit log lists an entry of each kind about `userId`, as the log's own page shows it. Returns
+ * each one's text, by kind.
+ */
+export async function auditOnLocksPage(session: UserSession, adminUrl: string, expected: Array<{ kind: string; userId: string }>): Promise<Record<string, string>> {
+  await session.page.goto(`${adminUrl}/pages/locks`, { waitUntil: 'domcontentloaded' })
+  await session.page.waitForSelector('[data-testid=collaborator-locks-page][data-can-view-all=true]', { timeout: 15_000 })
+  const texts: Record<string, string> = {}
+  for (const { kind, userId } of expected) {
+    const entry = session.page.locator(`[data-testid=collaborator-audit-entry][data-kind=${kind}][data-user-id=${userId}]`).first()
+    await entry.waitFor({ timeout: 10_000 })
+    texts[kind] = (await entry.textContent()) ?? ''
+  }
+  return texts
+}
