@@ -18,6 +18,9 @@ import { useSocketEvent } from './hooks/useRecordEvent'
 import { durationText } from './hooks/duration'
 import { TextsProvider, useText, type PageTexts } from './hooks/useTexts'
 
+/** What a cell shows that has nothing to show (a record only viewed has no editor). */
+const NONE = '—'
+
 /** Audit entries per page. */
 const AUDIT_PAGE = 50
 
@@ -108,9 +111,11 @@ const LockTable: React.FC<LockTableProps> = ({ rows, snapshot, receivedAtMs, tes
   const serverNow = snapshot.atMs + (now - receivedAtMs)
 
   const release = async (row: LockRow) => {
+    const { fence } = row
+    if (fence === null) return
     const id = `${row.resourceId}/${row.recordId}`
     setReleasing(id)
-    const reply = await ask<{ released: boolean }>((ack) => socket.emit('locks:release', { resourceId: row.resourceId, recordId: row.recordId, fence: row.fence }, ack))
+    const reply = await ask<{ released: boolean }>((ack) => socket.emit('locks:release', { resourceId: row.resourceId, recordId: row.recordId, fence }, ack))
     setReleasing(null)
     setError(reply.ok ? null : errorText({ code: reply.error.code, message: reply.error.message }))
   }
@@ -138,7 +143,7 @@ const LockTable: React.FC<LockTableProps> = ({ rows, snapshot, receivedAtMs, tes
           {rows.map((row) => {
             const id = `${row.resourceId}/${row.recordId}`
             return (
-              <TableRow key={id} data-testid="collaborator-lock-row" data-resource-id={row.resourceId} data-record-id={row.recordId} data-holder-id={row.holder.id}>
+              <TableRow key={id} data-testid="collaborator-lock-row" data-resource-id={row.resourceId} data-record-id={row.recordId} data-holder-id={row.holder?.id ?? ''}>
                 <TableCell>
                   <a href={recordHref(row)}>{row.title ?? row.recordId}</a>
                   <Text as="span" variant="sm" color="grey60">
@@ -160,10 +165,11 @@ const LockTable: React.FC<LockTableProps> = ({ rows, snapshot, receivedAtMs, tes
                     </Button>
                   ) : null}
                 </TableCell>
-                <TableCell>{row.holder.name}</TableCell>
-                <TableCell>{time(row.sinceMs)}</TableCell>
+                {/* A record only viewed has no editor, and none of an editor's times. */}
+                <TableCell>{row.holder?.name ?? NONE}</TableCell>
+                <TableCell>{row.sinceMs === null ? NONE : time(row.sinceMs)}</TableCell>
                 <TableCell data-testid="collaborator-lock-idle" data-unsaved={row.unsaved ? 'true' : 'false'}>
-                  {duration(serverNow - row.lastActiveMs, texts)}
+                  {row.lastActiveMs === null ? NONE : duration(serverNow - row.lastActiveMs, texts)}
                   {row.unsaved ? ` · ${texts.text('presenceUnsavedText')}` : ''}
                 </TableCell>
                 <TableCell data-testid="collaborator-lock-viewers">{row.viewers.map((viewer) => viewer.name).join(', ')}</TableCell>
@@ -278,8 +284,8 @@ const LocksView: React.FC = () => {
   const [version, setVersion] = useState(0)
   useEffect(() => setVersion((count) => count + 1), [snapshot])
   if (!snapshot) return error ? <MessageBox variant="danger" message={errorText({ code: error as never, message: error })} /> : null
-  const mine = snapshot.rows.filter((row) => row.holder.id === snapshot.me.id)
-  const others = snapshot.rows.filter((row) => row.holder.id !== snapshot.me.id)
+  const mine = snapshot.rows.filter((row) => row.holder?.id === snapshot.me.id)
+  const others = snapshot.rows.filter((row) => row.holder?.id !== snapshot.me.id)
   return (
     <Box variant="container" data-testid="collaborator-locks-page" data-can-view-all={snapshot.canViewAll}>
       <H3>{text('locksMineTitle')}</H3>

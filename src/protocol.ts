@@ -347,18 +347,18 @@ export interface LocksWatchRequest {
   scope: LocksScope
 }
 
-/** One held record on the locks page. */
+/** One record on the locks page: held (a holder), or only viewed (holder and its times null). */
 export interface LockRow extends RecordRef {
   /** The record's title as AdminJS shows it; null when the record could not be read. */
   title: string | null
   /** The resource's name as AdminJS shows it. */
   resourceName: string
-  holder: UserView
-  fence: number
+  holder: UserView | null
+  fence: number | null
   /** When the holder got the lock (epoch ms, server clock). */
-  sinceMs: number
+  sinceMs: number | null
   /** The holder's last activity (epoch ms, server clock): "idle for" is `atMs` - this. */
-  lastActiveMs: number
+  lastActiveMs: number | null
   /** Whether the holder's page has unsaved input, as it last reported. */
   unsaved: boolean
   /** Everyone else on the record now. */

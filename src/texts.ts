@@ -95,9 +95,9 @@ export const defaultTexts = {
   errorQueuedText: 'Others are waiting in line for this record first.',
   freshRecordFailedText: 'Could not load the latest version of this record.',
   // The locks page (collaboration.locksPage()) and the editor's page when an admin ends its lock.
-  locksAllTitle: 'Records being edited',
+  locksAllTitle: 'Records being edited or viewed',
   locksMineTitle: 'My locks',
-  locksEmptyText: 'Nobody is editing a record right now.',
+  locksEmptyText: 'Nobody is editing or viewing a record right now.',
   locksMineEmptyText: 'You are not editing any record.',
   locksRecordColumn: 'Record',
   locksEditorColumn: 'Editor',

@@ -70,7 +70,7 @@ describe.each(['memory', 'redis'] as const)('the locks page on the %s store', (k
     const appeared = await nextEvent<LocksSnapshot>(carolPage, 'locks:snapshot', (snapshot) => rowOf(snapshot, post) !== undefined)
     const row = rowOf(appeared, post)!
     expect(row).toMatchObject({ holder: { id: 'alice' }, fence: aliceJoin.lease!.fence, title: expect.any(String), resourceName: 'Post', queueLength: 0, canRelease: true })
-    expect(row.lastActiveMs).toBeGreaterThanOrEqual(row.sinceMs)
+    expect(row.lastActiveMs).toBeGreaterThanOrEqual(row.sinceMs!)
 
     // Bob looks at the record: he shows up as a viewer.
     const bobTab = await socketOf(app, bob)
@@ -81,7 +81,8 @@ describe.each(['memory', 'redis'] as const)('the locks page on the %s store', (k
     // Bob sees the row, but may not end Alice's lock: the server refuses, whatever he sends.
     const bobPage = await socketOf(app, bob)
     expect(rowOf(unwrap(await watch(bobPage)), post)?.canRelease).toBe(false)
-    const refused = await request(bobPage, 'locks:release', { ...post, fence: row.fence })
+    const fence = row.fence!
+    const refused = await request(bobPage, 'locks:release', { ...post, fence })
     expect(refused).toMatchObject({ ok: false, error: { code: 'forbidden' } })
     expect((await app.collaboration['store'].locks.get('Post:2'))?.user.id).toBe('alice')
 
@@ -92,16 +93,24 @@ describe.each(['memory', 'redis'] as const)('the locks page on the %s store', (k
     expect(await request(carolPage, 'audit:list', { limit: 100_000 })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } })
     expect(await request(carolPage, 'audit:list', { limit: 5, resourceId: 'Post' })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } })
     // A fence that is not the lease's ends nothing.
-    expect(unwrap(await request<{ released: boolean }>(carolPage, 'locks:release', { ...post, fence: row.fence + 1000 }))).toEqual({ released: false })
+    expect(unwrap(await request<{ released: boolean }>(carolPage, 'locks:release', { ...post, fence: fence + 1000 }))).toEqual({ released: false })
 
     // Carol releases it: Alice's tab hears who, then that the record is free.
     const ended = nextEvent<LockEndedEvent>(aliceTab, 'lock:ended')
     const freed = nextEvent<LockStateEvent>(aliceTab, 'lock:state', (state) => state.lease === null)
-    const gone = nextEvent<LocksSnapshot>(carolPage, 'locks:snapshot', (snapshot) => rowOf(snapshot, post) === undefined)
-    expect(unwrap(await request<{ released: boolean }>(carolPage, 'locks:release', { ...post, fence: row.fence }))).toEqual({ released: true })
-    expect(await ended).toMatchObject({ ...post, fence: row.fence, reason: 'force-released', by: { id: 'carol' } })
+    // The record stays on the page, viewed: Alice's page (a viewer now) and Bob's are still on it.
+    const unheld = nextEvent<LocksSnapshot>(carolPage, 'locks:snapshot', (snapshot) => rowOf(snapshot, post)?.holder === null)
+    expect(unwrap(await request<{ released: boolean }>(carolPage, 'locks:release', { ...post, fence }))).toEqual({ released: true })
+    expect(await ended).toMatchObject({ ...post, fence, reason: 'force-released', by: { id: 'carol' } })
     await freed
-    await gone
+    expect(rowOf(await unheld, post)).toMatchObject({ holder: null, fence: null, sinceMs: null, lastActiveMs: null, canRelease: false })
+    expect(
+      rowOf(await unheld, post)!
+        .viewers.map((viewer) => viewer.id)
+        .sort(),
+    ).toEqual(['alice', 'bob'])
+    // A viewed row is nothing to release, whatever fence is sent.
+    expect(unwrap(await request<{ released: boolean }>(carolPage, 'locks:release', { ...post, fence }))).toEqual({ released: false })
     expect(await app.collaboration['store'].locks.get('Post:2')).toBeNull()
 
     // Alice's own lock, from "My locks": hers to release, nobody else's shown to her there.
@@ -111,8 +120,8 @@ describe.each(['memory', 'redis'] as const)('the locks page on the %s store', (k
     unwrap(await join(bobEdits, post, 'edit'))
     const alicePage = await socketOf(app, alice)
     const mine = unwrap(await watch(alicePage, 'mine'))
-    expect(mine.rows.map((shown) => [shown.recordId, shown.holder.id, shown.canRelease])).toEqual([['3', 'alice', true]])
-    expect(unwrap(await request<{ released: boolean }>(alicePage, 'locks:release', { ...other, fence: mine.rows[0]!.fence }))).toEqual({ released: true })
+    expect(mine.rows.map((shown) => [shown.recordId, shown.holder?.id, shown.canRelease])).toEqual([['3', 'alice', true]])
+    expect(unwrap(await request<{ released: boolean }>(alicePage, 'locks:release', { ...other, fence: mine.rows[0]!.fence! }))).toEqual({ released: true })
 
     // A save refused because Bob holds the record, and one refused as stale.
     const api = adminApi(app.url)
@@ -172,6 +181,37 @@ describe.each(['memory', 'redis'] as const)('the locks page on the %s store', (k
     expect(await app.collaboration['store'].locks.get('Post:2')).toBeNull()
   })
 
+  test('a record only viewed is listed without an editor to those who see every lock, never in My locks, and leaves with its last viewer', async () => {
+    const app = await startTestApp({ ...storeOptions(kind), canViewLocks: (admin) => admin.id === 'carol' })
+    apps.push(app)
+    const [bob, carol, dave] = await Promise.all([login(app.url, users.bob), login(app.url, users.carol), login(app.url, users.dave)])
+    const carolPage = await socketOf(app, carol)
+    const davePage = await socketOf(app, dave)
+    expect(rowOf(unwrap(await watch(carolPage)), other)).toBeUndefined()
+    unwrap(await watch(davePage))
+    const bobTab = await socketOf(app, bob)
+    unwrap(await join(bobTab, other, 'show'))
+    const listed = await nextEvent<LocksSnapshot>(carolPage, 'locks:snapshot', (snapshot) => rowOf(snapshot, other) !== undefined)
+    expect(rowOf(listed, other)).toMatchObject({
+      holder: null,
+      fence: null,
+      sinceMs: null,
+      lastActiveMs: null,
+      unsaved: false,
+      canRelease: false,
+      queueLength: 0,
+      resourceName: 'Post',
+    })
+    expect(rowOf(listed, other)!.viewers.map((viewer) => viewer.id)).toEqual(['bob'])
+    expect(rowOf(listed, other)!.title).toEqual(expect.any(String))
+    // Not for an admin who sees only their own locks, nor in anyone's "My locks".
+    expect(unwrap(await watch(davePage)).rows).toEqual([])
+    expect(unwrap(await watch(await socketOf(app, carol), 'mine')).rows).toEqual([])
+    const gone = nextEvent<LocksSnapshot>(carolPage, 'locks:snapshot', (snapshot) => rowOf(snapshot, other) === undefined)
+    unwrap(await request(bobTab, 'record:leave', other))
+    await gone
+  })
+
   test('without canViewLocks an admin sees only their own locks and audit events', async () => {
     const app = await startTestApp({ ...storeOptions(kind), canViewLocks: (admin) => admin.id === 'carol' })
     apps.push(app)
@@ -215,4 +255,17 @@ test('across two processes: a lease held on one is listed and released from the 
   expect(await a.collaboration['store'].locks.get('Post:2')).toBeNull()
   await eventually(() => audited.some((event) => event.kind === 'force-released'))
   expect(audited.filter((event) => event.kind === 'force-released')).toHaveLength(1)
+})
+
+test('across two processes: a record viewed on one is listed on the other', async () => {
+  const options = storeOptions('redis')
+  const shared = { store: new session.MemoryStore(), secret: 'locks-page-test-secret' }
+  apps.push(await startTestApp(options, { session: shared }), await startTestApp(options, { session: shared }))
+  const [a, b] = apps as [TestApp, TestApp]
+  const carolPage = await socketOf(b, await login(b.url, users.carol))
+  unwrap(await watch(carolPage))
+  const bobTab = await socketOf(a, await login(a.url, users.bob))
+  unwrap(await join(bobTab, other, 'show'))
+  const listed = await nextEvent<LocksSnapshot>(carolPage, 'locks:snapshot', (snapshot) => rowOf(snapshot, other) !== undefined)
+  expect(rowOf(listed, other)).toMatchObject({ holder: null, viewers: [{ id: 'bob' }] })
 })

@@ -816,6 +816,28 @@ function presenceContract(makeHarness: () => StoreHarness): void {
       return accept(list) ? list : undefined
     })
 
+  describe('the index of viewed records', () => {
+    test('lists what any process indexed, to every process, each record once', async () => {
+      const first = await open()
+      const second = await open()
+      const other = recordKey('posts', 'with:colon/and space')
+      await first.presence.index([key, other], LONG)
+      await second.presence.index([key], LONG)
+      await first.presence.index([], LONG)
+      expect((await second.presence.indexed()).sort()).toEqual([key, other].sort())
+      expect((await first.presence.indexed()).sort()).toEqual([key, other].sort())
+    })
+
+    test('a mark runs out after its ttl, but never before a longer one another process gave', async () => {
+      const { presence } = await open()
+      const short = recordKey('posts', 'short')
+      await presence.index([key], LONG)
+      await presence.index([key, short], 50)
+      await eventually('the short mark to run out', async () => ((await presence.indexed()).includes(short) ? undefined : true))
+      expect(await presence.indexed()).toEqual([key])
+    })
+  })
+
   test('join returns everyone present, the joiner included, and list agrees', async () => {
     const { presence } = await open()
     const ann = entry('ann', { avatarUrl: 'https://example.com/ann.png', userName: 'Ann Ünïcødé 👋', intent: 'edit' })

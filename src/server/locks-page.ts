@@ -44,11 +44,11 @@ interface Watcher {
   allowed: Map<string, Promise<{ see: boolean; release: boolean }>>
 }
 
-/** One held record as read, before any watcher's permissions. */
+/** One record as read, before any watcher's permissions: held (a lease) or only viewed. */
 interface ReadRow {
   key: string
   ref: RecordRef
-  lease: Lease
+  lease: Lease | null
   viewers: UserView[]
   queueLength: number
   found: { resource: BaseResource; record: BaseRecord | null } | null
@@ -104,9 +104,10 @@ export function registerLocksPage(ctx: ServerContext, router: EventRouter): Lock
   let reading: Promise<void> | undefined
   let readAgain = false
 
-  const leaseId = (key: string, lease: Lease) => `${key}#${lease.fence}`
+  /** A row's identity for what is read once per lease (its title, a watcher's permissions); a viewed record's is its own. */
+  const leaseId = (key: string, lease: Lease | null) => `${key}#${lease ? lease.fence : 'viewed'}`
 
-  const lookUp = (key: string, ref: RecordRef, lease: Lease, next: Map<string, Promise<ReadRow['found']>>) => {
+  const lookUp = (key: string, ref: RecordRef, lease: Lease | null, next: Map<string, Promise<ReadRow['found']>>) => {
     const id = leaseId(key, lease)
     let found = records.get(id)
     if (!found) {
@@ -121,22 +122,27 @@ export function registerLocksPage(ctx: ServerContext, router: EventRouter): Lock
     return found
   }
 
+  /** Held records (oldest grant first), then records only viewed (by key): a viewed one without anyone on it any more is left out. */
   async function readRows(): Promise<ReadRow[]> {
-    const listed: ListedLease[] = await ctx.store.locks.list()
+    const [listed, indexed]: [ListedLease[], string[]] = await Promise.all([ctx.store.locks.list(), ctx.store.presence.indexed()])
+    const held = new Set(listed.map(({ recordKey: key }) => key))
+    const viewed = indexed.filter((key) => !held.has(key)).sort()
     const next = new Map<string, Promise<ReadRow['found']>>()
+    const candidates: Array<{ recordKey: string; lease: Lease | null }> = [...listed, ...viewed.map((recordKey) => ({ recordKey, lease: null }))]
     const rows = await Promise.all(
-      listed.map(async ({ recordKey: key, lease }): Promise<ReadRow | null> => {
+      candidates.map(async ({ recordKey: key, lease }): Promise<ReadRow | null> => {
         const ref = parseRecordKey(key)
         if (!ref) return null
-        const [presence, queue, found] = await Promise.all([ctx.store.presence.list(key), ctx.store.queue.list(key), lookUp(key, ref, lease, next)])
-        const seen = new Set([lease.user.id])
+        const [presence, queue] = await Promise.all([ctx.store.presence.list(key), ctx.store.queue.list(key)])
+        if (!lease && presence.entries.length === 0) return null
+        const seen = new Set(lease ? [lease.user.id] : [])
         const viewers: UserView[] = []
         for (const entry of presence.entries) {
           if (seen.has(entry.user.id)) continue
           seen.add(entry.user.id)
           viewers.push(entry.user)
         }
-        return { key, ref, lease, viewers, queueLength: queue.entries.length, found }
+        return { key, ref, lease, viewers, queueLength: queue.entries.length, found: await lookUp(key, ref, lease, next) }
       }),
     )
     records = next
@@ -149,13 +155,17 @@ export function registerLocksPage(ctx: ServerContext, router: EventRouter): Lock
     if (!allowed) {
       allowed = (async () => {
         const { adminUser, user } = watcher.socket.data
-        const own = row.lease.user.id === user.id
+        const { lease } = row
+        // A record only viewed: for those who see every lock, as AdminJS lets them see the record.
+        if (!lease)
+          return { see: watcher.scope === 'all' && watcher.canViewAll && row.found !== null && (await maySee(adminUser, row.found.resource, row.found.record)), release: false }
+        const own = lease.user.id === user.id
         if (!own && (watcher.scope === 'mine' || !watcher.canViewAll)) return { see: false, release: false }
         if (!row.found) return { see: own, release: own }
         const see = own || (await maySee(adminUser, row.found.resource, row.found.record))
         if (!see) return { see, release: false }
         if (own) return { see, release: true }
-        return { see, release: row.found.record ? await mayForceRelease(adminUser, user, row.lease.user, row.found.resource, row.found.record) : false }
+        return { see, release: row.found.record ? await mayForceRelease(adminUser, user, lease.user, row.found.resource, row.found.record) : false }
       })()
       watcher.allowed.set(id, allowed)
     }
@@ -180,11 +190,11 @@ export function registerLocksPage(ctx: ServerContext, router: EventRouter): Lock
           ...row.ref,
           title: row.found?.record ? row.found.record.title() : null,
           resourceName: row.found ? row.found.resource.decorate().getResourceName() : row.ref.resourceId,
-          holder: row.lease.user,
-          fence: row.lease.fence,
-          sinceMs: row.lease.sinceMs,
-          lastActiveMs: row.lease.lastActiveMs,
-          unsaved: row.lease.unsaved,
+          holder: row.lease?.user ?? null,
+          fence: row.lease?.fence ?? null,
+          sinceMs: row.lease?.sinceMs ?? null,
+          lastActiveMs: row.lease?.lastActiveMs ?? null,
+          unsaved: row.lease?.unsaved ?? false,
           viewers: row.viewers,
           queueLength: row.queueLength,
           canRelease: release,

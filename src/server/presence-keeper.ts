@@ -4,9 +4,16 @@
  * others expired (their process died): an expiry is not one person's change the server saw.
  * It keeps the entries themselves, so that when the store comes back (possibly without its data,
  * after a Redis restart) they are written again as they were, arrival times included.
+ *
+ * It also keeps the store's index of viewed records (`presence.index`) for this process's records:
+ * a record is indexed when its first local entry is tracked and again on every tick, in one call
+ * apart from the join's (it never delays a join), so the locks page of any process lists it.
  */
 import type { RecordRef } from '../protocol.js'
 import type { PresenceEntry, PresenceStore } from '../store/store.js'
+
+/** Records per index call: one script's arguments stay small however many records a process holds. */
+const INDEX_BATCH = 500
 
 export class PresenceKeeper {
   private readonly records = new Map<string, { ref: RecordRef; entries: Map<string, PresenceEntry> }>()
@@ -24,9 +31,18 @@ export class PresenceKeeper {
   }
 
   track(recordKey: string, ref: RecordRef, entry: PresenceEntry): void {
-    const record = this.records.get(recordKey) ?? { ref, entries: new Map<string, PresenceEntry>() }
+    const known = this.records.get(recordKey)
+    const record = known ?? { ref, entries: new Map<string, PresenceEntry>() }
     record.entries.set(entry.id, entry)
     this.records.set(recordKey, record)
+    if (!known) this.index([recordKey])
+  }
+
+  /** Marks records as viewed in the store's index; a store away misses one mark, the next tick writes it. */
+  private index(recordKeys: string[]): void {
+    for (let i = 0; i < recordKeys.length; i += INDEX_BATCH) {
+      this.presence.index(recordKeys.slice(i, i + INDEX_BATCH), this.ttlMs).catch(() => undefined)
+    }
   }
 
   /** Stops renewing the socket's entry on the record; returns the entry, if it was tracked. */
@@ -40,6 +56,7 @@ export class PresenceKeeper {
   }
 
   private async renewAll(): Promise<void> {
+    this.index([...this.records.keys()])
     await Promise.all(
       [...this.records].map(async ([recordKey, { ref, entries }]) => {
         try {
@@ -53,6 +70,7 @@ export class PresenceKeeper {
 
   /** Writes every entry again (the store just came back, perhaps empty) and tells each room. */
   async rejoinAll(): Promise<void> {
+    this.index([...this.records.keys()])
     await Promise.all(
       [...this.records].map(async ([recordKey, { ref, entries }]) => {
         try {

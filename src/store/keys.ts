@@ -79,6 +79,11 @@ export function redisKeys(prefix: string) {
     /** The record's revision counter (include/revision.lua), raised by lock and presence changes. */
     revision: (key: string) => `${prefix}revision:${key}`,
     presence: (key: string) => `${prefix}presence:${key}`,
+    /**
+     * Global: sorted set of records with presence (record key -> until when, Redis clock ms), written by
+     * each process for its own records apart from the presence scripts; the locks page lists from it.
+     */
+    presenceIndex: () => `${prefix}presence-index`,
     /** Hash of the record's presence entries as JSON, by entry id; kept in step with `presence`. */
     presenceData: (key: string) => `${prefix}presence-data:${key}`,
     /**

@@ -433,6 +433,20 @@ class MemoryPresenceStore implements PresenceStore {
     const live = [...(this.records.get(recordKey)?.values() ?? [])].filter((slot) => slot.expiresAtMs > now)
     return { entries: live.map((slot) => ({ ...slot.entry })).sort(byArrival), revision: this.revisions.current() }
   }
+
+  /** Record key → until when it is marked as having presence (as Redis's presence-index). */
+  private readonly marks = new Map<string, number>()
+
+  async index(recordKeys: string[], ttlMs: number): Promise<void> {
+    const untilMs = Date.now() + ttlMs
+    for (const recordKey of recordKeys) this.marks.set(recordKey, Math.max(this.marks.get(recordKey) ?? 0, untilMs))
+  }
+
+  async indexed(): Promise<string[]> {
+    const now = Date.now()
+    for (const [recordKey, untilMs] of this.marks) if (untilMs <= now) this.marks.delete(recordKey)
+    return [...this.marks.keys()]
+  }
 }
 
 interface QueueSlot {

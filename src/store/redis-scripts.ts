@@ -59,6 +59,8 @@ const SCRIPT_FILES = [
   'presenceLeave-3',
   'presenceRenew-3',
   'presenceList-3',
+  'presenceIndex-1',
+  'presenceIndexed-1',
   'queueJoin-6',
   'queueLeave-6',
   'queueRenew-6',

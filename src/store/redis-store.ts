@@ -282,6 +282,15 @@ class RedisPresenceStore implements PresenceStore {
   async list(recordKey: string): Promise<PresenceSnapshot> {
     return replies.presence(await this.run('presenceList', this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey)))
   }
+
+  async index(recordKeys: string[], ttlMs: number): Promise<void> {
+    if (recordKeys.length === 0) return
+    await this.run('presenceIndex', this.keys.presenceIndex(), wholeMs('ttlMs', ttlMs, 1), ...recordKeys)
+  }
+
+  async indexed(): Promise<string[]> {
+    return replies.recordKeys(await this.run('presenceIndexed', this.keys.presenceIndex()))
+  }
 }
 
 /** Queue rules: store.ts (`QueueStore`), include/queue.lua. Each operation is one script on the record's line. */

@@ -272,6 +272,15 @@ export interface PresenceStore {
    * operation that reports the removal (join, leave, renew) removes them, so none goes unannounced.
    */
   list(recordKey: string): Promise<PresenceSnapshot>
+  /**
+   * Says these records have presence on the caller's process, for `ttlMs` (renewed as presence is):
+   * the index the locks page lists viewed records from, across processes. A hint kept apart from
+   * the entries (one command on one key, never on the join's own script): `indexed` may name a
+   * record whose people have left since, never misses one indexed within its ttl.
+   */
+  index(recordKeys: string[], ttlMs: number): Promise<void>
+  /** Every record indexed within its ttl (see `index`), in no particular order; callers read each one's presence. */
+  indexed(): Promise<string[]>
 }
 
 /** A tab waiting for a record's lock ("notify me when it is free"): its token and user, as a claimant. */
