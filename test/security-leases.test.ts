@@ -176,8 +176,10 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {
     if (redis) {
       const locks = await redis.keys(`${prefix}lock:*`)
       expect(locks).toEqual([lockKey(prefix, post1)])
-      const presence = await redis.keys(`${prefix}presence*`)
+      const presence = (await redis.keys(`${prefix}presence*`)).filter((key) => key !== `${prefix}presence-index`)
       expect(presence.every((key) => key.endsWith(':Post:1'))).toBe(true)
+      // The index of viewed records names the one record too.
+      expect(await redis.zrange(`${prefix}presence-index`, 0, -1)).toEqual(['Post:1'])
     }
 
     // Freed under one spelling, claimed under another: still the one record.

@@ -2,7 +2,7 @@
  * The lock holder's state as the others on the record see it: when they were last active and
  * whether their page has unsaved input. It starts from the lease (`idleMs`, `unsaved`, read by the
  * server as it sent the lease) and follows `lock:holder`, which the server sends when that is news
- * (see `HolderActivityEvent`). Times are kept on this page's clock, from "idle for N ms" at
+ * (see `HolderActivityEvent`). Times are kept on this page's clock, counted back by `idleMs` at
  * receipt, so a clock that differs from the server's changes nothing.
  */
 import { useEffect, useState } from 'react'
