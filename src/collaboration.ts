@@ -57,9 +57,10 @@ export interface AttachOptions {
 const SAVE_MEMORY_MS = 24 * 60 * 60_000
 
 function createStore(options: ResolvedOptions): Store {
-  if (options.redis === undefined) return new MemoryStore({ auditMaxEntries: options.auditMaxEntries })
+  if (options.redis === undefined) return new MemoryStore({ auditMaxEntries: options.auditMaxEntries, changeLogMaxEntries: options.changeLogMaxEntries })
   return new RedisStore({
     auditMaxEntries: options.auditMaxEntries,
+    changeLogMaxEntries: options.changeLogMaxEntries,
     redis: options.redis as never,
     keyPrefix: options.redisKeyPrefix,
     connection: options.redisConnection,

@@ -11,6 +11,7 @@ import type { BaseRecord, BaseResource } from 'adminjs'
 import type { UserView } from './protocol.js'
 import type { AuditEvent } from './store/store.js'
 import { AUDIT_MAX_ENTRIES } from './store/audit-rules.js'
+import { CHANGE_LOG_MAX_ENTRIES } from './store/change-rules.js'
 
 /** What AdminJS keeps as the logged-in admin (`req.session.adminUser`): any object with fields. */
 export type AdminUser = Record<string, unknown>
@@ -141,6 +142,8 @@ export interface CollaborationOptions {
   onAudit?: (event: AuditEvent) => void | Promise<void>
   /** How many audit events the store keeps (a Redis stream trimmed on append, a ring in memory). @default 10000 */
   auditMaxEntries?: number
+  /** How many changes made through the admin the store keeps for the change feed's panel (as the audit log). @default 1000 */
+  changeLogMaxEntries?: number
 }
 
 /** Who asks to end a lock from the locks page, whose lock it is, and on which record. */
@@ -215,6 +218,7 @@ export interface ResolvedOptions {
   canForceRelease: (request: ForceReleaseRequest) => boolean | Promise<boolean>
   onAudit: ((event: AuditEvent) => void | Promise<void>) | undefined
   auditMaxEntries: number
+  changeLogMaxEntries: number
 }
 
 /**
@@ -247,6 +251,7 @@ export const optionDefaults = {
   maxSocketsPerUser: 30,
   trustProxy: false,
   auditMaxEntries: AUDIT_MAX_ENTRIES,
+  changeLogMaxEntries: CHANGE_LOG_MAX_ENTRIES,
 }
 
 export const redisConnectionDefaults: Required<RedisConnectionOptions> = {
@@ -329,6 +334,7 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
   },
   { name: 'onAudit', default: '(none)', meaning: 'Receives every audit event (granted, released, force-released, save refused, …); its errors are logged, never thrown.' },
   { name: 'auditMaxEntries', meaning: 'How many audit events the store keeps (older ones are dropped).' },
+  { name: 'changeLogMaxEntries', meaning: "How many changes made through the admin the store keeps for the change feed's panel (older ones are dropped)." },
 ]
 
 /** The README's default column of an option: its doc's words, or its value in `optionDefaults`. */
@@ -393,6 +399,7 @@ const optionsSchema = z
     canForceRelease: z.function().optional(),
     onAudit: z.function().optional(),
     auditMaxEntries: positiveInt.optional(),
+    changeLogMaxEntries: positiveInt.optional(),
   })
   .strict()
 
@@ -502,6 +509,7 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     canForceRelease: given.canForceRelease ?? (() => false),
     onAudit: given.onAudit,
     auditMaxEntries: given.auditMaxEntries ?? d.auditMaxEntries,
+    changeLogMaxEntries: given.changeLogMaxEntries ?? d.changeLogMaxEntries,
   }
 }
 

@@ -340,6 +340,35 @@ export interface ServerStatusEvent {
   storeAvailable: boolean
 }
 
+/** What a change did to a record (see `ChangeEvent`). */
+export type ChangeKind = 'created' | 'updated' | 'deleted'
+
+/**
+ * One write made through the admin to a record of a resource with the feature (the write guard's
+ * after side), told to every connected admin who may see that resource (AdminJS's `list` or
+ * `show`), on every page. Writes outside the admin (the ORM, SQL) are not seen.
+ */
+export interface ChangeEvent extends RecordRef {
+  /** Unique and growing in publication order across every process: pages order and de-duplicate by it. */
+  id: string
+  /** When it was written (epoch ms, the writing server's clock). */
+  atMs: number
+  kind: ChangeKind
+  /** The record's title as AdminJS shows it (for a delete: as it was). */
+  title: string
+  /** The resource's name as AdminJS shows it. */
+  resourceName: string
+  by: UserView
+  /** Names of the fields it changed (updated) or gave (created); empty for a delete. Never values. */
+  fields: string[]
+}
+
+/** The newest changes this admin may see, newest first: `limit` of them, older than `before` (an id) when given. */
+export interface FeedRecentRequest {
+  limit: number
+  before?: string
+}
+
 /** Which locks the locks page watches: every one the admin may see, or only their own ("My locks"). */
 export type LocksScope = 'all' | 'mine'
 
@@ -460,6 +489,8 @@ export interface ClientToServerEvents {
   'locks:release': (request: LockReleaseRequest, ack: AckCallback<LockReleaseReply>) => void
   /** The audit log, for admins who may see every lock (`canViewLocks`). */
   'audit:list': (request: AuditListRequest, ack: AckCallback<AuditEntryView[]>) => void
+  /** The admin's change feed so far (the bell's panel on page load), filtered as `change:feed` is. */
+  'feed:recent': (request: FeedRecentRequest, ack: AckCallback<ChangeEvent[]>) => void
 }
 
 export interface ServerToClientEvents {
@@ -490,6 +521,8 @@ export interface ServerToClientEvents {
   'session:ended': (event: SessionEndedEvent) => void
   /** To a locks page that watches: the locks changed (the whole list, as `locks:watch` answered). */
   'locks:snapshot': (snapshot: LocksSnapshot) => void
+  /** A record this admin may see was created, changed or deleted through the admin (see `ChangeEvent`). */
+  'change:feed': (change: ChangeEvent) => void
   /** Someone else ended the record's lock (see `LockEndedEvent`). */
   'lock:ended': (event: LockEndedEvent) => void
 }

@@ -16,6 +16,7 @@ import {
   StoreUnavailableError,
   type AuditEvent,
   type AuditKind,
+  type ChangeRecord,
   type Claimant,
   type Lease,
   type PresenceEntry,
@@ -39,7 +40,7 @@ interface StoreHarness {
    * Opens a store on `namespace`; stores opened on one namespace share their state (the memory
    * store's options are those of its first opening).
    */
-  open(namespace: string, options?: { auditMaxEntries?: number }): Store
+  open(namespace: string, options?: { auditMaxEntries?: number; changeLogMaxEntries?: number }): Store
   /**
    * What the store sees when its data is lost (Redis restarted empty): every lease of `namespace`
    * gone and a restart-quiet period of `quietMs` started.
@@ -150,7 +151,9 @@ function oddRecordKeys(): string[] {
  * Registers the hooks that give each test a fresh namespace; the function returned opens a store
  * on it, closed after the test (stores opened in one test share their state).
  */
-function useStores(makeHarness: () => StoreHarness): ((options?: { auditMaxEntries?: number }) => Promise<Store>) & { loseData(quietMs: number): Promise<void> } {
+function useStores(
+  makeHarness: () => StoreHarness,
+): ((options?: { auditMaxEntries?: number; changeLogMaxEntries?: number }) => Promise<Store>) & { loseData(quietMs: number): Promise<void> } {
   let harness: StoreHarness
   let namespace: string
   let opened: Store[]
@@ -165,7 +168,7 @@ function useStores(makeHarness: () => StoreHarness): ((options?: { auditMaxEntri
     await Promise.all(opened.map((store) => store.close()))
   })
 
-  const open = async (options?: { auditMaxEntries?: number }) => {
+  const open = async (options?: { auditMaxEntries?: number; changeLogMaxEntries?: number }) => {
     const store = harness.open(namespace, options)
     opened.push(store)
     await store.ready()
@@ -1484,6 +1487,59 @@ const auditEvent = (kind: AuditKind, userId: string, extra: Partial<AuditEvent> 
   ...extra,
 })
 
+function changeLogContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+  const change = (recordId: string, extra: Partial<ChangeRecord> = {}): ChangeRecord => ({
+    atMs: 1_700_000_000_000,
+    kind: 'updated',
+    resourceId: 'posts',
+    recordId,
+    title: `Post ${recordId}`,
+    resourceName: 'Posts',
+    by: { id: 'ann', name: 'Ann' },
+    fields: ['title'],
+    ...extra,
+  })
+
+  test('lists newest first, as appended, each with a growing id, only of the resources asked for', async () => {
+    const { changes } = await open()
+    const first = await open()
+    const appended = [
+      change('1', { by: { id: 'ann', name: 'Ann Ünïcødé ✏️', avatarUrl: 'https://example.com/ann.png' }, fields: ['title', 'body.0.text'] }),
+      change('2', { resourceId: 'secrets', resourceName: 'Secrets', kind: 'created' }),
+      change('a:b/c', { kind: 'deleted', fields: [] }),
+    ]
+    const ids: string[] = []
+    for (const one of appended) ids.push(await changes.append(one))
+    expect(new Set(ids).size).toBe(3)
+    // Another process sharing the store reads the same log.
+    const listed = await first.changes.recent({ resourceIds: ['posts', 'secrets'], limit: 10 })
+    expect(listed).toEqual(appended.map((one, i) => ({ ...one, id: ids[i] })).reverse())
+    expect(await changes.recent({ resourceIds: ['posts'], limit: 10 })).toEqual([listed[0], listed[2]])
+    expect(await changes.recent({ resourceIds: [], limit: 10 })).toEqual([])
+    expect(await changes.recent({ resourceIds: ['nothing'], limit: 10 })).toEqual([])
+    expect(await changes.recent({ resourceIds: ['posts', 'secrets'], limit: 1, before: listed[0]!.id })).toEqual([listed[1]])
+  })
+
+  test('keeps about the newest changeLogMaxEntries, never fewer', async () => {
+    const { changes } = await open({ changeLogMaxEntries: 5 })
+    for (let i = 0; i < 400; i++) await changes.append(change(String(i)))
+    const kept = await changes.recent({ resourceIds: ['posts'], limit: 1000 })
+    expect(kept.length).toBeGreaterThanOrEqual(5)
+    expect(kept.length).toBeLessThan(400)
+    expect(kept[0]!.recordId).toBe('399')
+  })
+
+  test('a malformed change is refused, nothing stored; a bad page id is refused', async () => {
+    const { changes } = await open()
+    await expect(changes.append({ ...change('1'), kind: 'renamed' } as never)).rejects.toThrow(TypeError)
+    await expect(changes.append({ ...change('1'), fields: 'title' } as never)).rejects.toThrow(TypeError)
+    expect(await changes.recent({ resourceIds: ['posts'], limit: 10 })).toEqual([])
+    await expect(changes.recent({ resourceIds: ['posts'], limit: 10, before: 'not an id' })).rejects.toThrow(RangeError)
+    await expect(changes.recent({ resourceIds: ['posts'], limit: 0 })).rejects.toThrow(RangeError)
+  })
+}
+
 function auditContract(makeHarness: () => StoreHarness): void {
   const open = useStores(makeHarness)
 
@@ -1698,6 +1754,7 @@ describe.each([
   describe('presence contract', () => presenceContract(makeHarness))
   describe('queue contract', () => queueContract(makeHarness))
   describe('audit contract', () => auditContract(makeHarness))
+  describe('change log contract', () => changeLogContract(makeHarness))
   describe('attention contract', () => attentionContract(makeHarness))
   describe('save log contract', () => saveLogContract(makeHarness))
   describe('chat contract', () => chatContract(makeHarness))

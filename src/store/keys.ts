@@ -107,6 +107,8 @@ export function redisKeys(prefix: string) {
     chat: (key: string) => `${prefix}chat:${key}`,
     /** Global: the audit log, one stream of every record's events (auditAppend-1). */
     audit: () => `${prefix}audit`,
+    /** Global: the change log, one stream of the writes made through the admin (changeAppend-1). */
+    changes: () => `${prefix}changes`,
     /** A fixed-window counter of a rate limit. */
     limit: (key: string) => `${prefix}limit:${key}`,
   }

@@ -8,6 +8,7 @@
  */
 import type { ChatMessage } from '../protocol.js'
 import { AUDIT_MAX_ENTRIES, auditMatches, checkedAuditEvent } from './audit-rules.js'
+import { CHANGE_LOG_MAX_ENTRIES, changeMatches, checkedChange } from './change-rules.js'
 import { byGrant } from './lock-rules.js'
 import { byArrival } from './presence-rules.js'
 import {
@@ -20,6 +21,10 @@ import {
   type AuditEvent,
   type AuditLog,
   type AuditQuery,
+  type ChangeEntry,
+  type ChangeLog,
+  type ChangeQuery,
+  type ChangeRecord,
   type ChatStore,
   type Claimant,
   type ClaimOptions,
@@ -62,6 +67,11 @@ export interface MemoryStoreOptions {
    * @default 10000
    */
   auditMaxEntries?: number
+  /**
+   * How many changes made through the admin the change log keeps (a ring: the oldest go first).
+   * @default 1000
+   */
+  changeLogMaxEntries?: number
 }
 
 /**
@@ -734,22 +744,29 @@ class MemoryChatStore implements ChatStore {
 }
 
 /** A ring of the newest `maxEntries` events; ids count appends, so a newer event has a larger one. */
-class MemoryAuditLog implements AuditLog {
-  private readonly ring: AuditEntry[] = []
+/**
+ * The newest `maxEntries` of a log (a ring: the oldest go first), with ids that count appends: the
+ * memory side of the audit and change logs, which Redis keeps as trimmed streams.
+ */
+class BoundedLog<T extends { id: string }> {
+  private readonly ring: T[] = []
   /** Where the oldest entry is, once the ring is full. */
   private start = 0
   private appended = 0
 
-  constructor(private readonly maxEntries: number) {
-    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError(`auditMaxEntries must be an integer >= 1, got ${maxEntries}`)
+  constructor(
+    private readonly maxEntries: number,
+    option: string,
+  ) {
+    if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError(`${option} must be an integer >= 1, got ${maxEntries}`)
   }
 
   get size(): number {
     return this.ring.length
   }
 
-  async append(event: AuditEvent): Promise<string> {
-    const entry: AuditEntry = { id: String(++this.appended), ...checkedAuditEvent(event) }
+  append(make: (id: string) => T): string {
+    const entry = make(String(++this.appended))
     if (this.ring.length < this.maxEntries) {
       this.ring.push(entry)
     } else {
@@ -759,16 +776,63 @@ class MemoryAuditLog implements AuditLog {
     return entry.id
   }
 
-  async list(query: AuditQuery): Promise<AuditEntry[]> {
+  /** Newest first: at most `limit` entries older than `before` that `accept` takes, each through `copy`. */
+  list(query: { limit: number; before?: string }, accept: (entry: T) => boolean, copy: (entry: T) => T): T[] {
     if (!Number.isSafeInteger(query.limit) || query.limit < 1) throw new RangeError(`limit must be an integer >= 1, got ${query.limit}`)
     const before = query.before === undefined ? Infinity : Number(query.before)
-    if (!Number.isSafeInteger(before) && before !== Infinity) throw new RangeError(`not an audit entry id: ${JSON.stringify(query.before)}`)
-    const found: AuditEntry[] = []
+    if (!Number.isSafeInteger(before) && before !== Infinity) throw new RangeError(`not an entry id: ${JSON.stringify(query.before)}`)
+    const found: T[] = []
     for (let i = this.ring.length - 1; i >= 0 && found.length < query.limit; i--) {
       const entry = this.ring[(this.start + i) % this.ring.length]!
-      if (Number(entry.id) < before && auditMatches(entry, query)) found.push(copyAuditEntry(entry))
+      if (Number(entry.id) < before && accept(entry)) found.push(copy(entry))
     }
     return found
+  }
+}
+
+class MemoryAuditLog implements AuditLog {
+  private readonly log: BoundedLog<AuditEntry>
+
+  constructor(maxEntries: number) {
+    this.log = new BoundedLog(maxEntries, 'auditMaxEntries')
+  }
+
+  get size(): number {
+    return this.log.size
+  }
+
+  async append(event: AuditEvent): Promise<string> {
+    const checked = checkedAuditEvent(event)
+    return this.log.append((id) => ({ id, ...checked }))
+  }
+
+  async list(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.log.list(query, (entry) => auditMatches(entry, query), copyAuditEntry)
+  }
+}
+
+class MemoryChangeLog implements ChangeLog {
+  private readonly log: BoundedLog<ChangeEntry>
+
+  constructor(maxEntries: number) {
+    this.log = new BoundedLog(maxEntries, 'changeLogMaxEntries')
+  }
+
+  get size(): number {
+    return this.log.size
+  }
+
+  async append(change: ChangeRecord): Promise<string> {
+    const checked = checkedChange(change)
+    return this.log.append((id) => ({ id, ...checked }))
+  }
+
+  async recent(query: ChangeQuery): Promise<ChangeEntry[]> {
+    return this.log.list(
+      query,
+      (entry) => changeMatches(entry, query),
+      (entry) => ({ ...entry, by: { ...entry.by }, fields: [...entry.fields] }),
+    )
   }
 }
 
@@ -817,6 +881,7 @@ export class MemoryStore implements Store {
   readonly chat: ChatStore
   readonly limits: RateLimiter
   readonly audit: AuditLog
+  readonly changes: ChangeLog
   private readonly quiet = new QuietPeriod()
   private readonly lockStore: MemoryLockStore
   private readonly parts: ReadonlyArray<{ readonly size: number }>
@@ -834,6 +899,7 @@ export class MemoryStore implements Store {
     const limits = new MemoryRateLimiter(sweeper)
     const chat = new MemoryChatStore(sweeper, limits)
     const audit = new MemoryAuditLog(options.auditMaxEntries ?? AUDIT_MAX_ENTRIES)
+    const changes = new MemoryChangeLog(options.changeLogMaxEntries ?? CHANGE_LOG_MAX_ENTRIES)
     this.locks = locks
     this.presence = presence
     this.queue = queue
@@ -843,8 +909,9 @@ export class MemoryStore implements Store {
     this.chat = chat
     this.limits = limits
     this.audit = audit
+    this.changes = changes
     this.lockStore = locks
-    this.parts = [locks, presence, queue, attention, saves, writes, chat, limits, audit]
+    this.parts = [locks, presence, queue, attention, saves, writes, chat, limits, audit, changes]
   }
 
   /**

@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { auditEventSchema, auditFields } from './audit-rules.js'
+import { changeRecordSchema, checkedChange } from './change-rules.js'
 import { byArrival } from './presence-rules.js'
 import type { ChatMessage, UserView } from '../protocol.js'
 import {
@@ -22,6 +23,7 @@ import {
   LeaseEndedError,
   type Claimant,
   type AuditEntry,
+  type ChangeEntry,
   type ClaimResult,
   type ForceReleaseResult,
   type Lease,
@@ -77,6 +79,8 @@ const SCRIPT_FILES = [
   'limitHit-1',
   'auditAppend-1',
   'auditList-1',
+  'changeAppend-1',
+  'changeList-1',
 ] as const
 
 type CommandOf<F> = F extends `${infer Command}-${number}` ? Command : never
@@ -169,6 +173,7 @@ const queueRefusal = z.object({ position: z.number().int().positive().optional()
 const queuedReply = z.object({ code: z.literal(4), queued: queueRefusal, revision })
 const transferReply = leaseReply.extend({ queued: queueRefusal.optional() })
 const auditPage = z.object({ entries: cjsonList(z.object({ id: z.string(), event: z.string() })), next: z.string().optional() })
+const changePage = z.object({ entries: cjsonList(z.object({ id: z.string(), change: z.string() })), next: z.string().optional() })
 const presenceUpdateReply = presenceReply.extend({ expired: z.number().int().nonnegative() })
 /** Heartbeat replies carry no revision: a renewal changes nothing anyone sees. */
 const heartbeatReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
@@ -334,7 +339,12 @@ export const replies = {
     const { entries, next } = read(auditPage, reply)
     return { entries: entries.map(({ id, event }) => ({ id, ...auditFields(read(auditEventSchema, event)) })), next: next ?? null }
   },
-  /** auditAppend: the new entry's id. */
+  /** changeList: one page of matches, newest first, and where to continue (null: the log ends). */
+  changePage(reply: unknown): { entries: ChangeEntry[]; next: string | null } {
+    const { entries, next } = read(changePage, reply)
+    return { entries: entries.map(({ id, change }) => ({ id, ...checkedChange(read(changeRecordSchema, change)) })), next: next ?? null }
+  },
+  /** auditAppend, changeAppend: the new entry's id. */
   streamId(reply: unknown): string {
     return read(z.string().regex(/^\d+-\d+$/), reply, false)
   },

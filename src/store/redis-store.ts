@@ -16,6 +16,7 @@ import { configErrors } from '../errors.js'
 import type { ChatMessage } from '../protocol.js'
 import type { RedisConnectionOptions } from '../options.js'
 import { AUDIT_MAX_ENTRIES, checkedAuditEvent } from './audit-rules.js'
+import { CHANGE_LOG_MAX_ENTRIES, checkedChange } from './change-rules.js'
 import { redisKeys } from './keys.js'
 import { byGrant } from './lock-rules.js'
 import { replies, scripts, stored, type ScriptName } from './redis-scripts.js'
@@ -27,6 +28,10 @@ import {
   type AuditEvent,
   type AuditLog,
   type AuditQuery,
+  type ChangeEntry,
+  type ChangeLog,
+  type ChangeQuery,
+  type ChangeRecord,
   type ChatStore,
   type Claimant,
   type ClaimOptions,
@@ -67,6 +72,11 @@ export interface RedisStoreOptions {
    * @default 10000
    */
   auditMaxEntries?: number
+  /**
+   * How many changes made through the admin the change log keeps, about (MAXLEN ~, as the audit log).
+   * @default 1000
+   */
+  changeLogMaxEntries?: number
   /**
    * After reconnecting to another Redis server than before (its run_id changed: restarted, failed
    * over), possibly without the leases it held, new grants of free records wait this long so the
@@ -449,13 +459,39 @@ class RedisAuditLog implements AuditLog {
   }
 }
 
-/** Entries an audit listing reads per script call: a page is quick for Redis whatever the log holds. */
+/** Entries a log listing (audit, changes) reads per script call: a page is quick for Redis whatever the log holds. */
 const AUDIT_SCAN = 500
 
-/** An id of the audit stream given back by a caller (`before`): refused unless it is one. */
+/** An id of a log's stream given back by a caller (`before`): refused unless it is one. */
 function streamId(id: string): string {
-  if (!/^\d+-\d+$/.test(id)) throw new RangeError(`not an audit entry id: ${JSON.stringify(id)}`)
+  if (!/^\d+-\d+$/.test(id)) throw new RangeError(`not an entry id: ${JSON.stringify(id)}`)
   return id
+}
+
+class RedisChangeLog implements ChangeLog {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+    private readonly maxEntries: number,
+  ) {}
+
+  async append(change: ChangeRecord): Promise<string> {
+    const checked = checkedChange(change)
+    return replies.streamId(await this.run('changeAppend', this.keys.changes(), this.maxEntries, checked.resourceId, JSON.stringify(checked)))
+  }
+
+  async recent(query: ChangeQuery): Promise<ChangeEntry[]> {
+    const limit = wholeMs('limit', query.limit, 1)
+    if (query.resourceIds.length === 0) return []
+    const found: ChangeEntry[] = []
+    let end: string | null = query.before === undefined ? '+' : `(${streamId(query.before)}`
+    while (end !== null && found.length < limit) {
+      const page = replies.changePage(await this.run('changeList', this.keys.changes(), end, AUDIT_SCAN, limit - found.length, ...query.resourceIds))
+      found.push(...page.entries)
+      end = page.next === null ? null : `(${page.next}`
+    }
+    return found
+  }
 }
 
 class RedisRateLimiter implements RateLimiter {
@@ -486,6 +522,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   readonly chat: ChatStore
   readonly limits: RateLimiter
   readonly audit: AuditLog
+  readonly changes: ChangeLog
   private readonly client: ScriptClient
   private readonly keys: Keys
   private readonly connectTimeoutMs: number
@@ -536,6 +573,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     this.chat = new RedisChatStore(run, keys)
     this.limits = new RedisRateLimiter(run, keys)
     this.audit = new RedisAuditLog(run, keys, wholeMs('auditMaxEntries', options.auditMaxEntries ?? AUDIT_MAX_ENTRIES, 1))
+    this.changes = new RedisChangeLog(run, keys, wholeMs('changeLogMaxEntries', options.changeLogMaxEntries ?? CHANGE_LOG_MAX_ENTRIES, 1))
 
     // Without an 'error' listener ioredis re-throws connection errors and takes the process down.
     this.client.on('error', (error: Error) => (this.lastError = error))

@@ -488,6 +488,43 @@ export interface AuditLog {
   list(query: AuditQuery): Promise<AuditEntry[]>
 }
 
+/** A write made through the admin, as the change log keeps it (see `ChangeEvent` in src/protocol.ts). */
+export interface ChangeRecord {
+  atMs: number
+  kind: 'created' | 'updated' | 'deleted'
+  resourceId: string
+  recordId: string
+  title: string
+  resourceName: string
+  by: UserView
+  /** Names only, never values. */
+  fields: string[]
+}
+
+export interface ChangeEntry extends ChangeRecord {
+  /** Grows with every append, across every process sharing the store. */
+  id: string
+}
+
+export interface ChangeQuery {
+  /** Only changes of these resources (what the reader may see). */
+  resourceIds: string[]
+  /** At most this many, newest first. */
+  limit: number
+  /** Only changes older than this entry (the last id of a previous page). */
+  before?: string
+}
+
+/**
+ * The recent writes made through the admin (the bell's panel reads them back), bounded like the
+ * audit log: a Redis stream trimmed to about its newest `changeLogMaxEntries`, or a ring in memory.
+ * Telling connected admins is the socket server's, not the log's.
+ */
+export interface ChangeLog {
+  append(change: ChangeRecord): Promise<string>
+  recent(query: ChangeQuery): Promise<ChangeEntry[]>
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis'
   readonly locks: LockStore
@@ -499,6 +536,7 @@ export interface Store {
   readonly chat: ChatStore
   readonly limits: RateLimiter
   readonly audit: AuditLog
+  readonly changes: ChangeLog
   /** Resolves once the store can serve requests (Redis: first connection made). */
   ready(): Promise<void>
   /** Stops timers and connections this store opened. */
