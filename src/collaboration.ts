@@ -16,7 +16,7 @@ import type { Logger } from './server/event-router.js'
 import { createSocketServer, type SocketServer } from './server/socket-server.js'
 import { MemoryStore } from './store/memory-store.js'
 import { RedisStore } from './store/redis-store.js'
-import type { Store } from './store/store.js'
+import type { ChangeRecord, Store } from './store/store.js'
 import { recordKey, redisKeys } from './store/keys.js'
 import type { RecordRef, UserView } from './protocol.js'
 import { createAudit, type Audit } from './audit.js'
@@ -92,6 +92,8 @@ export class Collaboration {
   private readonly store: Store
   private socketServer: SocketServer | undefined
   private closed = false
+  /** Ids of changes told while the change log was away (see publishChange). */
+  private localChanges = 0
   private logger: Logger = console
   private stopStatus: (() => void) | undefined
   /** One per feature() call: guards that feature's resources of an AdminJS instance. */
@@ -129,6 +131,7 @@ export class Collaboration {
       writes: () => this.store.writes,
       identify: this.options.identify,
       onSaved: (ref, by, version) => this.announceSave(ref, by, version),
+      onWritten: (change) => void this.publishChange(change),
       audit: this.audit,
       // Read at each use: attach() may bring another logger.
       logger: { warn: (...args: unknown[]) => this.logger.warn(...args) },
@@ -154,6 +157,22 @@ export class Collaboration {
         return { ...(this.options.socketPath ? { socketPath: this.options.socketPath } : {}), textsResourceId: found.id, texts: found.config.texts }
       },
     }
+  }
+
+  /**
+   * The change feed: keeps the write in the store's change log (the bell's panel reads it back) and
+   * tells every admin who may see its resource. A store that is away costs the log entry, not the
+   * news: connected admins still hear of it, with an id of this process's own.
+   */
+  private async publishChange(change: ChangeRecord): Promise<void> {
+    let id: string
+    try {
+      id = await this.store.changes.append(change)
+    } catch (error) {
+      this.logger.warn('adminjs-collaborator: the change log could not keep a change', error)
+      id = `local-${change.atMs}-${++this.localChanges}`
+    }
+    this.socketServer?.announceChange({ ...change, id })
   }
 
   /** Remembers who saved which version (for stale-save notices) and tells everyone on the record. */

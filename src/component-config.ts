@@ -19,6 +19,8 @@ export interface ComponentConfig {
   chatMaxLength: number
   /** Seconds between attention requests, to show when the button works again. */
   notificationRequestIntervalMs: number
+  /** This resource's writes reach the change feed (the feature's `changeFeed`). */
+  changeFeed: boolean
 }
 
 /** `action.custom` as the feature writes it. */

@@ -30,6 +30,7 @@ import { noteRequestIntent } from './write-intent.js'
 import { registerTextsAsTranslations } from './translations.js'
 import { answerRefusalsWithKeys } from './refusal.js'
 import type { Audit } from './audit.js'
+import type { ChangeRecord } from './store/store.js'
 
 /** Component names are prefixed so they cannot collide with another feature's. */
 export const COMPONENTS = {
@@ -75,6 +76,8 @@ export interface FeatureDeps {
   logger: SaveAnnouncerDeps['logger']
   /** Where refused saves are reported (the audit trail); absent: nowhere. */
   audit?: Audit
+  /** Where an admin's successful writes go (the change feed), for resources whose `changeFeed` is on. */
+  onWritten?: (change: ChangeRecord) => void
 }
 
 export interface CollaborationFeature {
@@ -103,6 +106,7 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
     enableChat: deps.feature.enableChat && deps.options.enableChat,
     chatMaxLength: deps.options.chatMaxLength,
     notificationRequestIntervalMs: deps.options.notificationRequestIntervalMs,
+    changeFeed: deps.feature.changeFeed,
   }
   const writeGuard = createWriteGuard({
     writes: deps.writes,
@@ -114,6 +118,7 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
     unguardedActions: new Set(deps.feature.unguardedActions),
     logger: deps.logger,
     ...(deps.audit ? { audit: deps.audit } : {}),
+    ...(deps.feature.changeFeed && deps.onWritten ? { onWritten: deps.onWritten } : {}),
   })
   const bulkDeleteGuard = createBulkDeleteGuard({ locks: deps.locks, identify: deps.identify, texts: deps.feature.texts })
   const announcer = createSaveAnnouncer({ identify: deps.identify, onSaved: deps.onSaved, logger: deps.logger })

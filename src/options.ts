@@ -176,6 +176,11 @@ export interface FeatureOptions {
    * @default []
    */
   unguardedActions?: string[]
+  /**
+   * Tell connected admins of this resource's writes (the change feed, `change:feed`). False keeps
+   * them out of every admin's feed. @default true
+   */
+  changeFeed?: boolean
 }
 
 export interface ResolvedOptions {
@@ -410,6 +415,7 @@ const featureSchema = z
     enableChat: z.boolean().optional(),
     requireVersion: z.boolean().optional(),
     unguardedActions: z.array(z.string().min(1)).optional(),
+    changeFeed: z.boolean().optional(),
   })
   .strict()
 
@@ -532,6 +538,7 @@ export function resolveFeatureOptions(input: FeatureOptions | undefined, base: R
     enableChat: given.enableChat ?? base.enableChat,
     requireVersion: given.requireVersion ?? true,
     unguardedActions: given.unguardedActions ?? [],
+    changeFeed: given.changeFeed ?? true,
   }
 }
 export type ResolvedFeatureOptions = ReturnType<typeof resolveFeatureOptions>

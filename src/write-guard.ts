@@ -22,6 +22,11 @@
  *
  * What this cannot see: code that writes to the database without the resource (the ORM directly,
  * SQL). Such a change still makes every version built before it stale.
+ *
+ * Its after side: a write of an admin's (an action's context with a logged-in admin) that succeeded
+ * is reported to `onWritten` (the change feed) with what it changed (change-report.ts), creates
+ * whose id the database picks included. Server code without an admin, and actions the resource
+ * lists in `unguardedActions`, are not reported.
  */
 import { type ActionContext, type BaseRecord, type BaseResource } from 'adminjs'
 import type { AdminUser } from './options.js'
@@ -33,6 +38,8 @@ import { recordKey } from './store/keys.js'
 import { StoreUnavailableError, type Lease, type SaveLog, type WriteEntry, type WriteSections } from './store/store.js'
 import { intentOf, loadedVersion, noteLoaded, takeOurFields } from './write-intent.js'
 import type { Audit } from './audit.js'
+import { changeOf } from './change-report.js'
+import type { ChangeRecord } from './store/store.js'
 
 /** A writer inside for longer than this (crashed, stalled) no longer keeps others out. */
 export const WRITE_SECTION_TTL_MS = 10_000
@@ -53,6 +60,8 @@ export interface WriteGuardDeps {
   logger: Pick<Console, 'warn'>
   /** Reports refused saves to the audit trail (save-refused-held, save-refused-stale). */
   audit?: Audit
+  /** A write of an admin's succeeded (the change feed). Must not throw; it is not awaited. */
+  onWritten?: (change: ChangeRecord) => void
 }
 
 type Kind = 'save' | 'create' | 'delete'
@@ -68,6 +77,8 @@ interface Write {
    */
   builtFrom: string | typeof MISSING | undefined
   tabToken: string | undefined
+  /** The params it writes (a save, a create), for the change feed. */
+  written?: Record<string, unknown>
 }
 
 type Resource = BaseResource & { [GUARDED]?: true }
@@ -153,6 +164,19 @@ export function createWriteGuard(deps: WriteGuardDeps) {
     return lastSave?.version === current ? lastSave.user.name : null
   }
 
+  const KINDS = { save: 'updated', create: 'created', delete: 'deleted' } as const
+
+  /** The after side: an admin's write that succeeded, to the change feed. */
+  function reportWrite(resource: BaseResource, write: Write, before: BaseRecord | null): void {
+    const by = writer(write.context)
+    if (!deps.onWritten || !by) return
+    try {
+      deps.onWritten(changeOf({ kind: KINDS[write.kind], resource, recordId: write.recordId, by, before, written: write.written ?? null }))
+    } catch (error) {
+      deps.logger.warn('adminjs-collaborator: reporting a write to the change feed failed', error)
+    }
+  }
+
   /** Steps 1 to 4 above, around `perform` (the resource's own method). */
   async function guarded<T>(resource: Resource, write: Write, reread: () => Promise<BaseRecord | null>, perform: () => Promise<T>): Promise<T> {
     // The id as the URL and the sockets name the resource (its options' id), not the adapter's.
@@ -172,7 +196,9 @@ export function createWriteGuard(deps: WriteGuardDeps) {
           throw say.stale(write.kind, await staleAuthor(key, version))
         }
       }
-      return await perform()
+      const result = await perform()
+      reportWrite(resource, write, current)
+      return result
     } finally {
       const left = await deps
         .writes()
@@ -235,6 +261,7 @@ export function createWriteGuard(deps: WriteGuardDeps) {
         context,
         builtFrom: builtFrom('save', recordId, context, ours.version),
         tabToken: ours.tabToken ?? intentOf(context)?.tabToken,
+        written: ours.params,
       }
       return guarded(
         resource,
@@ -261,8 +288,21 @@ export function createWriteGuard(deps: WriteGuardDeps) {
       if (unguarded(context)) return original.create(ours.params, context)
       const id = ours.params[idPath()]
       // Without an id the database picks a new one: nobody can hold or have written it yet.
-      if (id === undefined || id === null || id === '') return original.create(ours.params, context)
-      const write: Write = { kind: 'create', recordId: String(id), context, builtFrom: undefined, tabToken: ours.tabToken ?? intentOf(context)?.tabToken }
+      if (id === undefined || id === null || id === '') {
+        const created = await original.create(ours.params, context)
+        const newId = created?.[idPath()]
+        if (newId !== undefined && newId !== null)
+          reportWrite(resource, { kind: 'create', recordId: String(newId), context, builtFrom: undefined, tabToken: undefined, written: { ...ours.params, ...created } }, null)
+        return created
+      }
+      const write: Write = {
+        kind: 'create',
+        recordId: String(id),
+        context,
+        builtFrom: undefined,
+        tabToken: ours.tabToken ?? intentOf(context)?.tabToken,
+        written: ours.params,
+      }
       // Some adapters (TypeORM's save) turn a create with an existing id into an overwrite.
       return guarded(
         resource,

@@ -30,7 +30,7 @@ function findResource(admin: AdminJS, resourceId: string): BaseResource {
 }
 
 /** The feature's config on a resource, or undefined when the resource does not use the feature. */
-function featureConfig(resource: BaseResource): ComponentConfig | undefined {
+export function featureConfig(resource: BaseResource): ComponentConfig | undefined {
   const custom = resource.decorate().actions.edit?.custom() as Record<string, unknown> | undefined
   return custom?.[COMPONENT_CONFIG_KEY] as ComponentConfig | undefined
 }

@@ -7,7 +7,7 @@ import type AdminJS from 'adminjs'
 import { Server, type ServerOptions } from 'socket.io'
 import { defaultSocketPath, ErrorCode, type RecordRef, type UserView } from '../protocol.js'
 import type { ResolvedOptions } from '../options.js'
-import type { Store } from '../store/store.js'
+import type { ChangeEntry, Store } from '../store/store.js'
 import { adminSessionOf, HandshakeSessions, isAllowedOrigin, originRefusalLogger, requireAdmin, type OriginPolicy, type SessionAuth } from './auth.js'
 import type { CollabServer, CollabSocket, ServerContext } from './context.js'
 import { createEventRouter, type Logger } from './event-router.js'
@@ -27,6 +27,7 @@ import { registerLocksPage } from './locks-page.js'
 import { announceQueue, QueueKeeper, queueFeature, registerQueueHandlers } from './queue.handlers.js'
 import { recordRoom } from '../store/keys.js'
 import type { Audit } from '../audit.js'
+import { registerChangeFeed } from './change-feed.js'
 
 export interface SocketServerDeps {
   admin: AdminJS
@@ -63,6 +64,8 @@ export interface SocketServer {
   path: string
   /** Tells everyone on the record that it was saved (called by the feature's after hook). */
   announceSave(ref: RecordRef, by: UserView, version: string): void
+  /** Tells every admin who may see the resource of a write made through the admin (the change feed). */
+  announceChange(entry: ChangeEntry): void
   /**
    * The store went away or came back (RedisStore's 'status'). This process's sockets hear of it as
    * `server:status`; on coming back, this process's editors re-assert their leases and its sockets'
@@ -183,6 +186,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   if (options.enableChat) registerChatHandlers(ctx, router)
   const locksPage = registerLocksPage(ctx, router)
   ctx.locksChanged = locksPage.locksChanged
+  const changeFeed = registerChangeFeed(ctx, router)
   // Socket.IO calls a socket's listeners with the socket as `this`: one function serves them all.
   function dropped(this: CollabSocket): void {
     dropRecordSession(ctx, this, recordFeatures)
@@ -199,6 +203,9 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     path,
     announceSave(ref, by, version) {
       io.to(recordRoom(ref.resourceId, ref.recordId)).emit('record:saved', { ...ref, by, version, atMs: Date.now() })
+    },
+    announceChange(entry) {
+      if (!ctx.closing) changeFeed.announce(entry)
     },
     storeStatus(available) {
       if (ctx.closing || available === storeAvailable) return
@@ -220,6 +227,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       clearTimeout(offlineNotice)
       ctx.keeper.close()
       locksPage.close()
+      changeFeed.close()
       idleWatch.close()
       ctx.presenceKeeper.close()
       ctx.queueKeeper.close()

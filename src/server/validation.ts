@@ -58,3 +58,13 @@ export const auditListSchema = z
   })
   .strict()
   .refine((request) => (request.resourceId === undefined) === (request.recordId === undefined), 'resourceId and recordId go together')
+
+/** The most changes one `feed:recent` answers. */
+export const FEED_PAGE_MAX = 100
+
+export const feedRecentSchema = z
+  .object({
+    limit: z.number().int().min(1).max(FEED_PAGE_MAX),
+    before: z.string().min(1).max(64).optional(),
+  })
+  .strict()

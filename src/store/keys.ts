@@ -53,6 +53,14 @@ export function conversationKey(recordKey: string, between?: [string, string]): 
   return `${recordKey}:dm:${between.map(encodeURIComponent).sort().join(':')}`
 }
 
+/**
+ * The Socket.IO room of the admins who may see a resource's records (list or show): the change
+ * feed of that resource goes there (src/server/change-feed.ts).
+ */
+export function feedRoom(resourceId: string): string {
+  return `feed:${encodeURIComponent(resourceId)}`
+}
+
 /** Redis key names below the configured prefix. */
 export function redisKeys(prefix: string) {
   return {
