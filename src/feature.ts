@@ -24,13 +24,12 @@ import type { AdminUser, ResolvedFeatureOptions, ResolvedOptions } from './optio
 import type { UserView } from './protocol.js'
 import { createSaveAnnouncer, type SaveAnnouncerDeps } from './save-announcer.js'
 import { createBulkDeleteGuard } from './bulk-delete-guard.js'
-import type { LockStore, SaveLog, WriteSections } from './store/store.js'
+import type { ChangeRecord, LockStore, SaveLog, WriteSections } from './store/store.js'
 import { createWriteGuard } from './write-guard.js'
 import { noteRequestIntent } from './write-intent.js'
 import { registerTextsAsTranslations } from './translations.js'
 import { answerRefusalsWithKeys } from './refusal.js'
 import type { Audit } from './audit.js'
-import type { ChangeRecord } from './store/store.js'
 
 /** Component names are prefixed so they cannot collide with another feature's. */
 export const COMPONENTS = {
@@ -38,6 +37,8 @@ export const COMPONENTS = {
   show: { name: 'CollaboratorShow', file: 'CollaboratorShow.tsx' },
   /** The locks page (`collaboration.locksPage()`): registered with the others, so it is bundled. */
   locks: { name: 'CollaboratorLocksPage', file: 'LocksPage.tsx' },
+  /** AdminJS's top-bar user box, with the change feed's bell before it (on every page). */
+  loggedIn: { name: 'LoggedIn', file: 'CollaboratorLoggedIn.tsx' },
 } as const
 
 /**
@@ -54,8 +55,26 @@ function componentsDir(): string {
   throw new Error('adminjs-collaborator: cannot find its components folder')
 }
 
-function registerComponents(loader: ComponentLoader): Record<keyof typeof COMPONENTS, string> {
+/**
+ * The top bar's user box gets the change feed's bell, unless the app overrides that box itself:
+ * theirs stays (a warning says how to keep the bell), since only one override of it can win.
+ */
+function overrideLoggedIn(loader: ComponentLoader, dir: string, warn: (message: string) => void): void {
+  const file = path.join(dir, COMPONENTS.loggedIn.file)
+  const current = loader.getComponents()[COMPONENTS.loggedIn.name]
+  if (current === undefined || current === file) {
+    loader.override(COMPONENTS.loggedIn.name, file)
+    return
+  }
+  warn(
+    `adminjs-collaborator: the app overrides AdminJS's LoggedIn component, so the change feed's bell is not in the top bar; ` +
+      `render ${file} from yours (it takes the same props plus OriginalComponent) to keep it.`,
+  )
+}
+
+function registerComponents(loader: ComponentLoader, warn: (message: string) => void): Record<Exclude<keyof typeof COMPONENTS, 'loggedIn'>, string> {
   const dir = componentsDir()
+  overrideLoggedIn(loader, dir, warn)
   // add() throws on a second registration with a different path, and is a no-op for the same one,
   // so several resources with the feature share one bundled component.
   return {
@@ -150,7 +169,7 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
     if (!(admin instanceof AdminJS)) throw configErrors.otherAdminJS()
     keepComponentsBundleServable((message) => deps.logger.warn(message))
     registerTextsAsTranslations(admin)
-    const components = registerComponents(admin.componentLoader)
+    const components = registerComponents(admin.componentLoader, (message) => deps.logger.warn(message))
     const lockGuards = deps.feature.blockEditing
     const ours: ResourceOptions = {
       actions: {

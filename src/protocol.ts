@@ -369,6 +369,12 @@ export interface FeedRecentRequest {
   before?: string
 }
 
+export interface FeedRecentReply {
+  /** Who this admin is, as changes name people: their own changes are no news to them. */
+  me: UserView
+  changes: ChangeEvent[]
+}
+
 /** Which locks the locks page watches: every one the admin may see, or only their own ("My locks"). */
 export type LocksScope = 'all' | 'mine'
 
@@ -490,7 +496,7 @@ export interface ClientToServerEvents {
   /** The audit log, for admins who may see every lock (`canViewLocks`). */
   'audit:list': (request: AuditListRequest, ack: AckCallback<AuditEntryView[]>) => void
   /** The admin's change feed so far (the bell's panel on page load), filtered as `change:feed` is. */
-  'feed:recent': (request: FeedRecentRequest, ack: AckCallback<ChangeEvent[]>) => void
+  'feed:recent': (request: FeedRecentRequest, ack: AckCallback<FeedRecentReply>) => void
 }
 
 export interface ServerToClientEvents {

@@ -126,6 +126,16 @@ export const defaultTexts = {
   auditSaveRefusedStaleText: 'save refused: the record changed meanwhile',
   auditQueueJoinedText: 'joined the line',
   auditQueueLeftText: 'left the line',
+  feedButtonLabel: 'Recent changes',
+  feedUnreadText: '{{count}} new',
+  feedTitle: 'Recent changes',
+  feedEmptyText: 'No changes yet.',
+  feedMarkAllReadText: 'Mark all read',
+  feedUpdatedText: '{{name}} changed {{fields}}',
+  feedSavedText: '{{name}} saved it',
+  feedCreatedText: '{{name}} created it',
+  feedDeletedText: '{{name}} deleted it',
+  feedAndText: '{{first}} and {{last}}',
 }
 
 export type CollaborationTexts = typeof defaultTexts

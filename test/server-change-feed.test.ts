@@ -8,7 +8,7 @@
  */
 import session from 'express-session'
 import type { ActionContext } from 'adminjs'
-import { VERSION_PARAM, type ChangeEvent } from '../src/protocol.js'
+import { VERSION_PARAM, type ChangeEvent, type FeedRecentReply } from '../src/protocol.js'
 import { adminApi } from './support/admin-api.js'
 import { login, nextEvent, openSocket, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
 import { startTestApp, storeOptions, users, type TestApp } from './support/app.js'
@@ -100,10 +100,12 @@ describe.each(['memory', 'redis'] as const)('the change feed on the %s store', (
     expect(daveFeed).toEqual([])
 
     // feed:recent reads the same back, newest first, for Bob; nothing of Posts for Dave.
-    const bobRecent = unwrap(await request<ChangeEvent[]>(await socketOf(app, bob), 'feed:recent', { limit: 100 }))
+    const bobReply = unwrap(await request<FeedRecentReply>(await socketOf(app, bob), 'feed:recent', { limit: 100 }))
+    expect(bobReply.me).toMatchObject({ id: 'bob', name: 'Bob Chen' })
+    const bobRecent = bobReply.changes
     expect(bobRecent.map((change) => change.id)).toEqual([...ids].reverse())
-    expect(unwrap(await request<ChangeEvent[]>(await socketOf(app, bob), 'feed:recent', { limit: 2, before: ids[6] }))).toEqual([bobRecent[1], bobRecent[2]])
-    expect(unwrap(await request<ChangeEvent[]>(await socketOf(app, dave), 'feed:recent', { limit: 100 }))).toEqual([])
+    expect(unwrap(await request<FeedRecentReply>(await socketOf(app, bob), 'feed:recent', { limit: 2, before: ids[6] })).changes).toEqual([bobRecent[1], bobRecent[2]])
+    expect(unwrap(await request<FeedRecentReply>(await socketOf(app, dave), 'feed:recent', { limit: 100 })).changes).toEqual([])
 
     // Pages have changeFeed: false: a save there reaches nobody's feed.
     const pages = adminApi(app.url, 'Page')
@@ -160,7 +162,7 @@ describe.each(['memory', 'redis'] as const)('the change feed on the %s store', (
       expect(await request(socket, 'feed:recent', bad)).toMatchObject({ ok: false, error: { code: 'invalid_payload' } })
     }
     expect(await request(socket, 'feed:recent', { limit: 5, before: 'not-an-id' })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } })
-    expect(unwrap(await request<ChangeEvent[]>(socket, 'feed:recent', { limit: 5 }))).toEqual([])
+    expect(unwrap(await request<FeedRecentReply>(socket, 'feed:recent', { limit: 5 })).changes).toEqual([])
   })
 })
 
@@ -178,5 +180,5 @@ test('across two processes: a save on one reaches an admin on the other, in the 
   expect((await api.record(alice, '3', 'edit', { title: 'Saved on A', [VERSION_PARAM]: version })).body.notice?.type).toBe('success')
   const change = await told
   expect(change).toMatchObject({ kind: 'updated', recordId: '3', title: 'Saved on A', by: { id: 'alice' } })
-  expect(unwrap(await request<ChangeEvent[]>(bobSocket, 'feed:recent', { limit: 1 }))).toEqual([change])
+  expect(unwrap(await request<FeedRecentReply>(bobSocket, 'feed:recent', { limit: 1 })).changes).toEqual([change])
 })

@@ -14,7 +14,7 @@
  * same resources.
  */
 import type { BaseResource } from 'adminjs'
-import { ErrorCode, type ChangeEvent } from '../protocol.js'
+import { ErrorCode, type ChangeEvent, type FeedRecentReply } from '../protocol.js'
 import type { AdminUser } from '../options.js'
 import { feedRoom } from '../store/keys.js'
 import type { ChangeEntry } from '../store/store.js'
@@ -79,12 +79,12 @@ export function registerChangeFeed(ctx: ServerContext, router: EventRouter): Cha
   }, ctx.options.heartbeatIntervalMs)
   timer.unref()
 
-  router.on('feed:recent', feedRecentSchema, async (socket, { limit, before }): Promise<ChangeEvent[]> => {
+  router.on('feed:recent', feedRecentSchema, async (socket, { limit, before }): Promise<FeedRecentReply> => {
     // Asked again, not read from the rooms: the answer must not outlive a permission by a tick.
     const resourceIds = await feedResourceIds(ctx, socket.data.adminUser)
     try {
       const entries = await ctx.store.changes.recent({ resourceIds, limit, ...(before === undefined ? {} : { before }) })
-      return entries.map(toChangeEvent)
+      return { me: socket.data.user, changes: entries.map(toChangeEvent) }
     } catch (error) {
       if (error instanceof RangeError) throw new AckFailure(ErrorCode.InvalidPayload, 'before is not a change id')
       throw error
