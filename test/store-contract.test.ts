@@ -500,6 +500,24 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
     })
   })
 
+  describe('readMany (a list page: many records, one call)', () => {
+    test('reads each record as read would, in the order given, the same record twice included', async () => {
+      const { locks } = await open()
+      const ann = claimant('ann')
+      const bob = claimant('bob')
+      await locks.claim('posts:1', ann, LONG)
+      await locks.claim('posts:3', bob, LONG)
+      const keys = ['posts:3', 'posts:2', 'posts:1', 'posts:3']
+      const many = await locks.readMany(keys)
+      const one = await Promise.all(keys.map((key) => locks.read(key)))
+      // A free record's counter may not exist yet: its revision is read off the clock, so only held ones compare.
+      const withoutDeadline = (snapshots: typeof many) => snapshots.map(({ lease, revision }) => ({ lease: lease && { ...lease, expiresAtMs: 0 }, revision: lease ? revision : 0 }))
+      expect(withoutDeadline(many)).toEqual(withoutDeadline(one))
+      expect(many.map(({ lease }) => lease?.user.id ?? null)).toEqual(['bob', null, 'ann', 'bob'])
+      expect(await locks.readMany([])).toEqual([])
+    })
+  })
+
   describe('a lease someone else ended is not re-asserted', () => {
     const reassert = { reassert: true }
 
@@ -818,6 +836,23 @@ function presenceContract(makeHarness: () => StoreHarness): void {
       const list = (await presence.list(key)).entries
       return accept(list) ? list : undefined
     })
+
+  test('listMany lists each record as list would, in the order given', async () => {
+    const { presence } = await open()
+    const other = recordKey('posts', '2')
+    const ann = entry('ann')
+    const bob = entry('bob')
+    await presence.join(key, ann, LONG)
+    await presence.join(other, bob, LONG)
+    await presence.join(other, ann, LONG)
+    const many = await presence.listMany([other, recordKey('posts', 'empty'), key])
+    // In order of arrival (the entries' sinceMs), as list gives them.
+    expect(many.map((snapshot) => snapshot.entries)).toEqual([[ann, bob], [], [ann]])
+    const one = await Promise.all([other, recordKey('posts', 'empty'), key].map((each) => presence.list(each)))
+    expect(many.map((snapshot) => snapshot.entries)).toEqual(one.map((snapshot) => snapshot.entries))
+    expect([many[0]!.revision, many[2]!.revision]).toEqual([one[0]!.revision, one[2]!.revision])
+    expect(await presence.listMany([])).toEqual([])
+  })
 
   describe('the index of viewed records', () => {
     test('lists what any process indexed, to every process, each record once', async () => {

@@ -336,6 +336,10 @@ class MemoryLockStore implements LockStore {
     return { lease: await this.get(recordKey), revision: this.revisions.current() }
   }
 
+  async readMany(recordKeys: string[]): Promise<LockSnapshot[]> {
+    return Promise.all(recordKeys.map((recordKey) => this.read(recordKey)))
+  }
+
   async list(): Promise<ListedLease[]> {
     return this.listWhere(() => true)
   }
@@ -442,6 +446,10 @@ class MemoryPresenceStore implements PresenceStore {
     const now = Date.now()
     const live = [...(this.records.get(recordKey)?.values() ?? [])].filter((slot) => slot.expiresAtMs > now)
     return { entries: live.map((slot) => ({ ...slot.entry })).sort(byArrival), revision: this.revisions.current() }
+  }
+
+  async listMany(recordKeys: string[]): Promise<PresenceSnapshot[]> {
+    return Promise.all(recordKeys.map((recordKey) => this.list(recordKey)))
   }
 
   /** Record key → until when it is marked as having presence (as Redis's presence-index). */

@@ -92,6 +92,16 @@ type ScriptClient = Redis & Record<ScriptName, (...keysThenArgs: Array<string | 
 /** Runs one script; every failure of the call comes out as StoreUnavailableError. */
 type RunScript = (name: ScriptName, ...keysThenArgs: Array<string | number>) => Promise<unknown>
 
+/** One script call of a batch: its name, then its keys and arguments. */
+type ScriptCall = [name: ScriptName, ...keysThenArgs: Array<string | number>]
+
+/**
+ * Runs many scripts in one round trip (a pipeline: each script is one atomic step of its own;
+ * others' commands may run between two of them), their replies in order. A failure of any call
+ * comes out as StoreUnavailableError, as `RunScript`'s.
+ */
+type RunScripts = (calls: ScriptCall[]) => Promise<unknown[]>
+
 type Keys = ReturnType<typeof redisKeys>
 
 function isRedisClient(value: object): value is Redis {
@@ -155,6 +165,7 @@ class RedisLockStore implements LockStore {
   constructor(
     private readonly run: RunScript,
     private readonly keys: Keys,
+    private readonly runMany: RunScripts,
   ) {}
 
   async claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult> {
@@ -241,6 +252,11 @@ class RedisLockStore implements LockStore {
     return replies.snapshot(await this.run('lockGet', this.keys.lock(recordKey), this.keys.revision(recordKey)))
   }
 
+  async readMany(recordKeys: string[]): Promise<LockSnapshot[]> {
+    const replied = await this.runMany(recordKeys.map((recordKey): ScriptCall => ['lockGet', this.keys.lock(recordKey), this.keys.revision(recordKey)]))
+    return replied.map((reply) => replies.snapshot(reply))
+  }
+
   /** The index names the records; each lease is then read on its own (one slot each, for a later Cluster). */
   async list(): Promise<ListedLease[]> {
     const recordKeys = replies.recordKeys(await this.run('lockList', this.keys.lockIndex()))
@@ -258,6 +274,7 @@ class RedisPresenceStore implements PresenceStore {
   constructor(
     private readonly run: RunScript,
     private readonly keys: Keys,
+    private readonly runMany: RunScripts,
   ) {}
 
   async join(recordKey: string, entry: PresenceEntry, ttlMs: number): Promise<PresenceUpdate> {
@@ -291,6 +308,13 @@ class RedisPresenceStore implements PresenceStore {
 
   async list(recordKey: string): Promise<PresenceSnapshot> {
     return replies.presence(await this.run('presenceList', this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey)))
+  }
+
+  async listMany(recordKeys: string[]): Promise<PresenceSnapshot[]> {
+    const replied = await this.runMany(
+      recordKeys.map((recordKey): ScriptCall => ['presenceList', this.keys.presence(recordKey), this.keys.presenceData(recordKey), this.keys.revision(recordKey)]),
+    )
+    return replied.map((reply) => replies.presence(reply))
   }
 
   async index(recordKeys: string[], ttlMs: number): Promise<void> {
@@ -562,10 +586,29 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
         throw new StoreUnavailableError(error)
       }
     }
+    const runMany: RunScripts = async (calls) => {
+      if (calls.length === 0) return []
+      if (!this.available) throw new StoreUnavailableError(this.lastError ?? new Error(`Redis at ${this.where()} is not connected`))
+      const pipeline = this.client.pipeline() as unknown as Record<ScriptName, (...keysThenArgs: Array<string | number>) => unknown> & {
+        exec(): Promise<Array<[Error | null, unknown]> | null>
+      }
+      for (const [name, ...keysThenArgs] of calls) pipeline[name](...keysThenArgs)
+      let results: Array<[Error | null, unknown]> | null
+      try {
+        results = await pipeline.exec()
+      } catch (error) {
+        throw new StoreUnavailableError(error)
+      }
+      if (!results) throw new StoreUnavailableError(new Error('the pipeline was not run'))
+      return results.map(([error, reply]) => {
+        if (error) throw new StoreUnavailableError(error)
+        return reply
+      })
+    }
     const keys = redisKeys(options.keyPrefix)
     this.keys = keys
-    this.locks = new RedisLockStore(run, keys)
-    this.presence = new RedisPresenceStore(run, keys)
+    this.locks = new RedisLockStore(run, keys, runMany)
+    this.presence = new RedisPresenceStore(run, keys, runMany)
     this.queue = new RedisQueueStore(run, keys)
     this.attention = new RedisAttentionStore(run, keys)
     this.saves = new RedisSaveLog(run, keys)

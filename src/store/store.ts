@@ -238,6 +238,11 @@ export interface LockStore {
   /** The current lease (or null) and the record's revision, in one step. */
   read(recordKey: string): Promise<LockSnapshot>
   /**
+   * `read` of many records in one call to the store (one round trip on Redis: a list page of 100
+   * rows is one query, not 100), in the order given. Each record is read as one step on its own.
+   */
+  readMany(recordKeys: string[]): Promise<LockSnapshot[]>
+  /**
    * Every record held now, across every process, oldest grant first (then by record key). Read from
    * an index the lock operations keep, never by scanning the store; leases that ended are left out.
    * Not one atomic step: each lease is read as it is at that moment.
@@ -272,6 +277,8 @@ export interface PresenceStore {
    * operation that reports the removal (join, leave, renew) removes them, so none goes unannounced.
    */
   list(recordKey: string): Promise<PresenceSnapshot>
+  /** `list` of many records in one call to the store (one round trip on Redis), in the order given. */
+  listMany(recordKeys: string[]): Promise<PresenceSnapshot[]>
   /**
    * Says these records have presence on the caller's process, for `ttlMs` (renewed as presence is):
    * the index the locks page lists viewed records from, across processes. A hint kept apart from
