@@ -62,7 +62,8 @@ function componentsDir(): string {
 function overrideLoggedIn(loader: ComponentLoader, dir: string, warn: (message: string) => void): void {
   const file = path.join(dir, COMPONENTS.loggedIn.file)
   const current = loader.getComponents()[COMPONENTS.loggedIn.name]
-  if (current === undefined || current === file) {
+  // The loader keeps paths without their extension.
+  if (current === undefined || current === file.replace(/\.tsx$/, '')) {
     loader.override(COMPONENTS.loggedIn.name, file)
     return
   }

@@ -375,6 +375,33 @@ export interface FeedRecentReply {
   changes: ChangeEvent[]
 }
 
+/**
+ * A list page follows the rows it shows (one request for the whole page): who edits and who views
+ * each. Asking again replaces what was watched; an empty `recordIds` stops.
+ */
+export interface ListWatchRequest {
+  resourceId: string
+  recordIds: string[]
+}
+
+/** One row's record as read: its lease and everyone on it, at the record's revision. */
+export interface ListRowState extends RecordRef {
+  lease: LeaseView | null
+  presence: PresenceUser[]
+  /**
+   * The record's revision as the lease and as the presence were read (two reads, as a join reply's).
+   * After the reply the page hears the record's `lock:state`, `lock:holder`, `presence:changed` and
+   * `presence:state`, and merges them by revision as the record's own pages do.
+   */
+  lockRevision: Revision
+  presenceRevision: Revision
+}
+
+export interface ListWatchReply {
+  resourceId: string
+  rows: ListRowState[]
+}
+
 /** Which locks the locks page watches: every one the admin may see, or only their own ("My locks"). */
 export type LocksScope = 'all' | 'mine'
 
@@ -495,6 +522,8 @@ export interface ClientToServerEvents {
   'locks:release': (request: LockReleaseRequest, ack: AckCallback<LockReleaseReply>) => void
   /** The audit log, for admins who may see every lock (`canViewLocks`). */
   'audit:list': (request: AuditListRequest, ack: AckCallback<AuditEntryView[]>) => void
+  /** A list page follows its rows' locks and presence (see `ListWatchRequest`). */
+  'list:watch': (request: ListWatchRequest, ack: AckCallback<ListWatchReply>) => void
   /** The admin's change feed so far (the bell's panel on page load), filtered as `change:feed` is. */
   'feed:recent': (request: FeedRecentRequest, ack: AckCallback<FeedRecentReply>) => void
 }

@@ -131,3 +131,30 @@ describe('README', () => {
     expect(readme).toMatch(new RegExp(`^\\| \`${key}\` \\|`, 'm'))
   })
 })
+
+describe("the change feed's bell in AdminJS's top bar", () => {
+  test("the feature puts it in by overriding AdminJS's LoggedIn component, once however many resources use it", () => {
+    const admin = new AdminJS({})
+    const collaboration = new Collaboration()
+    collaboration.feature()(admin, {})
+    collaboration.feature({ changeFeed: false })(admin, {})
+    expect(admin.componentLoader.getComponents().LoggedIn).toMatch(/components[/\\]CollaboratorLoggedIn$/)
+  })
+
+  test('an app that overrides LoggedIn itself keeps its own, and is told how to keep the bell', () => {
+    const admin = new AdminJS({})
+    const theirs = new URL('../components/PresenceBar.tsx', import.meta.url).pathname
+    admin.componentLoader.override('LoggedIn', theirs)
+    const warnings: string[] = []
+    const collaboration = new Collaboration()
+    const original = console.warn
+    console.warn = (message: string) => void warnings.push(message)
+    try {
+      collaboration.feature()(admin, {})
+    } finally {
+      console.warn = original
+    }
+    expect(admin.componentLoader.getComponents().LoggedIn).toBe(theirs.replace(/\.tsx$/, ''))
+    expect(warnings.some((message) => /overrides AdminJS's LoggedIn component/.test(message) && /CollaboratorLoggedIn\.tsx/.test(message))).toBe(true)
+  })
+})

@@ -19,7 +19,7 @@
 import { ErrorCode, type HolderActivityEvent, type IdleWarningEvent, type LockChangeCause, type LockStateEvent, type RecordRef, type TakeOverAnswer } from '../protocol.js'
 import type { TakeOverDecision } from '../options.js'
 import type { Claimant, Lease, TransferResult } from '../store/store.js'
-import { recordRoom } from '../store/keys.js'
+import { recordAudience } from '../store/keys.js'
 import { findRecord } from './access.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, ServerContext } from './context.js'
@@ -107,7 +107,7 @@ export class IdleWatch {
     void this.ctx.audit({ kind: 'idle-released', ref: held.ref, user: lease.user, reason: `no activity for ${this.ctx.options.idleTimeoutMs} ms` })
     const cause: LockChangeCause = { kind: 'idle', fromTabId: tabIdOf(lease.token) }
     const state: LockStateEvent = { ...held.ref, lease: null, revision: result.revision, cause }
-    this.ctx.io.to(recordRoom(held.ref.resourceId, held.ref.recordId)).emit('lock:state', state)
+    this.ctx.io.to(recordAudience(held.ref.resourceId, held.ref.recordId)).emit('lock:state', state)
   }
 
   close(): void {
@@ -173,7 +173,7 @@ export function registerIdleHandlers(ctx: ServerContext, router: EventRouter): v
     const lease = await ctx.store.locks.touch(joined.key, { token: joined.token, user: { id: socket.data.user.id } }, Date.now(), unsaved)
     if (lease && news.isNews(joined.key, lease)) {
       const event: HolderActivityEvent = { ...joined.ref, fence: lease.fence, idleMs: Math.max(0, Date.now() - lease.lastActiveMs), unsaved: lease.unsaved }
-      ctx.io.to(recordRoom(joined.ref.resourceId, joined.ref.recordId)).emit('lock:holder', event)
+      ctx.io.to(recordAudience(joined.ref.resourceId, joined.ref.recordId)).emit('lock:holder', event)
     }
     return null
   })

@@ -7,7 +7,7 @@
  */
 import { ErrorCode, type LockChangeCause, type LockStateEvent, type RecordRef } from '../protocol.js'
 import { QueueRefusedError, StoreRecoveringError, StoreUnavailableError, type Claimant, type ClaimResult, type Holder, type LockSnapshot } from '../store/store.js'
-import { recordKey, recordRoom } from '../store/keys.js'
+import { recordAudience, recordKey } from '../store/keys.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
 import type { EventRouter } from './event-router.js'
@@ -32,7 +32,7 @@ export async function announceLock(ctx: ServerContext, ref: RecordRef, known?: L
 
 /** Sends a state just read from the store to everyone on the record. */
 function broadcastLock(ctx: ServerContext, ref: RecordRef, state: LockSnapshot, cause?: LockChangeCause): void {
-  ctx.io.to(recordRoom(ref.resourceId, ref.recordId)).emit('lock:state', lockState(ref, state, cause))
+  ctx.io.to(recordAudience(ref.resourceId, ref.recordId)).emit('lock:state', lockState(ref, state, cause))
   ctx.locksChanged?.()
 }
 

@@ -28,6 +28,7 @@ import { announceQueue, QueueKeeper, queueFeature, registerQueueHandlers } from 
 import { recordRoom } from '../store/keys.js'
 import type { Audit } from '../audit.js'
 import { registerChangeFeed } from './change-feed.js'
+import { registerListWatch } from './list-watch.js'
 
 export interface SocketServerDeps {
   admin: AdminJS
@@ -187,6 +188,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const locksPage = registerLocksPage(ctx, router)
   ctx.locksChanged = locksPage.locksChanged
   const changeFeed = registerChangeFeed(ctx, router)
+  registerListWatch(ctx, router)
   // Socket.IO calls a socket's listeners with the socket as `this`: one function serves them all.
   function dropped(this: CollabSocket): void {
     dropRecordSession(ctx, this, recordFeatures)

@@ -68,3 +68,13 @@ export const feedRecentSchema = z
     before: z.string().min(1).max(64).optional(),
   })
   .strict()
+
+/** The most rows one list page may follow (AdminJS lists at most 500 a page). */
+export const LIST_WATCH_MAX = 500
+
+export const listWatchSchema = z
+  .object({
+    resourceId: id,
+    recordIds: z.array(id).max(LIST_WATCH_MAX),
+  })
+  .strict()

@@ -28,6 +28,19 @@ export function recordRoom(resourceId: string, recordId: string): string {
 }
 
 /**
+ * The Socket.IO room of the list pages that show a record (`list:watch`): they hear its lock and
+ * presence as the record's own room does, without being on the record.
+ */
+export function recordWatchRoom(resourceId: string, recordId: string): string {
+  return `watch:${recordKey(resourceId, recordId)}`
+}
+
+/** Who hears of a record's lock and presence: everyone on it, and the list pages showing it. */
+export function recordAudience(resourceId: string, recordId: string): string[] {
+  return [recordRoom(resourceId, recordId), recordWatchRoom(resourceId, recordId)]
+}
+
+/**
  * The Socket.IO room of one browser tab (its public tab id, of its user), for messages meant for it
  * alone. The user is part of the name: another user joining with a copied token gets the same tab
  * id, and must not hear what is meant for the token's owner.
