@@ -6,6 +6,13 @@ import type { CollaborationTexts } from './texts.js'
 
 export const COMPONENT_CONFIG_KEY = 'collaborator'
 
+/**
+ * The column the feature adds to a resource's list: who edits and who views each row, and what
+ * happened to it while the page was open. A property of no record (AdminJS shows options'
+ * properties the resource lacks); the list page fills its cells.
+ */
+export const LIST_PRESENCE_PROPERTY = '__collaboratorPresence'
+
 export interface ComponentConfig {
   /** Socket.IO path; undefined means `defaultSocketPath(rootPath)` from protocol.ts. */
   socketPath?: string

@@ -18,7 +18,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import AdminJS, { mergeResourceOptions, type ActionRequest, type Before, type BaseResource, type ComponentLoader, type FeatureType, type ResourceOptions } from 'adminjs'
 import { keepComponentsBundleServable } from './bundle-path.js'
-import { COMPONENT_CONFIG_KEY, type ComponentConfig } from './component-config.js'
+import { COMPONENT_CONFIG_KEY, LIST_PRESENCE_PROPERTY, type ComponentConfig } from './component-config.js'
 import { configErrors } from './errors.js'
 import type { AdminUser, ResolvedFeatureOptions, ResolvedOptions } from './options.js'
 import type { UserView } from './protocol.js'
@@ -39,6 +39,9 @@ export const COMPONENTS = {
   locks: { name: 'CollaboratorLocksPage', file: 'LocksPage.tsx' },
   /** AdminJS's top-bar user box, with the change feed's bell before it (on every page). */
   loggedIn: { name: 'LoggedIn', file: 'CollaboratorLoggedIn.tsx' },
+  /** The live list (#14), and its column's cells. */
+  list: { name: 'CollaboratorList', file: 'CollaboratorList.tsx' },
+  listCell: { name: 'CollaboratorListCell', file: 'CollaboratorListCell.tsx' },
 } as const
 
 /**
@@ -82,6 +85,43 @@ function registerComponents(loader: ComponentLoader, warn: (message: string) => 
     edit: loader.add(COMPONENTS.edit.name, path.join(dir, COMPONENTS.edit.file)),
     show: loader.add(COMPONENTS.show.name, path.join(dir, COMPONENTS.show.file)),
     locks: loader.add(COMPONENTS.locks.name, path.join(dir, COMPONENTS.locks.file)),
+    list: loader.add(COMPONENTS.list.name, path.join(dir, COMPONENTS.list.file)),
+    listCell: loader.add(COMPONENTS.listCell.name, path.join(dir, COMPONENTS.listCell.file)),
+  }
+}
+
+/**
+ * The live list's column, once AdminJS has merged the resource's own options over the feature's
+ * (features are applied to empty options first): first in a `listProperties` the resource names,
+ * and gone when the resource's list is another component (nothing would fill its cells).
+ */
+function placeListColumn(resource: BaseResource): void {
+  const decorated = resource.decorate() as ReturnType<BaseResource['decorate']> & { properties: Record<string, unknown> }
+  if (!(LIST_PRESENCE_PROPERTY in decorated.properties)) return
+  const { options } = decorated
+  if (options.actions?.list?.component !== COMPONENTS.list.name) {
+    delete decorated.properties[LIST_PRESENCE_PROPERTY]
+    if (options.listProperties) options.listProperties = options.listProperties.filter((name) => name !== LIST_PRESENCE_PROPERTY)
+    return
+  }
+  if (options.listProperties?.length && !options.listProperties.includes(LIST_PRESENCE_PROPERTY)) options.listProperties = [LIST_PRESENCE_PROPERTY, ...options.listProperties]
+}
+
+/**
+ * The live list: its component and the column of who is here. A resource's own list component,
+ * merged over these by AdminJS, wins; `placeListColumn` then takes the column away.
+ */
+function liveListOptions(previous: ResourceOptions, components: Record<'list' | 'listCell', string>, config: ComponentConfig): ResourceOptions {
+  return {
+    actions: { list: { component: components.list, custom: { ...(previous.actions?.list?.custom ?? {}), [COMPONENT_CONFIG_KEY]: config } } },
+    properties: {
+      [LIST_PRESENCE_PROPERTY]: {
+        isVisible: { list: true, show: false, edit: false, filter: false },
+        isSortable: false,
+        position: -1,
+        components: { list: components.listCell },
+      },
+    },
   }
 }
 
@@ -153,6 +193,7 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
       const holders = Object.values(actions ?? {}).map(optionsOf)
       if (!holders.some((holder) => hookList(holder.action.before).includes(note))) continue
       writeGuard.guardResource(resource)
+      placeListColumn(resource)
       const resourceId = resource.decorate().id()
       for (const holder of holders) {
         // Refusals reach the page as a key and parameters, translated there (refusal.ts).
@@ -195,7 +236,8 @@ export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeatu
     }
     // The constructor calling this feature returns before the microtask runs: admin.resources is set then.
     queueMicrotask(() => install(admin))
-    return mergeResourceOptions(previous, ours)
+    const live = deps.feature.liveList ? liveListOptions(previous, components, config) : {}
+    return mergeResourceOptions(mergeResourceOptions(previous, ours), live)
   }
 
   return { feature, install }

@@ -181,6 +181,12 @@ export interface FeatureOptions {
    * them out of every admin's feed. @default true
    */
   changeFeed?: boolean
+  /**
+   * The resource's list shows who edits and views each row and updates rows in place when others
+   * change them (its list component, and a first column). A resource with a list component of its
+   * own keeps it. @default true
+   */
+  liveList?: boolean
 }
 
 export interface ResolvedOptions {
@@ -416,6 +422,7 @@ const featureSchema = z
     requireVersion: z.boolean().optional(),
     unguardedActions: z.array(z.string().min(1)).optional(),
     changeFeed: z.boolean().optional(),
+    liveList: z.boolean().optional(),
   })
   .strict()
 
@@ -539,6 +546,7 @@ export function resolveFeatureOptions(input: FeatureOptions | undefined, base: R
     requireVersion: given.requireVersion ?? true,
     unguardedActions: given.unguardedActions ?? [],
     changeFeed: given.changeFeed ?? true,
+    liveList: given.liveList ?? true,
   }
 }
 export type ResolvedFeatureOptions = ReturnType<typeof resolveFeatureOptions>

@@ -30,6 +30,7 @@ export const defaultTexts = {
     "Not saved: the save does not say which version of the record it was built from. Send the `{{field}}` field with the value from the record you read (it is in the record's params).",
   createExistsText: 'Not created: a record with this id exists already. Edit that record instead.',
   deleteRefusedText: 'Not deleted: {{editorName}} is editing this record.',
+  bulkDeleteRefusedText: 'Nothing was deleted: someone else is editing {{records}}.',
   deleteRefusedOtherTabText: 'Not deleted: you are editing this record in another tab.',
   deleteStaleText: 'Not deleted: {{editorName}} changed this record after you loaded it. Reload to see the current version.',
   deleteStaleByUnknownText: 'Not deleted: someone changed this record after you loaded it. Reload to see the current version.',
@@ -136,6 +137,12 @@ export const defaultTexts = {
   feedCreatedText: '{{name}} created it',
   feedDeletedText: '{{name}} deleted it',
   feedAndText: '{{first}} and {{last}}',
+  listPresenceColumnText: 'Who is here',
+  listEditingText: '{{name}} is editing',
+  listViewersText: 'Viewing: {{names}}',
+  listUpdatedText: 'Updated by {{name}}',
+  listCreatedText: 'New, by {{name}}',
+  listDeletedText: 'Deleted by {{name}}',
 }
 
 export type CollaborationTexts = typeof defaultTexts

@@ -20,7 +20,7 @@
  */
 import type AdminJS from 'adminjs'
 import type { AdminJSOptions, Locale, LocaleTranslations } from 'adminjs'
-import { COMPONENT_CONFIG_KEY, type ComponentConfig } from './component-config.js'
+import { COMPONENT_CONFIG_KEY, LIST_PRESENCE_PROPERTY, type ComponentConfig } from './component-config.js'
 import { shippedTextsFor } from './locales/index.js'
 import type { CollaborationTexts } from './texts.js'
 
@@ -78,7 +78,9 @@ export function withCollaboratorTexts(locale: Locale, resources: ResourceTexts[]
       for (const [key, text] of Object.entries(texts)) {
         if (usersGlobal[key] === undefined && usersOwn[key] === undefined) ours[key] = text
       }
-      perResource[id] = { ...users?.resources?.[id], messages: { ...ours, ...usersOwn } }
+      // The list's column of who is here (LIST_PRESENCE_PROPERTY) is labelled like a property.
+      const properties = { [LIST_PRESENCE_PROPERTY]: texts.listPresenceColumnText, ...((users?.resources?.[id]?.properties ?? {}) as Messages) }
+      perResource[id] = { ...users?.resources?.[id], messages: { ...ours, ...usersOwn }, properties }
     }
     translations[language] = { ...users, resources: perResource }
   }

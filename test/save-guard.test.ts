@@ -75,10 +75,18 @@ describe('a record someone else holds', () => {
     await holdLock(cookies.alice, '1')
     const single = await api.record(cookies.bob, '1', 'delete')
     expect(single.body.notice).toMatchObject({ type: 'error', message: 'Not deleted: Alice Martin is editing this record.' })
-    const bulk = await api.bulk(cookies.bob, 'bulkDelete', ['1', '2'])
-    expect(bulk.body.notice).toMatchObject({ type: 'error', message: 'Not deleted: Alice Martin is editing this record.' })
+    const one = await api.bulk(cookies.bob, 'bulkDelete', ['1'])
+    expect(one.body.notice).toMatchObject({ type: 'error', message: 'Not deleted: Alice Martin is editing this record.' })
+    // A batch names every held record with its editor.
+    await holdLock(cookies.carol, '3')
+    const bulk = await api.bulk(cookies.bob, 'bulkDelete', ['1', '2', '3'])
+    expect(bulk.body.notice).toMatchObject({
+      type: 'error',
+      message: 'Nothing was deleted: someone else is editing “Welcome to the collaborative admin” (Alice Martin), “Style guide” (Carol Diaz).',
+    })
     expect(await row('1')).not.toBeNull()
     expect(await row('2')).not.toBeNull()
+    expect(await row('3')).not.toBeNull()
   })
 
   test('HEAD requests write nothing: delete through fetch, edit with a body through node:http', async () => {

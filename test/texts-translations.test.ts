@@ -133,7 +133,14 @@ describe('in an AdminJS app', () => {
       // before hook) and a custom action writing through the record.
       const byKey = { key: 'deleteRefusedText', options: { editorName: 'Alice Martin', defaultValue: 'Not deleted: Alice Martin is editing this record.' } }
       expect((await api.record(bob, '1', 'delete')).body.notice).toMatchObject(byKey)
-      expect((await api.bulk(bob, 'bulkDelete', ['1', '2'])).body.notice).toMatchObject(byKey)
+      expect((await api.bulk(bob, 'bulkDelete', ['1'])).body.notice).toMatchObject(byKey)
+      expect((await api.bulk(bob, 'bulkDelete', ['1', '2'])).body.notice).toMatchObject({
+        key: 'bulkDeleteRefusedText',
+        options: {
+          records: '“Welcome to the collaborative admin” (Alice Martin)',
+          defaultValue: 'Nothing was deleted: someone else is editing “Welcome to the collaborative admin” (Alice Martin).',
+        },
+      })
       expect((await api.record(bob, '1', 'publish')).body.notice).toMatchObject({ key: 'saveRefusedText', options: { editorName: 'Alice Martin' } })
     } finally {
       socket.close()

@@ -28,6 +28,7 @@ export const de: CollaborationTexts = {
     'Nicht gespeichert: Die Anfrage gibt nicht an, auf welcher Version des Datensatzes sie beruht. Senden Sie das Feld `{{field}}` mit dem Wert aus dem gelesenen Datensatz (er steht in dessen params).',
   createExistsText: 'Nicht angelegt: Ein Datensatz mit dieser ID existiert bereits. Bearbeiten Sie stattdessen diesen.',
   deleteRefusedText: 'Nicht gelöscht: {{editorName}} bearbeitet diesen Datensatz.',
+  bulkDeleteRefusedText: 'Nichts wurde gelöscht: jemand anderes bearbeitet {{records}}.',
   deleteRefusedOtherTabText: 'Nicht gelöscht: Sie bearbeiten diesen Datensatz in einem anderen Tab.',
   deleteStaleText: 'Nicht gelöscht: {{editorName}} hat diesen Datensatz geändert, nachdem Sie ihn geladen haben. Laden Sie die Seite neu, um die aktuelle Version zu sehen.',
   deleteStaleByUnknownText: 'Nicht gelöscht: Jemand hat diesen Datensatz geändert, nachdem Sie ihn geladen haben. Laden Sie die Seite neu, um die aktuelle Version zu sehen.',
@@ -132,4 +133,10 @@ export const de: CollaborationTexts = {
   feedCreatedText: '{{name}} hat den Datensatz angelegt',
   feedDeletedText: '{{name}} hat den Datensatz gelöscht',
   feedAndText: '{{first}} und {{last}}',
+  listPresenceColumnText: 'Wer ist da',
+  listEditingText: '{{name}} bearbeitet',
+  listViewersText: 'Sehen zu: {{names}}',
+  listUpdatedText: 'Geändert von {{name}}',
+  listCreatedText: 'Neu, von {{name}}',
+  listDeletedText: 'Gelöscht von {{name}}',
 }

@@ -28,6 +28,7 @@ export const es: CollaborationTexts = {
     'No guardado: la petición no indica de qué versión del registro parte. Envía el campo `{{field}}` con el valor del registro que leíste (está en sus params).',
   createExistsText: 'No creado: ya existe un registro con este id. Edita ese registro.',
   deleteRefusedText: 'No eliminado: {{editorName}} está editando este registro.',
+  bulkDeleteRefusedText: 'No se eliminó nada: otra persona está editando {{records}}.',
   deleteRefusedOtherTabText: 'No eliminado: estás editando este registro en otra pestaña.',
   deleteStaleText: 'No eliminado: {{editorName}} cambió este registro después de que lo cargaras. Recarga para ver la versión actual.',
   deleteStaleByUnknownText: 'No eliminado: alguien cambió este registro después de que lo cargaras. Recarga para ver la versión actual.',
@@ -131,4 +132,10 @@ export const es: CollaborationTexts = {
   feedCreatedText: '{{name}} lo creó',
   feedDeletedText: '{{name}} lo eliminó',
   feedAndText: '{{first}} y {{last}}',
+  listPresenceColumnText: 'Quién está',
+  listEditingText: '{{name}} está editando',
+  listViewersText: 'Viendo: {{names}}',
+  listUpdatedText: 'Cambiado por {{name}}',
+  listCreatedText: 'Nuevo, de {{name}}',
+  listDeletedText: 'Eliminado por {{name}}',
 }

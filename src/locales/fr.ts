@@ -28,6 +28,7 @@ export const fr: CollaborationTexts = {
     'Non enregistré : la requête n’indique pas de quelle version de l’enregistrement elle part. Envoyez le champ `{{field}}` avec la valeur de l’enregistrement lu (elle figure dans ses params).',
   createExistsText: 'Non créé : un enregistrement avec cet identifiant existe déjà. Modifiez plutôt celui-ci.',
   deleteRefusedText: 'Non supprimé : {{editorName}} modifie cet enregistrement.',
+  bulkDeleteRefusedText: 'Rien n’a été supprimé : quelqu’un d’autre modifie {{records}}.',
   deleteRefusedOtherTabText: 'Non supprimé : vous modifiez cet enregistrement dans un autre onglet.',
   deleteStaleText: 'Non supprimé : {{editorName}} a modifié cet enregistrement après que vous l’avez chargé. Rechargez la page pour voir la version actuelle.',
   deleteStaleByUnknownText: 'Non supprimé : quelqu’un a modifié cet enregistrement après que vous l’avez chargé. Rechargez la page pour voir la version actuelle.',
@@ -131,4 +132,10 @@ export const fr: CollaborationTexts = {
   feedCreatedText: '{{name}} l’a créé',
   feedDeletedText: '{{name}} l’a supprimé',
   feedAndText: '{{first}} et {{last}}',
+  listPresenceColumnText: 'Qui est là',
+  listEditingText: '{{name}} modifie',
+  listViewersText: 'Consultent : {{names}}',
+  listUpdatedText: 'Modifié par {{name}}',
+  listCreatedText: 'Nouveau, par {{name}}',
+  listDeletedText: 'Supprimé par {{name}}',
 }

@@ -27,6 +27,7 @@ export const pl: CollaborationTexts = {
     'Nie zapisano: żądanie nie podaje, z której wersji rekordu powstało. Wyślij pole `{{field}}` z wartością z odczytanego rekordu (znajduje się w jego params).',
   createExistsText: 'Nie utworzono: rekord o tym id już istnieje. Edytuj ten rekord.',
   deleteRefusedText: 'Nie usunięto: {{editorName}} edytuje ten rekord.',
+  bulkDeleteRefusedText: 'Nic nie usunięto: ktoś inny edytuje {{records}}.',
   deleteRefusedOtherTabText: 'Nie usunięto: edytujesz ten rekord w innej karcie.',
   deleteStaleText: 'Nie usunięto: {{editorName}} zmienił(a) ten rekord po jego wczytaniu. Odśwież stronę, aby zobaczyć aktualną wersję.',
   deleteStaleByUnknownText: 'Nie usunięto: ktoś zmienił ten rekord po jego wczytaniu. Odśwież stronę, aby zobaczyć aktualną wersję.',
@@ -130,4 +131,10 @@ export const pl: CollaborationTexts = {
   feedCreatedText: '{{name}} utworzył(a)',
   feedDeletedText: '{{name}} usunął/usunęła',
   feedAndText: '{{first}} i {{last}}',
+  listPresenceColumnText: 'Kto jest',
+  listEditingText: '{{name}} edytuje',
+  listViewersText: 'Przeglądają: {{names}}',
+  listUpdatedText: 'Zmienione przez: {{name}}',
+  listCreatedText: 'Nowe, od: {{name}}',
+  listDeletedText: 'Usunięte przez: {{name}}',
 }
