@@ -6,11 +6,14 @@
  * to Redis); `join` puts the socket in a room; `room-emit` sends `{ event, payload }` to everyone
  * in a room, then acknowledges; `notify-on-disconnect` names a room that gets `peer-left` (with
  * this socket's id) as soon as this socket disconnects (the floor of "a closed tab is noticed").
+ * With `streamName`, broadcasts go through Socket.IO's Redis streams adapter on that stream, as
+ * ours do (B12 runs two of these, sharing one stream: the floor of a broadcast across processes).
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Redis } from 'ioredis'
 import { Server } from 'socket.io'
+import { createAdapter } from '@socket.io/redis-streams-adapter'
 import { writeHeapSnapshot } from 'node:v8'
 import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
 import { BARE_PATH } from './lib/paths.js'
@@ -19,9 +22,13 @@ interface StartArgs {
   pingIntervalMs: number
   pingTimeoutMs: number
   redisUrl?: string
+  /** Broadcast through the Redis streams adapter on this stream of `redisUrl` (several processes share it). */
+  streamName?: string
 }
 
 let io: Server | undefined
+/** The streams adapter's own connection (it blocks in XREAD), when `streamName` was given. */
+let adapterRedis: Redis | undefined
 let redis: (Redis & { benchNoop(key: string, value: string): Promise<unknown> }) | undefined
 
 /** (Re)connects `echo-redis` to the Redis at `url` (B8 puts a delaying proxy in between for a while). */
@@ -37,7 +44,15 @@ async function start(args: StartArgs): Promise<{ url: string }> {
   await stop()
   if (args.redisUrl) useRedis(args.redisUrl)
   const httpServer = http.createServer()
-  io = new Server(httpServer, { path: BARE_PATH, transports: ['websocket'], serveClient: false, pingInterval: args.pingIntervalMs, pingTimeout: args.pingTimeoutMs })
+  if (args.streamName && args.redisUrl) adapterRedis = new Redis(args.redisUrl)
+  io = new Server(httpServer, {
+    path: BARE_PATH,
+    transports: ['websocket'],
+    serveClient: false,
+    pingInterval: args.pingIntervalMs,
+    pingTimeout: args.pingTimeoutMs,
+    ...(adapterRedis ? { adapter: createAdapter(adapterRedis, { streamName: args.streamName }) } : {}),
+  })
   const server = io
   server.on('connection', (socket) => {
     socket.on('echo', (payload: unknown, ack?: (reply: unknown) => void) => ack?.({ ok: true, data: payload }))
@@ -72,6 +87,8 @@ async function stop(): Promise<null> {
     await io.close() // closes the HTTP server too
   }
   io = undefined
+  adapterRedis?.disconnect()
+  adapterRedis = undefined
   redis?.disconnect()
   redis = undefined
   return null

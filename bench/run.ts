@@ -33,6 +33,7 @@ import { b8GrantPath } from './scenarios/b8-grant-path.js'
 import { b9, openFilesLimit } from './scenarios/b9-stampede.js'
 import { b10 } from './scenarios/b10-departure.js'
 import { b11 } from './scenarios/b11-tab-close.js'
+import { b12 } from './scenarios/b12-change-feed.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -65,6 +66,7 @@ const scenarios: Array<{ id: string[]; title: string; run: (bench: Bench) => Pro
   { id: ['B3'], title: 'B3 join seen by the viewers', run: b3 },
   { id: ['B4'], title: 'B4 tabs opening one record at once', run: b4 },
   { id: ['B6'], title: 'B6 propagation across 2 processes', run: b6 },
+  { id: ['B12'], title: 'B12 change feed to admins on 2 processes', run: b12 },
   { id: ['B7'], title: 'B7 heap per idle socket', run: b7 },
   { id: ['B8'], title: 'B8 Redis commands', run: b8 },
   { id: ['B8'], title: "B8 Redis round trips on a grant's path", run: b8GrantPath },

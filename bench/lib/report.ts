@@ -44,6 +44,8 @@ export const HEADLINES = [
   '4,000 tabs at once: last knows',
   'chat to 100 viewers p50',
   'chat to 100 viewers p99',
+  'change to 1,000 admins on 2 processes p50',
+  'change to 1,000 admins on 2 processes p99',
 ] as const
 export type Headline = (typeof HEADLINES)[number]
 
