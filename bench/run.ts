@@ -4,7 +4,7 @@
  * the same run on the same machine.
  *
  * Starts its own redis-server on a free port, the collaboration server (the test fixture admin) in a
- * child process (a second one for B6) and the bare server in another, and runs every client here
+ * child process (a second one for B6 and B12) and the bare server in another, and runs every client here
  * (and, for B11, a headless Chromium). Prints a table, then the rows of the performance table
  * (issue 12) again in its order, and writes bench/results/latest.json (plus each child's log).
  * `--quick` runs every scenario at a small scale to prove the harness works: it never fails on a

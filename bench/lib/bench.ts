@@ -19,7 +19,7 @@ export interface Bench {
   redis: RedisProbe
   /** Server process A: every scenario's collaboration server. */
   collab: Child
-  /** Server process B: the second process of B6. */
+  /** Server process B: the second process of B6 and B12. */
   peer: Child
   /** The bare Socket.IO server. */
   bare: Child
