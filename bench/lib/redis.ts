@@ -53,7 +53,7 @@ export class RedisProbe {
    * inside Redis (those are no round trips) and without the bench's own connections.
    */
   async monitor(): Promise<Monitor> {
-    const connection = await this.client.monitor()
+    const connection = await this.monitoringConnection()
     const events: MonitorEvent[] = []
     const ours = new Set<string>()
     const self = await this.client.client('INFO').catch(() => '')
@@ -68,6 +68,30 @@ export class RedisProbe {
     return {
       events,
       stop: () => connection.disconnect(),
+    }
+  }
+
+  /**
+   * A connection in MONITOR mode, as `client.monitor()` makes one, but kept in hand: ioredis enters
+   * monitoring mode a microtask after MONITOR's OK, so when Redis is busy the OK and the first
+   * monitored command arrive in one read, that command meets an empty queue and the connection
+   * emits "Command queue state error" (`monitor()` rejects and leaves it open). Such a connection
+   * is closed here, and another one tried.
+   */
+  private async monitoringConnection(attempts = 5): Promise<Redis> {
+    for (let attempt = 1; ; attempt++) {
+      const connection = this.client.duplicate({ monitor: true, lazyConnect: false })
+      try {
+        await new Promise<void>((resolve, reject) => {
+          // Left on once resolved, as ioredis's monitor() leaves it: a later error is not thrown.
+          connection.once('error', reject)
+          connection.once('monitoring', resolve)
+        })
+        return connection
+      } catch (error) {
+        connection.disconnect()
+        if (attempt >= attempts) throw error
+      }
     }
   }
 
