@@ -10,22 +10,12 @@ import session from 'express-session'
 import type { ActionContext } from 'adminjs'
 import { VERSION_PARAM, type ChangeEvent, type FeedRecentReply } from '../src/protocol.js'
 import { adminApi } from './support/admin-api.js'
-import { login, nextEvent, openSocket, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
+import { login, nextEvent, recordEvents, request, unwrap } from './support/clients.js'
+import { closedAfterEach } from './support/opened.js'
 import { startTestApp, storeOptions, users, type TestApp } from './support/app.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const sockets: TestSocket[] = []
-const apps: TestApp[] = []
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close()
-  await Promise.all(apps.splice(0).map((app) => app.close()))
-})
-
-async function socketOf(app: TestApp, cookie: string): Promise<TestSocket> {
-  const socket = await openSocket(app.url, { cookie })
-  sockets.push(socket)
-  return socket
-}
+const { apps, socketOf } = closedAfterEach()
 
 /** Waits until `seen` has `count` events (or a few seconds pass, and the assertion after it fails). */
 async function heard(seen: ChangeEvent[], count: number): Promise<ChangeEvent[]> {

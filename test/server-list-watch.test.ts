@@ -7,22 +7,12 @@
 import session from 'express-session'
 import type { ActionContext } from 'adminjs'
 import type { JoinReply, ListWatchReply, LockStateEvent, PresenceChangedEvent } from '../src/protocol.js'
-import { login, newTabToken, nextEvent, openSocket, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
+import { login, newTabToken, nextEvent, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
+import { closedAfterEach } from './support/opened.js'
 import { startTestApp, storeOptions, users, type TestApp } from './support/app.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const sockets: TestSocket[] = []
-const apps: TestApp[] = []
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close()
-  await Promise.all(apps.splice(0).map((app) => app.close()))
-})
-
-async function socketOf(app: TestApp, cookie: string): Promise<TestSocket> {
-  const socket = await openSocket(app.url, { cookie })
-  sockets.push(socket)
-  return socket
-}
+const { apps, socketOf } = closedAfterEach()
 
 const join = (socket: TestSocket, recordId: string, intent: 'edit' | 'show') =>
   request<JoinReply>(socket, 'record:join', { resourceId: 'Post', recordId, tabToken: newTabToken(), intent })

@@ -11,24 +11,14 @@ import { VERSION_PARAM, type AuditEntryView, type JoinReply, type LockEndedEvent
 import type { AuditEvent } from '../src/store/store.js'
 import type { CollaborationOptions } from '../src/index.js'
 import { adminApi } from './support/admin-api.js'
-import { login, newTabToken, nextEvent, openSocket, request, unwrap, type TestSocket } from './support/clients.js'
+import { login, newTabToken, nextEvent, request, unwrap, type TestSocket } from './support/clients.js'
+import { closedAfterEach } from './support/opened.js'
 import { startTestApp, storeOptions, users, type TestApp } from './support/app.js'
 
 const post = { resourceId: 'Post', recordId: '2' }
 const other = { resourceId: 'Post', recordId: '3' }
 
-const sockets: TestSocket[] = []
-const apps: TestApp[] = []
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close()
-  await Promise.all(apps.splice(0).map((app) => app.close()))
-})
-
-async function socketOf(app: TestApp, cookie: string): Promise<TestSocket> {
-  const socket = await openSocket(app.url, { cookie })
-  sockets.push(socket)
-  return socket
-}
+const { apps, socketOf } = closedAfterEach()
 
 const join = (socket: TestSocket, ref: typeof post, intent: 'edit' | 'show', tabToken = newTabToken()) => request<JoinReply>(socket, 'record:join', { ...ref, tabToken, intent })
 const watch = (socket: TestSocket, scope: 'all' | 'mine' = 'all') => request<LocksSnapshot>(socket, 'locks:watch', { scope })

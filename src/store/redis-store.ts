@@ -471,16 +471,26 @@ class RedisAuditLog implements AuditLog {
   }
 
   async list(query: AuditQuery): Promise<AuditEntry[]> {
-    const limit = wholeMs('limit', query.limit, 1)
-    const found: AuditEntry[] = []
-    let end: string | null = query.before === undefined ? '+' : `(${streamId(query.before)}`
-    while (end !== null && found.length < limit) {
-      const page = replies.auditPage(await this.run('auditList', this.keys.audit(), end, AUDIT_SCAN, limit - found.length, query.recordKey ?? '', query.userId ?? ''))
-      found.push(...page.entries)
-      end = page.next === null ? null : `(${page.next}`
-    }
-    return found
+    return readPages(query, async (end, wanted) =>
+      replies.auditPage(await this.run('auditList', this.keys.audit(), end, AUDIT_SCAN, wanted, query.recordKey ?? '', query.userId ?? '')),
+    )
   }
+}
+
+/**
+ * A log listing (audit, changes): pages newest first, one script call each, from `before` down,
+ * until `limit` entries are found or the log ends. `page(end, wanted)` reads one.
+ */
+async function readPages<T>(query: { limit: number; before?: string }, page: (end: string, wanted: number) => Promise<{ entries: T[]; next: string | null }>): Promise<T[]> {
+  const limit = wholeMs('limit', query.limit, 1)
+  const found: T[] = []
+  let end: string | null = query.before === undefined ? '+' : `(${streamId(query.before)}`
+  while (end !== null && found.length < limit) {
+    const read = await page(end, limit - found.length)
+    found.push(...read.entries)
+    end = read.next === null ? null : `(${read.next}`
+  }
+  return found
 }
 
 /** Entries a log listing (audit, changes) reads per script call: a page is quick for Redis whatever the log holds. */
@@ -505,16 +515,9 @@ class RedisChangeLog implements ChangeLog {
   }
 
   async recent(query: ChangeQuery): Promise<ChangeEntry[]> {
-    const limit = wholeMs('limit', query.limit, 1)
+    wholeMs('limit', query.limit, 1)
     if (query.resourceIds.length === 0) return []
-    const found: ChangeEntry[] = []
-    let end: string | null = query.before === undefined ? '+' : `(${streamId(query.before)}`
-    while (end !== null && found.length < limit) {
-      const page = replies.changePage(await this.run('changeList', this.keys.changes(), end, AUDIT_SCAN, limit - found.length, ...query.resourceIds))
-      found.push(...page.entries)
-      end = page.next === null ? null : `(${page.next}`
-    }
-    return found
+    return readPages(query, async (end, wanted) => replies.changePage(await this.run('changeList', this.keys.changes(), end, AUDIT_SCAN, wanted, ...query.resourceIds)))
   }
 }
 

@@ -12,24 +12,10 @@
   Returns JSON { entries = { { id, event JSON }, ... }, next } newest first; `next` is the id to
   continue below, absent when the log has no older entries
 ]]
-local read = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', ARGV[2])
-local limit = tonumber(ARGV[3])
-local found = {}
-for _, entry in ipairs(read) do
-  local f = {}
-  for i = 1, #entry[2], 2 do
-    f[entry[2][i]] = entry[2][i + 1]
-  end
-  local matches = (ARGV[4] == '' or f.record == ARGV[4]) and (ARGV[5] == '' or f.user == ARGV[5] or f.by == ARGV[5])
-  if matches then
-    found[#found + 1] = { id = entry[1], event = f.event }
-    if #found == limit then
-      return cjson.encode({ entries = found, next = entry[1] })
-    end
-  end
+-- @include stream-page
+local function matches(f)
+  return (ARGV[4] == '' or f.record == ARGV[4]) and (ARGV[5] == '' or f.user == ARGV[5] or f.by == ARGV[5])
 end
-local nextId = nil
-if #read == tonumber(ARGV[2]) then
-  nextId = read[#read][1]
-end
-return cjson.encode({ entries = found, next = nextId })
+return streamPage(KEYS[1], ARGV[1], ARGV[2], ARGV[3], matches, function(id, f)
+  return { id = id, event = f.event }
+end)

@@ -10,27 +10,13 @@
 
   Returns JSON { entries = { { id, change JSON }, ... }, next }, `next` absent when the log has no older entries
 ]]
+-- @include stream-page
 local wanted = {}
 for i = 4, #ARGV do
   wanted[ARGV[i]] = true
 end
-local read = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', ARGV[2])
-local limit = tonumber(ARGV[3])
-local found = {}
-for _, entry in ipairs(read) do
-  local f = {}
-  for i = 1, #entry[2], 2 do
-    f[entry[2][i]] = entry[2][i + 1]
-  end
-  if wanted[f.resource] then
-    found[#found + 1] = { id = entry[1], change = f.change }
-    if #found == limit then
-      return cjson.encode({ entries = found, next = entry[1] })
-    end
-  end
-end
-local nextId = nil
-if #read == tonumber(ARGV[2]) then
-  nextId = read[#read][1]
-end
-return cjson.encode({ entries = found, next = nextId })
+return streamPage(KEYS[1], ARGV[1], ARGV[2], ARGV[3], function(f)
+  return wanted[f.resource] == true
+end, function(id, f)
+  return { id = id, change = f.change }
+end)
