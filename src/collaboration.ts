@@ -130,7 +130,7 @@ export class Collaboration {
       saves: () => this.store.saves,
       writes: () => this.store.writes,
       identify: this.options.identify,
-      onSaved: (ref, by, version) => this.announceSave(ref, by, version),
+      onSaved: (ref, by, version, fields) => this.announceSave(ref, by, version, fields),
       onWritten: (change) => void this.publishChange(change),
       audit: this.audit,
       // Read at each use: attach() may bring another logger.
@@ -176,8 +176,8 @@ export class Collaboration {
   }
 
   /** Remembers who saved which version (for stale-save notices) and tells everyone on the record. */
-  private async announceSave(ref: RecordRef, by: UserView, version: string): Promise<void> {
-    this.socketServer?.announceSave(ref, by, version)
+  private async announceSave(ref: RecordRef, by: UserView, version: string, fields: string[]): Promise<void> {
+    this.socketServer?.announceSave(ref, by, version, fields)
     await this.store.saves.recordSave(recordKey(ref.resourceId, ref.recordId), { user: by, atMs: Date.now(), version }, SAVE_MEMORY_MS)
   }
 

@@ -229,6 +229,11 @@ export interface RecordSavedEvent extends RecordRef {
   /** The record's version after the save (see `VERSION_PARAM`). */
   version: string
   atMs: number
+  /**
+   * Names of the params the save changed (flattened, as AdminJS keeps them: `tags.0`), sorted;
+   * never values. Empty when it changed none or the save did not go through the write guard.
+   */
+  fields: string[]
 }
 
 export interface LockStateEvent extends RecordRef {

@@ -8,11 +8,15 @@ import type { ActionContext, ActionResponse, After } from 'adminjs'
 import type { AdminUser } from './options.js'
 import { VERSION_PARAM, type RecordRef, type UserView } from './protocol.js'
 import { recordVersion } from './record-version.js'
+import { writtenFields } from './write-intent.js'
 
 export interface SaveAnnouncerDeps {
   identify: (admin: AdminUser) => UserView
-  /** Tells everyone on the record (and remembers the save for stale-save notices). */
-  onSaved: (ref: RecordRef, by: UserView, version: string) => Promise<void>
+  /**
+   * Tells everyone on the record (and remembers the save for stale-save notices); `fields` are the
+   * names of the params the save changed, as the write guard found them (see write-intent.ts).
+   */
+  onSaved: (ref: RecordRef, by: UserView, version: string, fields: string[]) => Promise<void>
   logger: Pick<Console, 'warn'>
 }
 
@@ -48,7 +52,9 @@ export function createSaveAnnouncer(deps: SaveAnnouncerDeps) {
     const ref = { resourceId: context.resource.decorate().id(), recordId: String(context.record.id()) }
     const by = deps.identify((context.currentAdmin ?? {}) as AdminUser)
     // The save is done; failing to tell others must not turn it into an error for the saver.
-    await deps.onSaved(ref, by, version).catch((error) => deps.logger.warn('adminjs-collaborator: announcing a save failed', error))
+    // An edit action that wrote nothing through the guard (an unguarded action) names no field.
+    const fields = writtenFields(context, ref.recordId) ?? []
+    await deps.onSaved(ref, by, version, fields).catch((error) => deps.logger.warn('adminjs-collaborator: announcing a save failed', error))
     return response
   }
 

@@ -36,9 +36,9 @@ import { refusal } from './refusal.js'
 import type { CollaborationTexts } from './texts.js'
 import { recordKey } from './store/keys.js'
 import { StoreUnavailableError, type Lease, type SaveLog, type WriteEntry, type WriteSections } from './store/store.js'
-import { intentOf, loadedVersion, noteLoaded, takeOurFields } from './write-intent.js'
+import { intentOf, loadedVersion, noteLoaded, noteWritten, takeOurFields } from './write-intent.js'
 import type { Audit } from './audit.js'
-import { changeOf } from './change-report.js'
+import { changedFields, changeOf } from './change-report.js'
 import type { ChangeRecord } from './store/store.js'
 
 /** A writer inside for longer than this (crashed, stalled) no longer keeps others out. */
@@ -197,6 +197,8 @@ export function createWriteGuard(deps: WriteGuardDeps) {
         }
       }
       const result = await perform()
+      // For the save announcer's `record:saved` ("Bob changed Title"), whether or not the feed is on.
+      if (write.kind === 'save' && write.written) noteWritten(write.context, write.recordId, changedFields(current?.params ?? null, write.written))
       reportWrite(resource, write, current)
       return result
     } finally {

@@ -21,6 +21,7 @@ export interface RequestIntent {
 
 const intents = new WeakMap<object, RequestIntent>()
 const loaded = new WeakMap<object, Map<string, string>>()
+const written = new WeakMap<object, Map<string, string[]>>()
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined)
 
@@ -64,6 +65,26 @@ export function noteLoaded(context: object | undefined, recordId: string, versio
 
 export function loadedVersion(context: object | undefined, recordId: string): string | undefined {
   return context ? loaded.get(context)?.get(recordId) : undefined
+}
+
+/**
+ * Remembers which fields a write of the action changed (the write guard knows, having read the
+ * record before writing), so the save announcer's after hook can tell the record's room what
+ * changed without reading the record twice or guessing from the submitted form.
+ */
+export function noteWritten(context: object | undefined, recordId: string, fields: string[]): void {
+  if (!context) return
+  let byRecord = written.get(context)
+  if (!byRecord) {
+    byRecord = new Map()
+    written.set(context, byRecord)
+  }
+  byRecord.set(recordId, fields)
+}
+
+/** The fields the action's last write of the record changed; undefined when it wrote none. */
+export function writtenFields(context: object | undefined, recordId: string): string[] | undefined {
+  return context ? written.get(context)?.get(recordId) : undefined
 }
 
 /** Our fields out of params given straight to the resource (custom code may pass them so). */

@@ -68,10 +68,23 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     expect(saved.notice?.type).toBe('success')
     const events = await Promise.all(heard)
     const newVersion = await loadVersion(cookies.carol, id)
-    for (const event of events) expect(event).toMatchObject({ resourceId: 'Post', recordId: id, by: { name: 'Alice Martin' }, version: newVersion })
+    // Only the field the save changed is named, never its value.
+    for (const event of events) expect(event).toMatchObject({ resourceId: 'Post', recordId: id, by: { name: 'Alice Martin' }, version: newVersion, fields: ['title'] })
+    expect(JSON.stringify(events)).not.toContain('Announced title')
     expect(saved.record?.params[VERSION_PARAM]).toBe(newVersion)
     expect((await app.postById(id))?.title).toBe('Announced title')
     unwrap(await request(alice.socket, 'record:leave', { resourceId: 'Post', recordId: id }))
+  })
+
+  test('the announcement names the fields the save changed, not those it sent unchanged', async () => {
+    const id = '2'
+    const before = await app.postById(id)
+    const carol = await join(cookies.carol, id, 'show')
+    const heard = nextEvent<RecordSavedEvent>(carol.socket, 'record:saved')
+    // The form sends every field; the title goes back as it was.
+    const fields = { title: String(before?.title), body: 'A new body', [VERSION_PARAM]: await loadVersion(cookies.alice, id) }
+    expect((await api(cookies.alice, id, fields)).notice?.type).toBe('success')
+    expect((await heard).fields).toEqual(['body'])
   })
 
   test('a refused save announces nothing', async () => {

@@ -64,7 +64,7 @@ export interface SocketServer {
   io: CollabServer
   path: string
   /** Tells everyone on the record that it was saved (called by the feature's after hook). */
-  announceSave(ref: RecordRef, by: UserView, version: string): void
+  announceSave(ref: RecordRef, by: UserView, version: string, fields: string[]): void
   /** Tells every admin who may see the resource of a write made through the admin (the change feed). */
   announceChange(entry: ChangeEntry): void
   /**
@@ -203,8 +203,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   return {
     io,
     path,
-    announceSave(ref, by, version) {
-      io.to(recordRoom(ref.resourceId, ref.recordId)).emit('record:saved', { ...ref, by, version, atMs: Date.now() })
+    announceSave(ref, by, version, fields) {
+      io.to(recordRoom(ref.resourceId, ref.recordId)).emit('record:saved', { ...ref, by, version, atMs: Date.now(), fields })
     },
     announceChange(entry) {
       if (!ctx.closing) changeFeed.announce(entry)
