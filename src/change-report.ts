@@ -7,12 +7,16 @@ import type { BaseRecord, BaseResource } from 'adminjs'
 import type { ChangeRecord } from './store/store.js'
 import type { UserView } from './protocol.js'
 
-/** Form inputs turn numbers into strings and nulls into '': no change to the user, none here. */
+/**
+ * Form inputs turn numbers into strings and nulls into '', and a submitted form's multipart body
+ * turns every line break into CRLF (a textarea's "\n" comes back "\r\n"): no change to the user,
+ * none here.
+ */
 function normalized(value: unknown): string {
   if (value === null || value === undefined) return ''
   if (value instanceof Date) return value.toISOString()
   if (typeof value === 'object') return JSON.stringify(value)
-  return String(value)
+  return String(value).replace(/\r\n?/g, '\n')
 }
 
 /** The params `written` gives another value than `before` had (flattened, as AdminJS keeps them), sorted. */

@@ -85,6 +85,13 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (store) => {
     const fields = { title: String(before?.title), body: 'A new body', [VERSION_PARAM]: await loadVersion(cookies.alice, id) }
     expect((await api(cookies.alice, id, fields)).notice?.type).toBe('success')
     expect((await heard).fields).toEqual(['body'])
+    // A submitted form's line breaks come back as CRLF: the same text to its reader.
+    const twoLines = 'First line\nSecond line'
+    await app.dataSource.query('UPDATE post SET body = ? WHERE id = ?', [twoLines, Number(id)])
+    const again = nextEvent<RecordSavedEvent>(carol.socket, 'record:saved')
+    const crlf = { title: 'Retitled', body: twoLines.replace('\n', '\r\n'), [VERSION_PARAM]: await loadVersion(cookies.alice, id) }
+    expect((await api(cookies.alice, id, crlf)).notice?.type).toBe('success')
+    expect((await again).fields).toEqual(['title'])
   })
 
   test('a refused save announces nothing', async () => {
