@@ -6,16 +6,17 @@
  * restore, and who saved the version the form now shows.
  * Registered by the feature as the `edit` action component under the name 'CollaboratorEdit'.
  */
-import React, { useCallback, useEffect, useMemo, useRef } from 'react'
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Edit, type ActionProps, type RecordJSON, type ResourceJSON } from 'adminjs'
 import { Box, MessageBox } from '@adminjs/design-system'
 import type { ComponentConfig } from '../src/component-config'
-import { TAB_TOKEN_PARAM, type RecordSavedEvent } from '../src/protocol'
+import { ErrorCode, TAB_TOKEN_PARAM, type RecordSavedEvent } from '../src/protocol'
 import AttentionButton from './AttentionButton'
 import AttentionNotices from './AttentionNotices'
 import CollaborationProvider from './CollaborationProvider'
 import CollaboratorChat from './chat/CollaboratorChat'
 import { configOf } from './config'
+import DeletedNotice from './DeletedNotice'
 import DraftNotice from './DraftNotice'
 import EditForm from './EditForm'
 import IdleNotices, { TakeOverControl } from './IdleNotices'
@@ -31,6 +32,7 @@ import { useBackgroundAlert } from './hooks/useBackgroundAlert'
 import { useDraft, type DraftControl } from './hooks/useDraft'
 import { useEditForm } from './hooks/useEditForm'
 import { useEditLock } from './hooks/useEditLock'
+import { useChangeMarks, useFieldMarks } from './hooks/useFieldMarks'
 import { useFreshRecord } from './hooks/useFreshRecord'
 import { useIdle, useTakeOverPolicy } from './hooks/useIdle'
 import { useHolderActivity } from './hooks/useHolderActivity'
@@ -41,6 +43,7 @@ import { usePresence } from './hooks/usePresence'
 import { useQueue } from './hooks/useQueue'
 import { useRecordSession } from './hooks/useRecordSession'
 import { useReadOnlyForm } from './hooks/useReadOnlyForm'
+import { useRecordDeleted } from './hooks/useRecordDeleted'
 import { useReloadMarker } from './hooks/reload-claim'
 import { socketPathFor } from './hooks/socket-client'
 import { useTabToken } from './hooks/useTabToken'
@@ -70,7 +73,9 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const tabToken = useTabToken()
   const session = useRecordSession({ ...ref, intent: 'edit' })
   const lockEnded = useLockEnded(session)
-  const lock = useEditLock(session, { blockEditing: config.blockEditing, claimPaused: lockEnded.ended !== null })
+  // Deleted (by anyone, this user's other tab included): the page only shows it as it was.
+  const deleted = useRecordDeleted(ref, session.error)
+  const lock = useEditLock(session, { blockEditing: config.blockEditing, claimPaused: lockEnded.ended !== null || deleted !== null })
   // A reload of this tab claims the lock back before the page has rendered (see reload-claim).
   useReloadMarker(ref, lock.role === 'editor', socketPathFor(config.socketPath))
   const queue = useQueue(session, { role: lock.role, claim: lock.claim })
@@ -85,9 +90,13 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   const takeOverPolicy = useTakeOverPolicy(session, lock)
   const presence = usePresence({ ...ref, joined: session.joined })
   const fresh = useFreshRecord(resourceId, recordId, 'edit')
-  const locked = !lock.canEdit
+  const locked = !lock.canEdit || deleted !== null
   // The server refuses a delete while another user holds the record; say so before the click.
-  useHeaderActionDisabled('delete', lock.role === 'viewer', text('deleteRefusedText', { editorName: lock.lease?.user.name ?? '' }))
+  useHeaderActionDisabled(
+    'delete',
+    lock.role === 'viewer' || deleted !== null,
+    deleted ? text('recordGoneText') : text('deleteRefusedText', { editorName: lock.lease?.user.name ?? '' }),
+  )
 
   // The form needs the draft (to forget it once saved) and the draft reads the form.
   const draftRef = useRef<DraftControl | null>(null)
@@ -97,6 +106,8 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
     submitParams: (): Record<string, string> => (config.blockEditing ? { [TAB_TOKEN_PARAM]: tabToken } : {}),
     onSaved: () => {
       draftRef.current?.discard()
+      // The user saved the form as they saw it: others' earlier changes are no longer news.
+      clearChangedRef.current()
       // The saved record becomes the form's base once rendered: then nothing is unsaved.
       setTimeout(recheckRef.current, 50)
     },
@@ -110,6 +121,14 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   // A record loaded into the form (after a hand-over, a save elsewhere) or a draft laid over it.
   useEffect(() => recheckRef.current(), [form.formKey, form.record])
   const { storeIfDirty } = draft
+
+  // The record was deleted: what the user typed goes to the draft and stays in the read-only form,
+  // to copy from (not reverted, as a lost lock does: there is no later edit to lay it over).
+  const [keptInput, setKeptInput] = useState(false)
+  const isDeleted = deleted !== null
+  useEffect(() => {
+    if (isDeleted) setKeptInput(storeIfDirty())
+  }, [isDeleted, storeIfDirty])
   const { fetchFresh } = fresh
   const { load } = form
 
@@ -137,6 +156,9 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
     },
   })
 
+  const clearChangedRef = useRef(live.clearChanged)
+  clearChangedRef.current = live.clearChanged
+
   const attention = useAttentionRequest(ref)
   const inbox = useAttentionInbox({
     ...ref,
@@ -161,8 +183,13 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   // Read-only, not removed: a viewer reads, searches and copies the record, and nothing reaches it.
   const readOnlyRef = useReadOnlyForm<HTMLDivElement>(locked)
 
+  // Fields others changed since this page loaded the record, marked in the form (see useFieldMarks).
+  useFieldMarks(readOnlyRef, useChangeMarks(live.changedByOthers), 'edit')
+
+  // A join answered not_found because the record is gone: the deleted notice says it better.
+  const joinGone = deleted !== null && lock.error?.code === ErrorCode.NotFound
   const errors = [
-    ...(lock.error ? [{ error: lock.error, dismiss: lock.dismissError }] : []),
+    ...(lock.error && !joinGone ? [{ error: lock.error, dismiss: lock.dismissError }] : []),
     ...(fresh.error ? [{ error: fresh.error, dismiss: fresh.dismissError }] : []),
     ...(attention.error ? [{ error: attention.error, dismiss: attention.dismissError }] : []),
     ...(inbox.error ? [{ error: inbox.error, dismiss: inbox.dismissError }] : []),
@@ -170,21 +197,25 @@ const LockedEdit: React.FC<LockedEditProps> = ({ config, ...props }) => {
   ]
   // Offered once the form is this user's again and holds the latest record, so a restore is laid
   // over the record they will save, not over one about to be replaced.
-  const offeredDraft = lock.canEdit && !fresh.loading ? draft.draft : null
-  const canAskEditor = lock.role === 'viewer' && lock.lease !== null
+  const offeredDraft = lock.canEdit && !fresh.loading && !deleted ? draft.draft : null
+  const canAskEditor = lock.role === 'viewer' && lock.lease !== null && !deleted
 
   return (
     <Box data-testid="collaborator-status" data-role={lock.role} flex flexDirection="column" flexGrow={1}>
       <PresenceBar users={presence} editorUserId={lock.lease?.user.id ?? null} editorActivity={holderActivity}>
         {config.enableChat ? <CollaboratorChat {...ref} joined={lock.joined} presence={presence} maxLength={config.chatMaxLength} /> : null}
       </PresenceBar>
-      <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} />
+      {/* A deleted record is edited by nobody, this tab included. */}
+      <LockNotices role={lock.role} canEdit={lock.canEdit} errors={errors} editorBanner={!deleted} />
       {lockEnded.ended ? <LockEndedNotice ended={lockEnded.ended} onEditAgain={lockEnded.editAgain} /> : null}
-      <AttentionNotices inbox={inbox} />
-      <IdleNotices idle={idle} lost={lock.lost} onEditAgain={lock.lease ? undefined : lock.editAgain} />
+      {/* Nobody edits a deleted record: no requests to finish, no idle warnings, no lock to get back. */}
+      {deleted ? null : <AttentionNotices inbox={inbox} />}
+      {deleted ? null : <IdleNotices idle={idle} lost={lock.lost} onEditAgain={lock.lease ? undefined : lock.editAgain} />}
       {offeredDraft ? <DraftNotice draft={offeredDraft} onRestore={draft.restore} onDiscard={draft.discard} /> : null}
-      {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} /> : null}
-      {locked ? (
+      {live.saved && !deleted ? <SavedNotice by={live.saved.by} fields={live.saved.fields} resourceId={resourceId} onDismiss={live.dismiss} /> : null}
+      {deleted ? (
+        <DeletedNotice deletion={deleted} resourceId={resourceId} keptInput={keptInput} />
+      ) : locked ? (
         <LockOverlay role={lock.role} lease={lock.lease} onTakeOver={lock.takeOver} refused={isRefusal(lock.error)} headline={queueHeadline(queue, lock.role, text)}>
           {canAskEditor ? <AttentionButton attention={attention} /> : null}
           {canAskEditor || (lock.role === 'claiming' && queue.position !== null) ? <QueueControls queue={queue} canJoin={canAskEditor} /> : null}

@@ -1,25 +1,30 @@
 /**
  * The show action of a resource with collaboration: AdminJS's own Show, with who is on the record
  * above it (the editor marked) and the record kept current: when anyone saves it, the page fetches
- * it again and shows it in place, saying who saved. It joins with intent `show`, so it never takes
- * the lock.
+ * it again and shows it in place, saying who saved which fields. When anyone deletes it, the page
+ * says who and when, and keeps showing it as it was. It joins with intent `show`, so it never
+ * takes the lock.
  * Registered by the feature as the `show` action component under the name 'CollaboratorShow'.
  */
-import React, { useCallback, useEffect, useState } from 'react'
+import React, { useCallback, useEffect, useRef, useState } from 'react'
 import { Show, type ActionProps, type RecordJSON } from 'adminjs'
 import { Box, MessageBox } from '@adminjs/design-system'
 import type { ComponentConfig } from '../src/component-config'
+import { ErrorCode } from '../src/protocol'
 import CollaborationProvider from './CollaborationProvider'
 import CollaboratorChat from './chat/CollaboratorChat'
+import DeletedNotice from './DeletedNotice'
 import { configOf } from './config'
 import LockNotices from './LockNotices'
 import { useHeaderActionDisabled } from './hooks/useHeaderActionDisabled'
 import PresenceBar from './PresenceBar'
 import SavedNotice from './SavedNotice'
 import { lockRole } from './hooks/lock-role'
+import { useChangeMarks, useFieldMarks } from './hooks/useFieldMarks'
 import { useFreshRecord } from './hooks/useFreshRecord'
 import { useLiveUpdates } from './hooks/useLiveUpdates'
 import { usePresence } from './hooks/usePresence'
+import { useRecordDeleted } from './hooks/useRecordDeleted'
 import { useRecordSession } from './hooks/useRecordSession'
 import { useHolderActivity } from './hooks/useHolderActivity'
 import { TextsProvider, useText } from './hooks/useTexts'
@@ -40,7 +45,10 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
   const fresh = useFreshRecord(resourceId, recordId, 'show')
   const [record, setRecord] = useState(loaded)
   const heldByOther = lease !== null && me !== null && lease.user.id !== me.id
-  useHeaderActionDisabled('delete', heldByOther, text('deleteRefusedText', { editorName: lease?.user.name ?? '' }))
+  const deleted = useRecordDeleted(ref, session.error)
+  useHeaderActionDisabled('delete', heldByOther || deleted !== null, deleted ? text('recordGoneText') : text('deleteRefusedText', { editorName: lease?.user.name ?? '' }))
+  // Editing a deleted record leads nowhere.
+  useHeaderActionDisabled('edit', deleted !== null, text('recordGoneText'))
 
   // AdminJS hands a new record after its own fetches; that one is the newest.
   useEffect(() => setRecord(loaded), [loaded])
@@ -54,9 +62,14 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
 
   // Nothing to keep on a show page: every save, this user's other tabs' included, is news here.
   const live = useLiveUpdates({ ...ref, isOwnSave: () => false, reload })
+  // The fields others changed since this page opened, marked as on the edit page.
+  const shownRef = useRef<HTMLDivElement>(null)
+  useFieldMarks(shownRef, useChangeMarks(live.changedByOthers), 'show')
 
+  // A join answered not_found because the record is gone: the deleted notice says it better.
+  const joinGone = deleted !== null && session.error?.code === ErrorCode.NotFound
   const errors = [
-    ...(session.error ? [{ error: session.error, dismiss: session.dismissError }] : []),
+    ...(session.error && !joinGone ? [{ error: session.error, dismiss: session.dismissError }] : []),
     ...(fresh.error ? [{ error: fresh.error, dismiss: fresh.dismissError }] : []),
   ]
 
@@ -67,8 +80,12 @@ const LiveShow: React.FC<LiveShowProps> = ({ config, record: loaded, ...props })
       </PresenceBar>
       {/* canEdit: nothing here waits for the lock, so going offline is said as a plain notice. */}
       <LockNotices role={role} canEdit editorBanner={false} errors={errors} />
-      {live.savedBy ? <SavedNotice by={live.savedBy} onDismiss={live.dismiss} /> : null}
-      <Show {...props} record={record} />
+      {deleted ? <DeletedNotice deletion={deleted} resourceId={resourceId} /> : null}
+      {/* Who saved it last is no news once it is gone. */}
+      {live.saved && !deleted ? <SavedNotice by={live.saved.by} fields={live.saved.fields} resourceId={resourceId} onDismiss={live.dismiss} /> : null}
+      <div ref={shownRef} style={{ display: 'flex', flexDirection: 'column', flexGrow: 1 }}>
+        <Show {...props} record={record} />
+      </div>
     </Box>
   )
 }

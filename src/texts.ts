@@ -143,6 +143,13 @@ export const defaultTexts = {
   listUpdatedText: 'Updated by {{name}}',
   listCreatedText: 'New, by {{name}}',
   listDeletedText: 'Deleted by {{name}}',
+  savedFieldsText: '{{editorName}} changed {{fields}}; the page shows the new version.',
+  recordDeletedText: 'Deleted by {{name}} at {{time}}.',
+  recordGoneText: 'This record no longer exists: it was deleted.',
+  recordDeletedPageText: 'This page shows the record as it was; nothing here can be saved.',
+  recordDeletedKeptText: 'Your unsaved changes are kept as a draft and are still in the form below, to copy.',
+  recordDeletedListText: 'Back to the list',
+  fieldChangedText: 'Changed by {{name}} at {{time}}',
 }
 
 export type CollaborationTexts = typeof defaultTexts

@@ -139,4 +139,11 @@ export const de: CollaborationTexts = {
   listUpdatedText: 'Geändert von {{name}}',
   listCreatedText: 'Neu, von {{name}}',
   listDeletedText: 'Gelöscht von {{name}}',
+  savedFieldsText: '{{editorName}} hat {{fields}} geändert; die Seite zeigt die neue Fassung.',
+  recordDeletedText: 'Gelöscht von {{name}} um {{time}}.',
+  recordGoneText: 'Diesen Datensatz gibt es nicht mehr: er wurde gelöscht.',
+  recordDeletedPageText: 'Diese Seite zeigt den Datensatz, wie er war; hier kann nichts mehr gespeichert werden.',
+  recordDeletedKeptText: 'Ihre ungespeicherten Änderungen sind als Entwurf gesichert und stehen noch im Formular unten, zum Kopieren.',
+  recordDeletedListText: 'Zurück zur Liste',
+  fieldChangedText: 'Geändert von {{name}} um {{time}}',
 }

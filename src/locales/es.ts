@@ -138,4 +138,11 @@ export const es: CollaborationTexts = {
   listUpdatedText: 'Cambiado por {{name}}',
   listCreatedText: 'Nuevo, de {{name}}',
   listDeletedText: 'Eliminado por {{name}}',
+  savedFieldsText: '{{editorName}} cambió {{fields}}; la página muestra la nueva versión.',
+  recordDeletedText: 'Eliminado por {{name}} a las {{time}}.',
+  recordGoneText: 'Este registro ya no existe: se eliminó.',
+  recordDeletedPageText: 'Esta página muestra el registro tal como era; aquí ya no se puede guardar nada.',
+  recordDeletedKeptText: 'Tus cambios sin guardar se conservan como borrador y siguen en el formulario de abajo, para copiarlos.',
+  recordDeletedListText: 'Volver a la lista',
+  fieldChangedText: 'Cambiado por {{name}} a las {{time}}',
 }

@@ -138,4 +138,11 @@ export const fr: CollaborationTexts = {
   listUpdatedText: 'Modifié par {{name}}',
   listCreatedText: 'Nouveau, par {{name}}',
   listDeletedText: 'Supprimé par {{name}}',
+  savedFieldsText: '{{editorName}} a modifié {{fields}} ; la page affiche la nouvelle version.',
+  recordDeletedText: 'Supprimé par {{name}} à {{time}}.',
+  recordGoneText: "Cet enregistrement n'existe plus : il a été supprimé.",
+  recordDeletedPageText: "Cette page montre l'enregistrement tel qu'il était ; plus rien ne peut y être enregistré.",
+  recordDeletedKeptText: 'Vos modifications non enregistrées sont conservées comme brouillon et restent dans le formulaire ci-dessous, à copier.',
+  recordDeletedListText: 'Retour à la liste',
+  fieldChangedText: 'Modifié par {{name}} à {{time}}',
 }

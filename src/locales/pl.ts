@@ -137,4 +137,11 @@ export const pl: CollaborationTexts = {
   listUpdatedText: 'Zmienione przez: {{name}}',
   listCreatedText: 'Nowe, od: {{name}}',
   listDeletedText: 'Usunięte przez: {{name}}',
+  savedFieldsText: '{{editorName}} zmienił(a) {{fields}}; strona pokazuje nową wersję.',
+  recordDeletedText: 'Usunięte przez {{name}} o {{time}}.',
+  recordGoneText: 'Ten rekord już nie istnieje: został usunięty.',
+  recordDeletedPageText: 'Ta strona pokazuje rekord taki, jaki był; nie można tu już niczego zapisać.',
+  recordDeletedKeptText: 'Twoje niezapisane zmiany są zachowane jako szkic i nadal są w formularzu poniżej, do skopiowania.',
+  recordDeletedListText: 'Powrót do listy',
+  fieldChangedText: 'Zmienione przez {{name}} o {{time}}',
 }
