@@ -49,6 +49,12 @@ export const ErrorCode = {
    * first in line has its turn. Not a failure of the page: it waits, and hears the line as `queue:state`.
    */
   Queued: 'queued',
+  /** A separate socket server's connection token is not one its admin signed with the shared secret (forged, another secret, malformed). */
+  TokenInvalid: 'token_invalid',
+  /** The connection token's time is over (`tokenTtlMs`): the page asks the admin for a fresh one. */
+  TokenExpired: 'token_expired',
+  /** The connection token was used already: each one opens one connection. */
+  TokenReplayed: 'token_replayed',
   /** Anything else; the server logged it. */
   Internal: 'internal',
 } as const

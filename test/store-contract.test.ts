@@ -1575,6 +1575,27 @@ function changeLogContract(makeHarness: () => StoreHarness): void {
   })
 }
 
+function tokenLedgerContract(makeHarness: () => StoreHarness): void {
+  const open = useStores(makeHarness)
+
+  test('a token id is spent once, on every process; another id is not', async () => {
+    const first = await open()
+    const second = await open()
+    const id = randomUUID()
+    expect(await first.tokens.spend(id, LONG)).toBe(true)
+    expect(await second.tokens.spend(id, LONG)).toBe(false)
+    expect(await first.tokens.spend(id, LONG)).toBe(false)
+    expect(await second.tokens.spend(randomUUID(), LONG)).toBe(true)
+  })
+
+  test('once its time is over the id is forgotten (the token is refused as expired by then anyway)', async () => {
+    const { tokens } = await open()
+    const id = randomUUID()
+    expect(await tokens.spend(id, 50)).toBe(true)
+    await eventually('the spent id to be forgotten', async () => ((await tokens.spend(id, 50)) ? true : undefined))
+  })
+}
+
 function auditContract(makeHarness: () => StoreHarness): void {
   const open = useStores(makeHarness)
 
@@ -1790,6 +1811,7 @@ describe.each([
   describe('queue contract', () => queueContract(makeHarness))
   describe('audit contract', () => auditContract(makeHarness))
   describe('change log contract', () => changeLogContract(makeHarness))
+  describe('token ledger contract', () => tokenLedgerContract(makeHarness))
   describe('attention contract', () => attentionContract(makeHarness))
   describe('save log contract', () => saveLogContract(makeHarness))
   describe('chat contract', () => chatContract(makeHarness))

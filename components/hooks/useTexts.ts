@@ -58,6 +58,10 @@ const ERROR_TEXTS: Record<ErrorCode | LocalErrorCode, TextKey> = {
   [ErrorCode.TooManyRecords]: 'errorTooManyRecordsText',
   [ErrorCode.TooManySockets]: 'errorTooManySocketsText',
   [ErrorCode.Queued]: 'errorQueuedText',
+  // The page fetches a fresh token on every connection attempt: these pass by themselves.
+  [ErrorCode.TokenInvalid]: 'errorDisconnectedText',
+  [ErrorCode.TokenExpired]: 'errorDisconnectedText',
+  [ErrorCode.TokenReplayed]: 'errorDisconnectedText',
   [ErrorCode.Internal]: 'errorInternalText',
   [LocalErrorCode.Disconnected]: 'errorDisconnectedText',
   [LocalErrorCode.Timeout]: 'errorTimeoutText',

@@ -130,6 +130,8 @@ export function redisKeys(prefix: string) {
     audit: () => `${prefix}audit`,
     /** Global: the change log, one stream of the writes made through the admin (changeAppend-1). */
     changes: () => `${prefix}changes`,
+    /** A connection token that was used (TokenLedger), until it would have expired. */
+    spentToken: (tokenId: string) => `${prefix}token:${tokenId}`,
     /** A fixed-window counter of a rate limit. */
     limit: (key: string) => `${prefix}limit:${key}`,
   }

@@ -25,6 +25,7 @@ import {
   type ChangeLog,
   type ChangeQuery,
   type ChangeRecord,
+  type TokenLedger,
   type ChatStore,
   type Claimant,
   type ClaimOptions,
@@ -819,6 +820,27 @@ class MemoryAuditLog implements AuditLog {
   }
 }
 
+class MemoryTokenLedger implements TokenLedger {
+  private readonly spent = new Map<string, number>()
+
+  constructor(sweeper: Sweeper) {
+    sweeper.register((now) => {
+      for (const [tokenId, untilMs] of this.spent) if (untilMs <= now) this.spent.delete(tokenId)
+    })
+  }
+
+  get size(): number {
+    return this.spent.size
+  }
+
+  async spend(tokenId: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now()
+    if ((this.spent.get(tokenId) ?? 0) > now) return false
+    this.spent.set(tokenId, now + Math.max(1, ttlMs))
+    return true
+  }
+}
+
 class MemoryChangeLog implements ChangeLog {
   private readonly log: BoundedLog<ChangeEntry>
 
@@ -890,6 +912,7 @@ export class MemoryStore implements Store {
   readonly limits: RateLimiter
   readonly audit: AuditLog
   readonly changes: ChangeLog
+  readonly tokens: TokenLedger
   private readonly quiet = new QuietPeriod()
   private readonly lockStore: MemoryLockStore
   private readonly parts: ReadonlyArray<{ readonly size: number }>
@@ -907,6 +930,7 @@ export class MemoryStore implements Store {
     const limits = new MemoryRateLimiter(sweeper)
     const chat = new MemoryChatStore(sweeper, limits)
     const audit = new MemoryAuditLog(options.auditMaxEntries ?? AUDIT_MAX_ENTRIES)
+    const tokens = new MemoryTokenLedger(sweeper)
     const changes = new MemoryChangeLog(options.changeLogMaxEntries ?? CHANGE_LOG_MAX_ENTRIES)
     this.locks = locks
     this.presence = presence
@@ -918,8 +942,9 @@ export class MemoryStore implements Store {
     this.limits = limits
     this.audit = audit
     this.changes = changes
+    this.tokens = tokens
     this.lockStore = locks
-    this.parts = [locks, presence, queue, attention, saves, writes, chat, limits, audit, changes]
+    this.parts = [locks, presence, queue, attention, saves, writes, chat, limits, audit, changes, tokens]
   }
 
   /**

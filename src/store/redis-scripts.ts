@@ -81,6 +81,7 @@ const SCRIPT_FILES = [
   'auditList-1',
   'changeAppend-1',
   'changeList-1',
+  'tokenSpend-1',
 ] as const
 
 type CommandOf<F> = F extends `${infer Command}-${number}` ? Command : never

@@ -32,6 +32,7 @@ import {
   type ChangeLog,
   type ChangeQuery,
   type ChangeRecord,
+  type TokenLedger,
   type ChatStore,
   type Claimant,
   type ClaimOptions,
@@ -502,6 +503,17 @@ function streamId(id: string): string {
   return id
 }
 
+class RedisTokenLedger implements TokenLedger {
+  constructor(
+    private readonly run: RunScript,
+    private readonly keys: Keys,
+  ) {}
+
+  async spend(tokenId: string, ttlMs: number): Promise<boolean> {
+    return replies.done(await this.run('tokenSpend', this.keys.spentToken(tokenId), wholeMs('ttlMs', Math.max(1, Math.ceil(ttlMs)), 1)))
+  }
+}
+
 class RedisChangeLog implements ChangeLog {
   constructor(
     private readonly run: RunScript,
@@ -550,6 +562,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   readonly limits: RateLimiter
   readonly audit: AuditLog
   readonly changes: ChangeLog
+  readonly tokens: TokenLedger
   private readonly client: ScriptClient
   private readonly keys: Keys
   private readonly connectTimeoutMs: number
@@ -619,6 +632,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     this.chat = new RedisChatStore(run, keys)
     this.limits = new RedisRateLimiter(run, keys)
     this.audit = new RedisAuditLog(run, keys, wholeMs('auditMaxEntries', options.auditMaxEntries ?? AUDIT_MAX_ENTRIES, 1))
+    this.tokens = new RedisTokenLedger(run, keys)
     this.changes = new RedisChangeLog(run, keys, wholeMs('changeLogMaxEntries', options.changeLogMaxEntries ?? CHANGE_LOG_MAX_ENTRIES, 1))
 
     // Without an 'error' listener ioredis re-throws connection errors and takes the process down.

@@ -532,6 +532,12 @@ export interface ChangeLog {
   recent(query: ChangeQuery): Promise<ChangeEntry[]>
 }
 
+/** Ids of connection tokens used once (a separate socket tier's tokens: each opens one connection). */
+export interface TokenLedger {
+  /** True the first time `tokenId` is spent (within `ttlMs`, its remaining validity); false after, on every process. */
+  spend(tokenId: string, ttlMs: number): Promise<boolean>
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis'
   readonly locks: LockStore
@@ -544,6 +550,7 @@ export interface Store {
   readonly limits: RateLimiter
   readonly audit: AuditLog
   readonly changes: ChangeLog
+  readonly tokens: TokenLedger
   /** Resolves once the store can serve requests (Redis: first connection made). */
   ready(): Promise<void>
   /** Stops timers and connections this store opened. */
