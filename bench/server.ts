@@ -7,6 +7,8 @@
 import { startFixtureApp, type FixtureApp } from '../test/fixture/app.js'
 import type { CollaborationOptions } from '../src/index.js'
 import { writeHeapSnapshot } from 'node:v8'
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
 
 export interface StartArgs {
@@ -68,8 +70,29 @@ async function start(args: StartArgs): Promise<Started> {
   return { url: app.url, postIds, droppedOptions }
 }
 
+/** The CPU profiler of this process while `profileStart` .. `profileStop` (bench/tools/claim-profile.ts). */
+let profiler: Session | undefined
+
 serveRequests({
   start: (args: StartArgs) => start(args),
+  /** Diagnostics: starts V8's CPU profiler here (only what runs from now on is in the profile). */
+  profileStart: async (args: { intervalUs?: number }) => {
+    profiler = new Session()
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.setSamplingInterval', { interval: args.intervalUs ?? 100 })
+    await profiler.post('Profiler.start')
+    return null
+  },
+  /** Diagnostics: stops the profiler and writes the profile (.cpuprofile, as `--cpu-prof` would) to `path`. */
+  profileStop: async (args: { path: string }) => {
+    if (!profiler) throw new Error('profileStart first')
+    const { profile } = await profiler.post('Profiler.stop')
+    profiler.disconnect()
+    profiler = undefined
+    writeFileSync(args.path, JSON.stringify(profile))
+    return args.path
+  },
   heap: async () => sampleHeap(engineClients()),
   /** Diagnostics: a V8 heap snapshot at `path`, after a forced collection. */
   snapshot: async (args: { path: string }) => {

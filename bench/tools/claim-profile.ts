@@ -1,0 +1,67 @@
+/**
+ * `npx tsx bench/tools/claim-profile.ts [--claims=20000] [--out=dir] [--idle=0]`
+ *
+ * Where a claim's time goes: forks the bench's collaboration server (bench/server.ts), joins one
+ * post's edit page as alice, warms up, then profiles the server (V8's CPU profiler, started and
+ * stopped over the bench's IPC: start-up is not in the profile) while it answers `--claims`
+ * back-to-back renewals (`lock:claim` by the holder, as B1 does), then `--idle` more each after
+ * 100 ms of quiet. Writes `claims.cpuprofile` to `--out` (default bench/results/profile) and prints
+ * the claim's p50 and the profile's top functions by self time (`bench/tools/profile-top.ts`).
+ */
+import { mkdirSync } from 'node:fs'
+import { startRedisServer } from '../../test/support/redis-server.mjs'
+import { Child } from '../lib/child.js'
+import { ask, connectCollab, joinPost, loginAll, ref } from '../lib/clients.js'
+import type { Started, StartArgs } from '../server.js'
+import { sleep, summarize } from '../lib/stats.js'
+import { printTop } from './profile-top.js'
+
+const args = process.argv.slice(2)
+const flag = (name: string, fallback: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1] ?? fallback
+const CLAIMS = Number(flag('claims', '20000'))
+const IDLE = Number(flag('idle', '0'))
+/** `--profile=0`: the same claims, timed, without the profiler (its sampling slows the server). */
+const PROFILE = flag('profile', '1') !== '0'
+const out = flag('out', new URL('../results/profile', import.meta.url).pathname)
+mkdirSync(out, { recursive: true })
+
+const redis = await startRedisServer()
+const path = `${out}/claims.cpuprofile`
+const child = await Child.start('collab-profile', new URL('../server.ts', import.meta.url), `${out}/server.log`)
+try {
+  const collaboration = { eventsPerSecond: 1_000_000, maxSocketsPerUser: 1_000_000, pingIntervalMs: 25_000, pingTimeoutMs: 20_000, redisKeyPrefix: 'profile:' }
+  const started = await child.request<Started>('start', { redisUrl: redis.url, collaboration, extraPosts: 0 } satisfies StartArgs)
+  const cookies = await loginAll(started.url)
+  const socket = await connectCollab(started.url, cookies.alice)
+  const recordId = started.postIds[0]!
+  await joinPost(socket, recordId, 'edit')
+  const claim = async () => {
+    const { ms, reply } = await ask(socket, 'lock:claim', ref(recordId))
+    if (!reply.ok) throw new Error(`lock:claim: ${JSON.stringify(reply)}`)
+    return ms
+  }
+  for (let i = 0; i < 500; i++) await claim() // warm-up (JIT, connections)
+  if (PROFILE) await child.request('profileStart', { intervalUs: 100 })
+  const hot: number[] = []
+  for (let i = 0; i < CLAIMS; i++) hot.push(await claim())
+  const idle: number[] = []
+  for (let i = 0; i < IDLE; i++) {
+    await sleep(100)
+    idle.push(await claim())
+  }
+  const s = summarize(hot.slice(Math.floor(hot.length / 10)))
+  console.log(`back to back: n ${s.n} p50 ${s.p50.toFixed(3)} ms p99 ${s.p99.toFixed(3)} ms`)
+  if (IDLE) {
+    const q = summarize(idle)
+    console.log(`after 100 ms idle: n ${q.n} p50 ${q.p50.toFixed(3)} ms p99 ${q.p99.toFixed(3)} ms`)
+  }
+  if (PROFILE) await child.request('profileStop', { path })
+  socket.disconnect()
+} finally {
+  await child.stop()
+  await redis.stop()
+}
+if (PROFILE) {
+  console.log(`profile: ${path}`)
+  printTop(path, 30)
+}
