@@ -21,14 +21,24 @@ function stableJson(value: unknown): string {
 }
 
 /**
- * Our own fields are left out: a record's params object is the one its JSON carries, where the
- * version is added for the client, and a stray copy must not change the digest.
+ * The text `recordVersion` digests: stable JSON of the params. Our own fields are left out: a
+ * record's params object is the one its JSON carries, where the version is added for the client,
+ * and a stray copy must not change the digest.
  */
-export function recordVersion(params: Record<string, unknown>): string {
+export function versionJson(params: Record<string, unknown>): string {
   const stored = VERSION_PARAM in params || TAB_TOKEN_PARAM in params ? { ...params } : params
   if (stored !== params) {
     delete stored[VERSION_PARAM]
     delete stored[TAB_TOKEN_PARAM]
   }
-  return createHash('sha256').update(stableJson(stored)).digest('base64url').slice(0, 22)
+  return stableJson(stored)
+}
+
+/** The digest of `versionJson(params)`. */
+export function versionOfJson(json: string): string {
+  return createHash('sha256').update(json).digest('base64url').slice(0, 22)
+}
+
+export function recordVersion(params: Record<string, unknown>): string {
+  return versionOfJson(versionJson(params))
 }

@@ -15,16 +15,31 @@
 import type { Store as SessionStore, SessionData } from 'express-session'
 import { ErrorCode } from '../protocol.js'
 import type { AdminUser } from '../options.js'
-import { recordVersion } from '../record-version.js'
+import { versionJson, versionOfJson } from '../record-version.js'
 import { AckFailure } from './ack-failure.js'
 import type { CollabServer, CollabSocket } from './context.js'
 import type { Logger } from './event-router.js'
 
 export type RefreshAdmin = ((admin: AdminUser) => AdminUser | null | Promise<AdminUser | null>) | undefined
 
+/**
+ * Digests of the admins seen lately, by their stable JSON: every claim and join re-reads its
+ * session, almost always to find the same admin again, and the sha256 was half of comparing it.
+ * Keyed by the whole text the digest is of, so a hit is the digest itself. Bounded: past this
+ * many, the oldest goes.
+ */
+const RECENT_DIGESTS = 1024
+const recentDigests = new Map<string, string>()
+
 /** A stable digest of the admin's fields (key order aside), to tell the same admin from a changed one. */
 export function adminDigest(admin: AdminUser): string {
-  return recordVersion(admin)
+  const json = versionJson(admin)
+  const known = recentDigests.get(json)
+  if (known !== undefined) return known
+  const digest = versionOfJson(json)
+  if (recentDigests.size >= RECENT_DIGESTS) recentDigests.delete(recentDigests.keys().next().value!)
+  recentDigests.set(json, digest)
+  return digest
 }
 
 type Verdict = { ok: true; admin: AdminUser } | { ok: false; reason: string } | { ok: 'unknown' }
