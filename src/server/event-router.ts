@@ -110,18 +110,22 @@ function printable(event: unknown): string {
   return JSON.stringify(String(event)).slice(0, 80)
 }
 
-/** Calls the client's ack at most once; a failing write to a closed socket is not our error. */
-function onceOnly(ack: AnyAck): AnyAck {
-  let called = false
-  return (reply) => {
-    if (called) return
-    called = true
-    try {
-      ack(reply)
-    } catch {
-      // The socket is gone: there is nobody to tell.
-    }
+/**
+ * Hands the client's ack its reply; a failing write to a closed socket is not our error. Each
+ * event's ack is called exactly once by construction (one refusal, or dispatch's one answer), so
+ * no wrapper per event is made to guard it.
+ */
+function answer(ack: AnyAck, reply: Ack<unknown>): void {
+  try {
+    ack(reply)
+  } catch {
+    // The socket is gone: there is nobody to tell.
   }
+}
+
+/** Answers a refused event, when the client asked for an answer. */
+function refuse(ack: AnyAck | undefined, code: ErrorCode, message: string): void {
+  if (ack) answer(ack, failure(code, message))
 }
 
 function failure(code: ErrorCode, message: string): Ack<never> {
@@ -145,51 +149,61 @@ export function createEventRouter(options: EventRouterOptions): EventRouter {
     options.logger.warn(`adminjs-collaborator: socket ${lane.socket.id} sent ${printable(event)} with ${argCount} argument(s) instead of (payload, ack); refused`)
   }
 
-  const dispatch = async (socket: CollabSocket, event: string, route: Route, payload: unknown, ack: AnyAck) => {
-    const closed = options.gate?.(socket)
-    if (closed) return ack({ ok: false, error: closed })
-    const parsed = route.schema.safeParse(payload)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
-      return ack(failure(ErrorCode.InvalidPayload, `${event}: ${where}${issue?.message ?? 'invalid'}`))
-    }
+  /**
+   * Runs one event of `lane` and answers it; never rejects. The last event of the lane to finish
+   * lets the chain go: an idle socket keeps no promise.
+   */
+  const dispatch = async (lane: Lane, event: string, route: Route, payload: unknown, ack: AnyAck): Promise<void> => {
     try {
-      ack({ ok: true, data: await route.handler(socket, parsed.data) })
+      const closed = options.gate?.(lane.socket)
+      if (closed) return answer(ack, { ok: false, error: closed })
+      const parsed = route.schema.safeParse(payload)
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        const where = issue?.path.length ? `${issue.path.join('.')}: ` : ''
+        return answer(ack, failure(ErrorCode.InvalidPayload, `${event}: ${where}${issue?.message ?? 'invalid'}`))
+      }
+      let reply: Ack<unknown>
+      try {
+        reply = { ok: true, data: await route.handler(lane.socket, parsed.data) }
+      } catch (error) {
+        reply = { ok: false, error: errorReply(event, error, options.logger) }
+      }
+      answer(ack, reply)
     } catch (error) {
-      ack({ ok: false, error: errorReply(event, error, options.logger) })
+      // Only a bug in dispatch itself gets here; still no unhandled rejection.
+      options.logger.error(`adminjs-collaborator: dispatching ${event} failed`, error)
+    } finally {
+      lane.queued -= 1
+      if (lane.queued === 0) lane.tail = undefined
     }
   }
 
+  // Per event, only what it needs: no closure, no copy of the packet's arguments.
   const receive = (lane: Lane, packet: unknown[]) => {
-    const [event, ...args] = packet
-    const last = args[args.length - 1]
-    const ack = typeof last === 'function' ? onceOnly(last as AnyAck) : undefined
-    const refuse = (code: ErrorCode, message: string) => ack?.(failure(code, message))
-    if (!lane.take()) return refuse(ErrorCode.RateLimited, `more than ${options.eventsPerSecond} events per second`)
+    const event = packet[0]
+    const argCount = packet.length - 1
+    const last = packet[argCount]
+    const ack = argCount > 0 && typeof last === 'function' ? (last as AnyAck) : undefined
+    if (!lane.take()) return refuse(ack, ErrorCode.RateLimited, `more than ${options.eventsPerSecond} events per second`)
     const route = typeof event === 'string' ? routes.get(event) : undefined
-    if (!route) return refuse(ErrorCode.UnknownEvent, `unknown event ${printable(event)}`)
+    if (!route) return refuse(ack, ErrorCode.UnknownEvent, `unknown event ${printable(event)}`)
     // Exactly a payload and an acknowledgement. Without an ack nobody could be told it failed.
-    if (!ack || args.length !== 2) {
-      logShape(lane, event, args.length)
-      return refuse(ErrorCode.InvalidPayload, `${String(event)}: expected (payload, acknowledgement)`)
+    if (!ack || argCount !== 2) {
+      logShape(lane, event, argCount)
+      return refuse(ack, ErrorCode.InvalidPayload, `${String(event)}: expected (payload, acknowledgement)`)
     }
-    const payload = args[0]
+    const payload = packet[1]
     const bytes = payloadBytes(payload)
-    if (bytes > options.maxEventBytes) return refuse(ErrorCode.PayloadTooLarge, `payload of ${bytes} bytes exceeds ${options.maxEventBytes}`)
-    if (lane.queued >= MAX_QUEUED_EVENTS) return refuse(ErrorCode.RateLimited, `more than ${MAX_QUEUED_EVENTS} events waiting for an answer`)
+    if (bytes > options.maxEventBytes) return refuse(ack, ErrorCode.PayloadTooLarge, `payload of ${bytes} bytes exceeds ${options.maxEventBytes}`)
+    if (lane.queued >= MAX_QUEUED_EVENTS) return refuse(ack, ErrorCode.RateLimited, `more than ${MAX_QUEUED_EVENTS} events waiting for an answer`)
     lane.queued += 1
-    lane.tail = (lane.tail ?? Promise.resolve())
-      .then(() => dispatch(lane.socket, event as string, route, payload, ack))
-      .catch((error: unknown) => {
-        // Only a bug in dispatch itself gets here; still no unhandled rejection.
-        options.logger.error(`adminjs-collaborator: dispatching ${String(event)} failed`, error)
-      })
-      .finally(() => {
-        // The last one out lets the chain go: an idle socket keeps no promise.
-        lane.queued -= 1
-        if (lane.queued === 0) lane.tail = undefined
-      })
+    // An idle lane runs the event at once (its store request goes out in this turn); a busy one
+    // after the event before it. dispatch never rejects, so the chain never breaks.
+    const before = lane.tail
+    const turn = before ? before.then(() => dispatch(lane, event as string, route, payload, ack)) : dispatch(lane, event as string, route, payload, ack)
+    // Refused without waiting for anything (gate, schema), the event is done already: keep nothing.
+    if (lane.queued > 0) lane.tail = turn
   }
 
   return {
