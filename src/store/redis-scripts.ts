@@ -106,20 +106,26 @@ function malformed(reply: unknown, detail?: string): Error {
   return new Error(`adminjs-collaborator: unexpected reply from a Redis script${detail ? ` (${detail})` : ''}: ${JSON.stringify(reply)}`)
 }
 
-/** Parses `value` (JSON text when `json`) with `schema`, or throws naming the reply. */
-function read<S extends z.ZodTypeAny>(schema: S, value: unknown, json = true): z.infer<S> {
-  let parsed: unknown = value
-  if (json) {
-    if (typeof value !== 'string') throw malformed(value)
-    try {
-      parsed = JSON.parse(value)
-    } catch {
-      throw malformed(value, 'not JSON')
-    }
+/** The JSON text a script replied, parsed (not checked yet), or throws naming the reply. */
+function parseJson(value: unknown): unknown {
+  if (typeof value !== 'string') throw malformed(value)
+  try {
+    return JSON.parse(value) as unknown
+  } catch {
+    throw malformed(value, 'not JSON')
   }
+}
+
+/** `parsed` (what the script replied as `value`) checked with `schema`, or throws naming the reply. */
+function check<S extends z.ZodTypeAny>(schema: S, parsed: unknown, value: unknown): z.infer<S> {
   const result = schema.safeParse(parsed)
   if (!result.success) throw malformed(value, result.error.issues[0]?.message)
   return result.data
+}
+
+/** Parses `value` (JSON text when `json`) with `schema`, or throws naming the reply. */
+function read<S extends z.ZodTypeAny>(schema: S, value: unknown, json = true): z.infer<S> {
+  return check(schema, json ? parseJson(value) : value, value)
 }
 
 const storedLease = z.object({
@@ -180,11 +186,6 @@ const presenceUpdateReply = presenceReply.extend({ expired: z.number().int().non
 const heartbeatReply = z.object({ code: z.number().int(), lease: storedLease.optional() })
 const quietReply = z.object({ code: z.literal(3), quietMs: z.number().int().positive() })
 const endedReply = z.object({ code: z.literal(5) })
-/**
- * A claim's reply, whichever it is. The quiet, queued and ended ones first: a queued reply has a
- * code and a revision too, and would pass for a lease reply (without its lease).
- */
-const claimReply = z.union([quietReply, queuedReply, endedReply, leaseReply])
 /** 1 done, 0 not. */
 const doneReply = z.union([z.literal(0), z.literal(1)])
 const msLeftReply = z.number().int().nonnegative()
@@ -259,15 +260,25 @@ function presenceEntries(entries: string[]): PresenceEntry[] {
  * Reply codes, as the script headers define them. Every schema above is built once, at load: one
  * built per call (a union of three objects on every claim) cost more than parsing with it.
  */
-const ClaimCode = { denied: 0, granted: 1, renewed: 2, quiet: 3 } as const
+const ClaimCode = { denied: 0, granted: 1, renewed: 2, quiet: 3, queued: 4, ended: 5 } as const
 const Done = 1
 
 export const replies = {
   claim(reply: unknown): ClaimResult {
-    const parsed = read(claimReply, reply)
-    if ('quietMs' in parsed) throw new StoreRecoveringError(parsed.quietMs)
-    if (!('revision' in parsed)) throw new LeaseEndedError()
-    if ('queued' in parsed) throw new QueueRefusedError(toRefusal(parsed.queued), parsed.revision)
+    // Its code says which reply it is: checked against that one shape only (a union tried every
+    // shape in turn, building the issues of each that failed, on every claim).
+    const json = parseJson(reply)
+    const code = (json as { code?: unknown } | null)?.code
+    if (code === ClaimCode.quiet) throw new StoreRecoveringError(check(quietReply, json, reply).quietMs)
+    if (code === ClaimCode.ended) {
+      check(endedReply, json, reply)
+      throw new LeaseEndedError()
+    }
+    if (code === ClaimCode.queued) {
+      const queued = check(queuedReply, json, reply)
+      throw new QueueRefusedError(toRefusal(queued.queued), queued.revision)
+    }
+    const parsed = check(leaseReply, json, reply)
     if (!parsed.lease) throw malformed(reply, 'no lease')
     const lease = toLease(parsed.lease)
     const { revision } = parsed

@@ -39,19 +39,21 @@
 local lease = KEYS[1]
 local reasserting = ARGV[7] == '1'
 
-if redis.call('EXISTS', lease) == 1 then
-  local holder = redis.call('HMGET', lease, 'token', 'userId')
-  local code = 0
-  local own = holder[1] == ARGV[1] and holder[2] == ARGV[2]
+-- The whole lease in one read (a lease always has its token): the reply is built from it, not read
+-- again. The renewal, the common case, is then five commands.
+local held = redis.call('HMGET', lease, unpack(LEASE_FIELDS))
+if held[1] then
+  local own = held[1] == ARGV[1] and held[2] == ARGV[2]
   if reasserting and not own and wasEnded(KEYS[10], ARGV[1]) then
     return cjson.encode({ code = 5 })
   end
   if own then
     redis.call('PEXPIRE', lease, ARGV[5])
     indexLease(KEYS[5], ARGV[8], ARGV[5])
-    code = 2
+    -- ttlMs left, as PTTL would say now: the script's clock stands still while it runs.
+    return cjson.encode({ code = 2, lease = leaseFromFields(held, tonumber(ARGV[5])), revision = currentRevision(KEYS[4]) })
   end
-  return leaseReply(code, lease, currentRevision(KEYS[4]))
+  return cjson.encode({ code = 0, lease = leaseFromFields(held, redis.call('PTTL', lease)), revision = currentRevision(KEYS[4]) })
 end
 
 if reasserting and wasEnded(KEYS[10], ARGV[1]) then
@@ -77,10 +79,10 @@ if waiting and not reasserting then
   end
 end
 
-grantLease(lease, KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+local granted = grantLease(lease, KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 indexGrant(KEYS[5], ARGV[8], ARGV[5])
 clearEnded(KEYS[10], ARGV[1])
 if waiting then
   queueGranted(q, now, ARGV[1], ARGV[2])
 end
-return leaseReply(1, lease, bumpRevision(KEYS[4]))
+return cjson.encode({ code = 1, lease = granted, revision = bumpRevision(KEYS[4]) })

@@ -3,20 +3,27 @@
   (Redis scripts cannot load one another). Functions of their parameters only.
 ]]
 
--- The lease of `leaseKey` as named fields, or nil when the record is free. `pttl` rather than an
--- absolute deadline, so the caller reads the deadline on its own clock whatever Redis's clock says.
-local function leaseOf(leaseKey)
-  if redis.call('EXISTS', leaseKey) == 0 then
-    return nil
-  end
-  local f = redis.call('HMGET', leaseKey, 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs', 'activeMs', 'unsaved')
+-- The fields of a lease hash, in the order `leaseFromFields` takes them: one HMGET reads them all.
+local LEASE_FIELDS = { 'token', 'userId', 'userName', 'avatarUrl', 'fence', 'sinceMs', 'activeMs', 'unsaved' }
+
+-- A lease as named fields, from the HMGET of LEASE_FIELDS and its remaining ms. `pttl` rather than
+-- an absolute deadline, so the caller reads the deadline on its own clock whatever Redis's clock says.
+local function leaseFromFields(f, pttl)
   -- A lease written before `activeMs` existed (an older process) was last active when granted.
-  local lease = { pttl = redis.call('PTTL', leaseKey), token = f[1], userId = f[2], userName = f[3],
+  local lease = { pttl = pttl, token = f[1], userId = f[2], userName = f[3],
     fence = tonumber(f[5]), sinceMs = tonumber(f[6]), lastActiveMs = tonumber(f[7] or f[6]), unsaved = f[8] == '1' }
   if f[4] then
     lease.avatarUrl = f[4]
   end
   return lease
+end
+
+-- The lease of `leaseKey` as named fields, or nil when the record is free.
+local function leaseOf(leaseKey)
+  if redis.call('EXISTS', leaseKey) == 0 then
+    return nil
+  end
+  return leaseFromFields(redis.call('HMGET', leaseKey, unpack(LEASE_FIELDS)), redis.call('PTTL', leaseKey))
 end
 
 -- A reply with named fields: `code`, the record's `revision`, and, when the record is held, its `lease`.
@@ -26,7 +33,8 @@ end
 
 -- Writes a new lease with the next fence, last active at its grant. A missing counter (first use, or Redis restarted without
 -- persistence) starts at the clock, so a fence granted after a restart is above every earlier one.
--- DEL first: a previous holder's avatarUrl must not survive into the new lease.
+-- DEL first: a previous holder's avatarUrl must not survive into the new lease. Returns the lease
+-- as `leaseOf` would read it back (ttlMs left: the script's clock stands still while it runs).
 local function grantLease(leaseKey, fenceKey, token, userId, userName, avatarUrl, ttlMs, nowMs)
   if redis.call('EXISTS', fenceKey) == 0 then
     redis.call('SET', fenceKey, nowMs)
@@ -38,6 +46,7 @@ local function grantLease(leaseKey, fenceKey, token, userId, userName, avatarUrl
     redis.call('HSET', leaseKey, 'avatarUrl', avatarUrl)
   end
   redis.call('PEXPIRE', leaseKey, ttlMs)
+  return leaseFromFields({ token, userId, userName, avatarUrl ~= '' and avatarUrl, fence, nowMs, nowMs, false }, tonumber(ttlMs))
 end
 
 -- The index of every held record (a sorted set: record key -> when its lease ends, Redis clock ms)
