@@ -12,7 +12,7 @@
  * A session store that cannot be read right now ends nothing: its outage is not the user's logout,
  * and every save is checked by the admin's own session anyway. The next sweep asks again.
  */
-import type { Store as SessionStore, SessionData } from 'express-session'
+import type { SessionReads, StoredSession } from './handshake-session.js'
 import { ErrorCode } from '../protocol.js'
 import type { AdminUser } from '../options.js'
 import { versionJson, versionOfJson } from '../record-version.js'
@@ -50,7 +50,8 @@ export class SessionWatch {
 
   constructor(
     private readonly io: CollabServer,
-    private readonly sessions: Pick<SessionStore, 'get'>,
+    /** The session store's reads, as promises (no callback to wrap and unwrap on every claim). */
+    private readonly sessions: Pick<SessionReads, 'read'>,
     private readonly refreshAdmin: RefreshAdmin,
     intervalMs: number,
     private readonly logger: Logger,
@@ -64,7 +65,7 @@ export class SessionWatch {
    * the call throws `unauthenticated`.
    */
   async verify(socket: CollabSocket): Promise<AdminUser> {
-    const verdict = await this.judge(socket.data.sessionId, socket.data.adminDigest)
+    const verdict = compare(await this.adminOf(socket.data.sessionId), socket.data.adminDigest)
     if (verdict.ok === true) return verdict.admin
     if (verdict.ok === 'unknown') return socket.data.adminUser
     this.end(socket, verdict.reason)
@@ -133,22 +134,16 @@ export class SessionWatch {
     clearInterval(this.timer)
   }
 
-  private async judge(sessionId: string, digest: string): Promise<Verdict> {
-    return compare(await this.adminOf(sessionId), digest)
-  }
-
   /** The session's admin as it is now (refreshed), or why there is none. */
   private async adminOf(sessionId: string): Promise<Verdict> {
-    let session: SessionData | null | undefined
+    let session: StoredSession
     try {
-      session = await new Promise<SessionData | null | undefined>((resolve, reject) => {
-        this.sessions.get(sessionId, (error: unknown, data?: SessionData | null) => (error ? reject(error) : resolve(data)))
-      })
+      session = await this.sessions.read(sessionId)
     } catch (error) {
       this.logger.warn('adminjs-collaborator: the session store could not be read; sockets keep their session until it can', error)
       return { ok: 'unknown' }
     }
-    const stored = (session as (SessionData & { adminUser?: unknown }) | null | undefined)?.adminUser
+    const stored = session?.adminUser
     if (!stored || typeof stored !== 'object') return { ok: false, reason: 'the session has ended (logged out or expired)' }
     let admin: AdminUser | null = stored as AdminUser
     if (this.refreshAdmin) {
