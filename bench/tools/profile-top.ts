@@ -40,9 +40,15 @@ export function printTop(path: string, top: number, filter?: string): void {
   const totalByLabel = new Map<string, number>()
   let busy = 0
   let gc = 0
+  // The profiler's own work (the inspector session that stops it) is not the server's.
+  const inspector = (id: number) => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (byId.get(at)!.callFrame.url === 'node:inspector') return true
+    return false
+  }
   for (const [id, us] of self) {
     const node = byId.get(id)!
     const name = node.callFrame.functionName
+    if (inspector(id)) continue
     if (name === '(garbage collector)') gc += us
     if (IDLE.has(name) && name !== '(garbage collector)') continue
     busy += us
