@@ -2,10 +2,11 @@
  * The one object a user creates: it owns the options and the store, builds the feature for
  * resources (before AdminJS exists) and attaches the socket server (after the HTTP server does).
  */
-import type { Server as HttpServer } from 'node:http'
+import http, { type Server as HttpServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type AdminJS from 'adminjs'
 import type { FeatureType } from 'adminjs'
-import type { SessionOptions } from 'express-session'
+import type { SessionOptions, Store as SessionStore } from 'express-session'
 import { createAdapter } from '@socket.io/redis-streams-adapter'
 import { localFirst } from './server/local-first-adapter.js'
 import { configErrors } from './errors.js'
@@ -13,12 +14,15 @@ import { buildCollaborationFeature, COMPONENTS } from './feature.js'
 import { COMPONENT_CONFIG_KEY, type ComponentConfig, type LocksPageConfig } from './component-config.js'
 import { resolveFeatureOptions, resolveOptions, type CollaborationOptions, type FeatureOptions, type ResolvedOptions } from './options.js'
 import type { Logger } from './server/event-router.js'
-import { createSocketServer, type SocketServer } from './server/socket-server.js'
+import { createSocketServer, type SocketServer, type SocketServerDeps } from './server/socket-server.js'
+import { remoteAnnouncer, type Announcer } from './server/announcer.js'
+import { serveTokens } from './server/token-endpoint.js'
+import { readRequestSession, SessionReads, type SessionCookie } from './server/handshake-session.js'
 import { MemoryStore } from './store/memory-store.js'
 import { RedisStore } from './store/redis-store.js'
 import type { ChangeRecord, Store } from './store/store.js'
 import { recordKey, redisKeys } from './store/keys.js'
-import type { RecordRef, UserView } from './protocol.js'
+import { socketTokenPath, type RecordRef, type UserView } from './protocol.js'
 import { createAudit, type Audit } from './audit.js'
 
 export interface LocksPageOptions {
@@ -87,10 +91,32 @@ function clusterAdapter(store: RedisStore, keyPrefix: string) {
   return localFirst(streams)
 }
 
+/** Where a separate socket server listens (`collaboration.listen`). */
+export interface ListenOptions {
+  port: number
+  /** @default '0.0.0.0' */
+  host?: string
+  /** An AdminJS instance with the same resources as the admin's (permissions are asked of it); it serves no pages here. */
+  admin: AdminJS
+  /** The session store the admin's login writes to, shared (e.g. connect-redis on the same Redis). */
+  session: { store: SessionStore }
+  /** Where operational problems are reported. @default console */
+  logger?: Logger
+}
+
+export interface Listening {
+  /** e.g. http://127.0.0.1:3101: what the admin's `socketUrl` names. */
+  url: string
+  port: number
+  close(): Promise<void>
+}
+
 export class Collaboration {
   readonly options: ResolvedOptions
   private readonly store: Store
-  private socketServer: SocketServer | undefined
+  /** What tells the sockets of saves and changes: the socket server here, or the admin's emitter to a separate tier. */
+  private socketServer: Announcer | undefined
+  private stopSocketServer: (() => Promise<void>) | undefined
   private closed = false
   /** Ids of changes told while the change log was away (see publishChange). */
   private localChanges = 0
@@ -181,8 +207,13 @@ export class Collaboration {
     await this.store.saves.recordSave(recordKey(ref.resourceId, ref.recordId), { user: by, atMs: Date.now(), version }, SAVE_MEMORY_MS)
   }
 
-  /** Starts the socket server on the admin's HTTP server. Call once, after `app.listen()`. */
-  async attach(httpServer: HttpServer, attach: AttachOptions): Promise<SocketServer> {
+  /**
+   * Starts the socket server on the admin's HTTP server. Call once, after `app.listen()`. With
+   * `socketUrl` the sockets are served apart (`listen`, in processes of their own): this admin then
+   * serves the pages' connection tokens (`<rootPath>/collaborator/token`) and tells that tier of
+   * saves and changes through Redis, and answers no socket itself (the result is null).
+   */
+  async attach(httpServer: HttpServer, attach: AttachOptions): Promise<SocketServer | null> {
     if (this.closed) throw configErrors.closed()
     if (this.socketServer) throw configErrors.attachedTwice()
     if (!attach.session?.store) throw configErrors.sessionStoreMissing()
@@ -190,17 +221,89 @@ export class Collaboration {
     if (attach.logger) this.logger = attach.logger
     // The feature guarded its resources when AdminJS was built; again here, in case that was missed.
     for (const install of this.installs) install(attach.admin)
+    if (this.options.socketUrl !== undefined) {
+      this.attachTokens(httpServer, attach)
+      return null
+    }
+    return this.startSocketServer(httpServer, attach.admin, { session: attach.session, cookieName: attach.auth.cookieName, cookiePassword: attach.auth.cookiePassword })
+  }
+
+  /**
+   * A socket server in a process of its own (#15): it listens on `port`, accepts only connections
+   * with the admin's connection tokens (`tokenSecret`), and shares the admin's Redis (state, and the
+   * cluster adapter that carries every broadcast between processes) and session store (a logout
+   * ends its sockets as on the admin). Run several behind a load balancer; the pages find them at
+   * the admin's `socketUrl`.
+   */
+  async listen(listen: ListenOptions): Promise<Listening> {
+    if (this.closed) throw configErrors.closed()
+    if (this.socketServer) throw configErrors.attachedTwice()
+    const secret = this.splitSecret()
+    if (!listen.session?.store) throw configErrors.sessionStoreMissing()
+    if (listen.logger) this.logger = listen.logger
+    const httpServer = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' })
+      res.end('adminjs-collaborator: this server serves sockets only')
+    })
+    // The socket's cookie options are not needed: tokens carry the session id.
+    this.startSocketServer(httpServer, listen.admin, { session: { store: listen.session.store, secret: '' }, cookiePassword: '' }, { secret })
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject)
+      httpServer.listen(listen.port, listen.host ?? '0.0.0.0', () => resolve())
+    })
+    const port = (httpServer.address() as AddressInfo).port
+    const host = listen.host && listen.host !== '0.0.0.0' ? listen.host : '127.0.0.1'
+    const closeHttp = () => new Promise<void>((resolve) => httpServer.close(() => resolve()))
+    const stopSocketServer = this.stopSocketServer
+    this.stopSocketServer = async () => {
+      await stopSocketServer?.()
+      httpServer.closeAllConnections()
+      await closeHttp()
+    }
+    return { url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, port, close: () => this.close() }
+  }
+
+  /** Split mode's requirements: a Redis the processes share, and the tokens' secret. */
+  private splitSecret(): string {
+    if (!(this.store instanceof RedisStore)) throw configErrors.socketTierNeedsRedis()
+    if (this.options.tokenSecret === undefined) throw configErrors.tokenSecretMissing()
+    return this.options.tokenSecret
+  }
+
+  private attachTokens(httpServer: HttpServer, attach: AttachOptions): void {
+    const secret = this.splitSecret()
+    const redis = this.store as RedisStore
+    const cookie: SessionCookie = { name: attach.auth.cookieName ?? 'adminjs', secret: attach.auth.cookiePassword, cookie: attach.session.cookie }
+    const reads = new SessionReads(attach.session.store!)
+    const stopTokens = serveTokens(httpServer, {
+      path: socketTokenPath(attach.admin.options.rootPath),
+      readSession: (req) => readRequestSession(req, cookie, reads),
+      identify: this.options.identify,
+      secret,
+      ttlMs: this.options.tokenTtlMs,
+    })
+    const announcer = remoteAnnouncer(clusterAdapter(redis, this.options.redisKeyPrefix))
+    this.socketServer = announcer
+    this.stopSocketServer = async () => {
+      stopTokens()
+      await announcer.close()
+    }
+  }
+
+  private startSocketServer(httpServer: HttpServer, admin: AdminJS, auth: SocketServerDeps['auth'], token?: SocketServerDeps['token']): SocketServer {
     const redis = this.store instanceof RedisStore ? this.store : undefined
     const socketServer = createSocketServer(httpServer, {
-      admin: attach.admin,
+      admin,
       store: this.store,
       options: this.options,
-      auth: { session: attach.session, cookieName: attach.auth.cookieName, cookiePassword: attach.auth.cookiePassword },
+      auth,
+      ...(token ? { token } : {}),
       logger: this.logger,
       audit: this.audit,
       ...(redis ? { adapter: clusterAdapter(redis, this.options.redisKeyPrefix), storeAvailable: redis.isAvailable() } : {}),
     })
     this.socketServer = socketServer
+    this.stopSocketServer = () => socketServer.close()
     if (redis) {
       const onStatus = (available: boolean) => socketServer.storeStatus(available)
       redis.on('status', onStatus)
@@ -215,7 +318,7 @@ export class Collaboration {
     this.closed = true
     this.stopStatus?.()
     // The socket server first: its adapter's readers stop before the store ends their connections.
-    await this.socketServer?.close()
+    await this.stopSocketServer?.()
     await this.store.close()
   }
 }

@@ -16,6 +16,8 @@ export const LIST_PRESENCE_PROPERTY = '__collaboratorPresence'
 export interface ComponentConfig {
   /** Socket.IO path; undefined means `defaultSocketPath(rootPath)` from protocol.ts. */
   socketPath?: string
+  /** A socket server apart from the admin (the `socketUrl` option): the page connects there with tokens. */
+  socketUrl?: string
   /** Every text in English (the page's fallback when a language has no translation registered). */
   texts: CollaborationTexts
   /** The texts the `texts` options gave, read by translations.ts (they apply to every language). */

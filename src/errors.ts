@@ -23,6 +23,12 @@ export const configErrors = {
       'attach() needs `session.store`: the same express-session store instance you gave @adminjs/express. Without it each middleware keeps its own memory store and no socket can see the login.',
     ),
   cookiePasswordMissing: () => new CollaboratorConfigError('attach() needs `auth.cookiePassword`: the one given to buildAuthenticatedRouter'),
+  socketTierNeedsRedis: () =>
+    new CollaboratorConfigError(
+      'option `socketUrl` (or listen()) needs `redis`: a socket server in processes of its own learns of locks, saves and changes only through a Redis they share',
+    ),
+  tokenSecretMissing: () =>
+    new CollaboratorConfigError('option `socketUrl` (or listen()) needs `tokenSecret`: the admin signs connection tokens with it and the socket servers check them with it'),
   attachedTwice: () => new CollaboratorConfigError('attach() was called twice on the same Collaboration'),
   closed: () => new CollaboratorConfigError('this Collaboration was closed'),
   locksPageWithoutFeature: () => new CollaboratorConfigError('locksPage() needs at least one resource with collaboration.feature(): its component and texts come with the feature'),

@@ -159,6 +159,7 @@ const optionsOf = (decorated: unknown) => decorated as ActionOptionsHolder
 export function buildCollaborationFeature(deps: FeatureDeps): CollaborationFeature {
   const config: ComponentConfig = {
     socketPath: deps.options.socketPath,
+    ...(deps.options.socketUrl ? { socketUrl: deps.options.socketUrl } : {}),
     texts: deps.feature.texts,
     textOverrides: deps.feature.textOverrides,
     blockEditing: deps.feature.blockEditing,

@@ -2,7 +2,7 @@
  * The public API: the one object, its option types, the texts, the configuration error, and the
  * wire protocol's types and constants (for a custom client). Stores, handlers and guards are internal.
  */
-export { Collaboration, type AttachOptions } from './collaboration.js'
+export { Collaboration, type AttachOptions, type ListenOptions, type Listening } from './collaboration.js'
 export type { CollaborationOptions, FeatureOptions, RedisConnectionOptions, AdminUser } from './options.js'
 export { defaultTexts, type CollaborationTexts } from './texts.js'
 export { CollaboratorConfigError } from './errors.js'

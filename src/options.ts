@@ -55,6 +55,17 @@ export interface CollaborationOptions {
   redisConnection?: RedisConnectionOptions
   /** Socket.IO path. @default `${admin.options.rootPath}/collaborator/socket.io` */
   socketPath?: string
+  /**
+   * Where the pages connect when the socket server runs apart from the admin (`collaboration.listen`
+   * in processes of its own), e.g. `https://sockets.example.com`. Set on the admin's side: it then
+   * issues connection tokens and serves no sockets itself. Needs `redis` and `tokenSecret`.
+   * @default undefined (the socket server is attached to the admin's HTTP server)
+   */
+  socketUrl?: string
+  /** The secret the admin signs connection tokens with and separate socket servers check them with (at least 32 characters). */
+  tokenSecret?: string
+  /** How long a connection token is valid. @default 30000 */
+  tokenTtlMs?: number
   /** Origins allowed to open the socket besides the admin's own. @default [] */
   allowedOrigins?: string[]
   /** UI texts; see `defaultTexts`. */
@@ -194,6 +205,9 @@ export interface ResolvedOptions {
   redisKeyPrefix: string
   redisConnection: Required<RedisConnectionOptions>
   socketPath: string | undefined
+  socketUrl: string | undefined
+  tokenSecret: string | undefined
+  tokenTtlMs: number
   allowedOrigins: string[]
   /** Every text in English: the defaults with the `texts` option over them (server-side fallbacks). */
   texts: CollaborationTexts
@@ -262,6 +276,7 @@ export const optionDefaults = {
   maxSocketsPerUser: 30,
   trustProxy: false,
   auditMaxEntries: AUDIT_MAX_ENTRIES,
+  tokenTtlMs: 30_000,
   changeLogMaxEntries: CHANGE_LOG_MAX_ENTRIES,
 }
 
@@ -287,6 +302,17 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
       .join(', ')}.`,
   },
   { name: 'socketPath', default: '`<rootPath>/collaborator/socket.io`', meaning: 'Socket.IO path.' },
+  {
+    name: 'socketUrl',
+    default: '(none)',
+    meaning: 'Where pages connect when the socket server runs apart (`collaboration.listen`); the admin then issues tokens and serves no sockets. Needs `redis` and `tokenSecret`.',
+  },
+  {
+    name: 'tokenSecret',
+    default: '(none)',
+    meaning: 'The secret connection tokens are signed and checked with, shared by the admin and its socket servers (32 characters or more).',
+  },
+  { name: 'tokenTtlMs', meaning: 'How long a connection token is valid (the page fetches one for every connection).' },
   { name: 'allowedOrigins', meaning: "Origins allowed to open the socket besides the admin's own." },
   { name: 'texts', default: 'see Texts', meaning: 'Overrides for any UI text.' },
   { name: 'avatarField', meaning: 'Property of the logged-in admin holding an avatar URL.' },
@@ -377,6 +403,9 @@ const optionsSchema = z
       .strict()
       .optional(),
     socketPath: z.string().startsWith('/').optional(),
+    socketUrl: z.string().url().optional(),
+    tokenSecret: z.string().min(32).optional(),
+    tokenTtlMs: positiveInt.optional(),
     allowedOrigins: z.array(z.string().url()).optional(),
     texts: textsSchema.optional(),
     avatarField: z.string().min(1).optional(),
@@ -488,6 +517,9 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     redisKeyPrefix: given.redisKeyPrefix ?? d.redisKeyPrefix,
     redisConnection: { ...redisConnectionDefaults, ...given.redisConnection },
     socketPath: given.socketPath,
+    socketUrl: given.socketUrl,
+    tokenSecret: given.tokenSecret,
+    tokenTtlMs: given.tokenTtlMs ?? d.tokenTtlMs,
     allowedOrigins: given.allowedOrigins ?? [...d.allowedOrigins],
     texts: { ...defaultTexts, ...textOverridesOf(given.texts) },
     textOverrides: textOverridesOf(given.texts),

@@ -74,6 +74,8 @@ export type AckCallback<T> = (reply: Ack<T>) => void
 /** What the client sends in `io(url, { auth })`. */
 export interface HandshakeAuth {
   v: number
+  /** To a socket server apart from the admin: a connection token from `socketTokenPath` (one per connection). */
+  token?: string
 }
 
 /** A record, named the way AdminJS names it. Record ids are strings of any shape. */
@@ -606,6 +608,19 @@ export const TAB_TOKEN_PARAM = '__collaboratorTab'
 export const VERSION_PARAM = '__collaboratorVersion'
 
 /** The default socket path, below AdminJS's rootPath, used by server and client alike. */
+/**
+ * Where a page asks the admin for a connection token when the socket server runs apart from it
+ * (the `socketUrl` option): GET, with the admin's session cookie; answers `SocketTokenReply`, or 401.
+ */
+export function socketTokenPath(adminRootPath: string): string {
+  return `${adminRootPath.replace(/\/+$/, '')}/collaborator/token`
+}
+
+export interface SocketTokenReply {
+  token: string
+  expiresInMs: number
+}
+
 export function defaultSocketPath(adminRootPath: string): string {
   return `${adminRootPath.replace(/\/+$/, '')}/collaborator/socket.io`
 }

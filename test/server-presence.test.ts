@@ -153,9 +153,10 @@ describe('one message per record per turn', () => {
       await Promise.all([...onOne.map((s) => enterPresence(ctx, s, joined('1'))), ...onTwo.map((s) => enterPresence(ctx, s, joined('2')))])
       expect(emitted).toEqual([])
       await turn()
+      // To each record's room and its list pages' watch room, in one emit.
       expect(emitted.map(({ room, event }) => [room, event])).toEqual([
-        [expect.stringContaining('1'), 'presence:changed'],
-        [expect.stringContaining('2'), 'presence:changed'],
+        [['record:Post:1', 'watch:Post:1'], 'presence:changed'],
+        [['record:Post:2', 'watch:Post:2'], 'presence:changed'],
       ])
       const [one, two] = emitted.map((e) => e.payload as { changes: Array<{ userId: string; person: PresenceUser | null; revision: number }> })
       expect(one!.changes.map((c) => [c.userId, c.person?.tabs])).toEqual([

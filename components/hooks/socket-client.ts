@@ -4,7 +4,16 @@
  * moving between records inside the AdminJS single-page app reuses the open connection.
  */
 import { io, type Socket } from 'socket.io-client'
-import { PROTOCOL_VERSION, defaultSocketPath, type ClientToServerEvents, type HandshakeAuth, type ServerToClientEvents } from '../../src/protocol'
+import {
+  PROTOCOL_VERSION,
+  defaultSocketPath,
+  socketTokenPath,
+  type ClientToServerEvents,
+  type HandshakeAuth,
+  type ServerToClientEvents,
+  type SocketTokenReply,
+} from '../../src/protocol'
+import { COMPONENT_CONFIG_KEY, type ComponentConfig } from '../../src/component-config'
 
 export type CollaborationSocket = Socket<ServerToClientEvents, ClientToServerEvents>
 
@@ -20,7 +29,38 @@ interface SharedSocket {
 const shared = new Map<string, SharedSocket>()
 
 interface AdminJSWindow {
-  REDUX_STATE?: { paths?: { rootPath?: string; loginPath?: string } }
+  REDUX_STATE?: {
+    paths?: { rootPath?: string; loginPath?: string }
+    resources?: Array<{ actions?: Array<{ name: string; custom?: Record<string, unknown> }> }>
+  }
+}
+
+/**
+ * Where the sockets are served when not by the admin itself (the `socketUrl` option, the same for
+ * every resource): read from the feature's settings AdminJS puts in the page's state.
+ */
+function socketUrlOfPage(): string | undefined {
+  for (const resource of (window as Window & AdminJSWindow).REDUX_STATE?.resources ?? []) {
+    const config = resource.actions?.find((action) => action.name === 'edit')?.custom?.[COMPONENT_CONFIG_KEY] as ComponentConfig | undefined
+    if (config) return config.socketUrl
+  }
+  return undefined
+}
+
+/**
+ * The handshake for a socket server apart from the admin: a fresh token from the admin for every
+ * attempt (each opens one connection). Without one (logged out, the admin away) the attempt goes
+ * without, and the server says why (`unauthenticated`).
+ */
+function withToken(auth: HandshakeAuth): (callback: (auth: HandshakeAuth) => void) => void {
+  return (callback) => {
+    fetch(socketTokenPath(adminRootPath()), { credentials: 'same-origin', cache: 'no-store' })
+      .then((response) => (response.ok ? (response.json() as Promise<SocketTokenReply>) : null))
+      .then(
+        (reply) => callback(reply ? { ...auth, token: reply.token } : { ...auth }),
+        () => callback({ ...auth }),
+      )
+  }
 }
 
 /** AdminJS 7 writes its paths into `window.REDUX_STATE.paths` in the page layout. */
@@ -41,10 +81,11 @@ function entryFor(path: string): SharedSocket {
   let entry = shared.get(path)
   if (!entry) {
     const auth: HandshakeAuth = { v: PROTOCOL_VERSION }
-    const socket: CollaborationSocket = io(window.location.origin, {
+    const socketUrl = socketUrlOfPage()
+    const socket: CollaborationSocket = io(socketUrl ?? window.location.origin, {
       path,
       transports: ['websocket'],
-      auth: { ...auth },
+      auth: socketUrl ? withToken(auth) : { ...auth },
       // Connected on first retain, after the components' listeners are in place.
       autoConnect: false,
     })

@@ -128,7 +128,7 @@ export function originRefusalLogger(logger: Logger, limit = 100): (req: Incoming
   }
 }
 
-function connectError(code: ErrorCode, message: string): Error & { data: { code: ErrorCode } } {
+export function connectError(code: ErrorCode, message: string): Error & { data: { code: ErrorCode } } {
   return Object.assign(new Error(message), { data: { code } })
 }
 

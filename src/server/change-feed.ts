@@ -14,7 +14,7 @@
  * same resources.
  */
 import type { BaseResource } from 'adminjs'
-import { ErrorCode, type ChangeEvent, type FeedRecentReply } from '../protocol.js'
+import { ErrorCode, type FeedRecentReply } from '../protocol.js'
 import type { AdminUser } from '../options.js'
 import { feedRoom } from '../store/keys.js'
 import type { ChangeEntry } from '../store/store.js'
@@ -23,6 +23,7 @@ import { AckFailure } from './ack-failure.js'
 import type { CollabSocket, ServerContext } from './context.js'
 import type { EventRouter } from './event-router.js'
 import { feedRecentSchema } from './validation.js'
+import { announceChangeTo, toChangeEvent } from './announcer.js'
 
 /** The resources whose changes reach the feed: those with the feature and `changeFeed` on. */
 function feedResources(ctx: ServerContext): BaseResource[] {
@@ -45,11 +46,6 @@ async function maySee(resource: BaseResource, admin: AdminUser): Promise<boolean
 export async function feedResourceIds(ctx: ServerContext, admin: AdminUser): Promise<string[]> {
   const allowed = await Promise.all(feedResources(ctx).map(async (resource) => ((await maySee(resource, admin)) ? resource.decorate().id() : null)))
   return allowed.filter((id): id is string => id !== null)
-}
-
-export function toChangeEvent(entry: ChangeEntry): ChangeEvent {
-  const { id, atMs, kind, resourceId, recordId, title, resourceName, by, fields } = entry
-  return { id, atMs, kind, resourceId, recordId, title, resourceName, by, fields }
 }
 
 export interface ChangeFeed {
@@ -93,7 +89,7 @@ export function registerChangeFeed(ctx: ServerContext, router: EventRouter): Cha
 
   return {
     announce(entry) {
-      ctx.io.to(feedRoom(entry.resourceId)).emit('change:feed', toChangeEvent(entry))
+      announceChangeTo(ctx.io, entry)
     },
     close() {
       clearInterval(timer)

@@ -25,16 +25,23 @@ import { announcePresence } from './presence.js'
 import { PresenceKeeper } from './presence-keeper.js'
 import { registerLocksPage } from './locks-page.js'
 import { announceQueue, QueueKeeper, queueFeature, registerQueueHandlers } from './queue.handlers.js'
-import { recordRoom } from '../store/keys.js'
 import type { Audit } from '../audit.js'
 import { registerChangeFeed } from './change-feed.js'
 import { registerListWatch } from './list-watch.js'
+import { tokenHandshake } from './token-handshake.js'
+import { announceSaveTo } from './announcer.js'
 
 export interface SocketServerDeps {
   admin: AdminJS
   store: Store
   options: ResolvedOptions
   auth: SessionAuth
+  /**
+   * A socket server apart from the admin (`collaboration.listen`): connections authenticate with the
+   * admin's connection tokens (socket-token.ts) instead of the session cookie, which a page on the
+   * admin's origin cannot send here; the session they name is read from the shared session store.
+   */
+  token?: { secret: string }
   logger: Logger
   /** The audit trail's entry point (audit.ts); absent: events are not recorded (unit setups). */
   audit?: Audit
@@ -99,6 +106,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
         logRefusedOrigin(req, policy.trustProxy)
         return callback(ErrorCode.BadOrigin, false)
       }
+      // The token travels in the CONNECT packet, after the upgrade (tokenHandshake).
+      if (deps.token) return callback(null, true)
       readSession(req).then(
         (found) => {
           const session = adminSessionOf(found)
@@ -115,8 +124,10 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     pingTimeout: options.pingTimeoutMs,
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
   })
+  if (deps.token) tokenHandshake(io, { secret: deps.token.secret, tokens: store.tokens, sessions: sessionReads, handshakes, identify: options.identify })
   requireAdmin(io, { sessions: handshakes, identify: options.identify, maxSocketsPerUser: options.maxSocketsPerUser, refreshAdmin: options.refreshAdmin, logger })
-  const stopProbe = serveRefusalProbe(httpServer, path, policy, readSession)
+  // A page on the admin's origin cannot read a probe here (no CORS): a refused token says why itself.
+  const stopProbe = deps.token ? () => undefined : serveRefusalProbe(httpServer, path, policy, readSession)
 
   const ctx: ServerContext = {
     io,
@@ -204,7 +215,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     io,
     path,
     announceSave(ref, by, version, fields) {
-      io.to(recordRoom(ref.resourceId, ref.recordId)).emit('record:saved', { ...ref, by, version, atMs: Date.now(), fields })
+      announceSaveTo(io, ref, by, version, fields)
     },
     announceChange(entry) {
       if (!ctx.closing) changeFeed.announce(entry)

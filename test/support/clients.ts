@@ -30,6 +30,8 @@ export interface ConnectOptions {
   origin?: string
   version?: number
   path?: string
+  /** A separate socket server's connection token (the CONNECT packet's `auth.token`). */
+  token?: unknown
 }
 
 /** Opens a socket like a browser tab would; resolves once connected, rejects with the connect_error. */
@@ -41,7 +43,7 @@ export async function openSocket(baseUrl: string, options: ConnectOptions = {}):
     path: options.path ?? '/admin/collaborator/socket.io',
     transports: ['websocket'],
     extraHeaders: headers,
-    auth: { v: options.version ?? PROTOCOL_VERSION },
+    auth: { v: options.version ?? PROTOCOL_VERSION, ...(options.token === undefined ? {} : { token: options.token }) },
     reconnection: false,
     forceNew: true,
   })
