@@ -42,6 +42,9 @@ export interface ExampleAppOptions {
   bundle: 'watch' | 'build' | 'none'
   /** The login cookie's secret; processes that share logins need the same one. @default random */
   sessionSecret?: string
+  /** Sockets served by processes of their own (split.ts): where the pages connect, and the tokens' secret. */
+  socketUrl?: string
+  tokenSecret?: string
 }
 
 export interface ExampleApp {
@@ -63,15 +66,9 @@ const writeActions: ResourceOptions['actions'] = {
   bulkDelete: { isAccessible: editorsOnly },
 }
 
-export async function startExampleApp(options: ExampleAppOptions): Promise<ExampleApp> {
-  const dataSource = await openExampleDatabase()
-  const collaboration = new Collaboration({
-    redis: options.redisUrl,
-    // Editors may end anyone's lock from the locks page; readers see the page and their own locks.
-    canForceRelease: ({ currentAdmin }) => currentAdmin.role === 'editor',
-  })
-
-  const admin = new AdminJS({
+/** The example's AdminJS: its resources with the feature, the locks page. The socket processes build the same. */
+export function exampleAdmin(collaboration: Collaboration): AdminJS {
+  return new AdminJS({
     rootPath: ROOT_PATH,
     branding: { companyName: 'Collaborator example', withMadeWithLove: false },
     resources: [
@@ -104,6 +101,28 @@ export async function startExampleApp(options: ExampleAppOptions): Promise<Examp
     ],
     pages: { locks: collaboration.locksPage() },
   })
+}
+
+/** The login sessions: in Redis when there is one (every process reads the same), else this process's memory. */
+export function exampleSessionStore(redisUrl: string | undefined): { store: session.Store; close(): Promise<void> } {
+  if (!redisUrl) return { store: new session.MemoryStore(), close: async () => undefined }
+  const sessionRedis = new Redis(redisUrl)
+  sessionRedis.on('error', () => undefined) // down: logins fail until it is back, the process stays up
+  return {
+    store: new RedisSessionStore({ client: sessionRedis, prefix: 'adminjs-collaborator-example:sess:' }),
+    close: async () => void (await sessionRedis.quit().catch(() => sessionRedis.disconnect())),
+  }
+}
+
+export async function startExampleApp(options: ExampleAppOptions): Promise<ExampleApp> {
+  const dataSource = await openExampleDatabase()
+  const collaboration = new Collaboration({
+    redis: options.redisUrl,
+    // Editors may end anyone's lock from the locks page; readers see the page and their own locks.
+    canForceRelease: ({ currentAdmin }) => currentAdmin.role === 'editor',
+    ...(options.socketUrl ? { socketUrl: options.socketUrl, tokenSecret: options.tokenSecret } : {}),
+  })
+  const admin = exampleAdmin(collaboration)
 
   if (options.bundle === 'build') {
     // What admin.initialize() does in production. Outside production @adminjs/express serves the
@@ -117,13 +136,8 @@ export async function startExampleApp(options: ExampleAppOptions): Promise<Examp
 
   const cookieName = 'adminjs-collaborator-example'
   const cookiePassword = options.sessionSecret ?? randomBytes(32).toString('hex')
-  let sessionRedis: Redis | undefined
-  let sessionStore: session.Store = new session.MemoryStore()
-  if (options.redisUrl) {
-    sessionRedis = new Redis(options.redisUrl)
-    sessionRedis.on('error', () => undefined) // down: logins fail until it is back, the process stays up
-    sessionStore = new RedisSessionStore({ client: sessionRedis, prefix: 'adminjs-collaborator-example:sess:' })
-  }
+  const sessions = exampleSessionStore(options.redisUrl)
+  const sessionStore = sessions.store
   // The socket server must read sessions with these very options: same store instance, same
   // secret and cookie name (@adminjs/express overrides `secret` and `name` with the auth's).
   const sessionOptions: session.SessionOptions = {
@@ -169,7 +183,7 @@ export async function startExampleApp(options: ExampleAppOptions): Promise<Examp
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve())) // may be closed already
       await dataSource.destroy()
-      await sessionRedis?.quit().catch(() => sessionRedis?.disconnect())
+      await sessions.close()
     },
   }
 }

@@ -7,6 +7,7 @@
  *              processes; absent keeps them in this process's memory
  *   BUNDLE     watch (default) | build | none: how the admin's components are bundled
  *   SESSION_SECRET  the login cookie's secret (default: random); processes sharing logins need one
+ *   SOCKET_URL, TOKEN_SECRET  sockets served by processes of their own (split.ts sets both)
  *
  * Started by cluster.ts (with an IPC channel), it reports its port there instead of printing the
  * banner, and stops when that channel closes.
@@ -49,6 +50,7 @@ const app = await startExampleApp({
   redisUrl,
   bundle: parseBundle(process.env.BUNDLE),
   sessionSecret,
+  ...(process.env.SOCKET_URL ? { socketUrl: process.env.SOCKET_URL, tokenSecret: process.env.TOKEN_SECRET } : {}),
 })
 const worker = typeof process.send === 'function'
 
