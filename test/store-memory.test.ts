@@ -107,10 +107,11 @@ test('a sweep drops expired conversations and rate-limit windows nobody reads ag
 
 test('a sweep drops lines whose entries all expired; a line its last entry leaves holds nothing', async () => {
   const store = new MemoryStore({ sweepIntervalMs: 0 })
-  for (let i = 0; i < 20; i++) await store.queue.join(`posts:${i}`, { token: `t${i}`, user: { id: `user-${i}`, name: 'U' }, sinceMs: 0 }, 50, LONG)
+  // Long enough that none ends while the others join on a loaded machine (every join sweeps).
+  for (let i = 0; i < 20; i++) await store.queue.join(`posts:${i}`, { token: `t${i}`, user: { id: `user-${i}`, name: 'U' }, sinceMs: 0 }, 1000, LONG)
   // One entry a record, and the record's line.
   expect(store.heldEntries()).toBe(40)
-  await afterExpiryOf(store, 50)
+  await afterExpiryOf(store, 1000)
   expect(store.heldEntries()).toBe(0)
   await store.queue.join('posts:1', { token: 't', user: { id: 'ann', name: 'Ann' }, sinceMs: 0 }, LONG, LONG)
   await store.queue.leave('posts:1', { token: 't', user: { id: 'ann' } })
