@@ -34,6 +34,7 @@ import { b9, openFilesLimit } from './scenarios/b9-stampede.js'
 import { b10 } from './scenarios/b10-departure.js'
 import { b11 } from './scenarios/b11-tab-close.js'
 import { b12 } from './scenarios/b12-change-feed.js'
+import { b13 } from './scenarios/b13-scale-out.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -72,6 +73,7 @@ const scenarios: Array<{ id: string[]; title: string; run: (bench: Bench) => Pro
   { id: ['B8'], title: "B8 Redis round trips on a grant's path", run: b8GrantPath },
   { id: ['B9'], title: 'B9 stampede', run: b9 },
   { id: ['B10'], title: 'B10 mass departure', run: b10 },
+  { id: ['B13'], title: 'B13 scale out: socket processes of their own under load', run: b13 },
 ]
 
 function commandVersion(command: string, versionArgs: string[]): string {

@@ -10,6 +10,7 @@ import { writeHeapSnapshot } from 'node:v8'
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
+import { seedPosts } from './lib/seed.js'
 
 export interface StartArgs {
   redisUrl?: string
@@ -40,14 +41,6 @@ function rooms(): number {
   return server?.io.of('/').adapter.rooms.size ?? 0
 }
 
-async function seed(target: FixtureApp, count: number): Promise<void> {
-  const at = new Date().toISOString().replace('T', ' ').replace('Z', '')
-  for (let done = 0; done < count; done += 500) {
-    const rows = Array.from({ length: Math.min(500, count - done) }, (_, i) => `('bench post ${done + i}', '', 'draft', '${at}')`)
-    await target.dataSource.query(`INSERT INTO post (title, body, status, updatedAt) VALUES ${rows.join(',')}`)
-  }
-}
-
 async function start(args: StartArgs): Promise<Started> {
   if (app) await app.close()
   app = undefined
@@ -65,7 +58,7 @@ async function start(args: StartArgs): Promise<Started> {
       droppedOptions.push(unknown)
     }
   }
-  await seed(app, args.extraPosts)
+  await seedPosts(app, args.extraPosts)
   const postIds = (await app.postIds()).map(String)
   return { url: app.url, postIds, droppedOptions }
 }

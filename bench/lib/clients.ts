@@ -44,6 +44,16 @@ export function openCollab(url: string, cookie: string, timeoutMs = 20_000): { s
   return { socket, connected: settleConnect(socket) }
 }
 
+/**
+ * A socket to a socket-tier process (`listen`, issue 15): no cookie, a connection token in the
+ * CONNECT packet as the pages send it (each token opens one connection). No Origin header: a
+ * non-browser client, which the origin check lets through.
+ */
+export function openWithToken(url: string, token: string, timeoutMs = 20_000): { socket: Socket; connected: Promise<void> } {
+  const socket = connect(url, { path: COLLAB_PATH, transports: ['websocket'], auth: { v: PROTOCOL_VERSION, token }, reconnection: false, forceNew: true, timeout: timeoutMs })
+  return { socket, connected: settleConnect(socket) }
+}
+
 export function openBare(url: string, timeoutMs = 20_000): { socket: Socket; connected: Promise<void> } {
   const socket = connect(url, { path: BARE_PATH, transports: ['websocket'], reconnection: false, forceNew: true, timeout: timeoutMs })
   return { socket, connected: settleConnect(socket) }

@@ -46,6 +46,10 @@ export const HEADLINES = [
   'chat to 100 viewers p99',
   'change to 1,000 admins on 2 processes p50',
   'change to 1,000 admins on 2 processes p99',
+  'claim p50, 40,000 sockets on 4 processes',
+  'claim p99, 40,000 sockets on 4 processes',
+  'chat to a record of 10 on 4 processes p50',
+  'chat to a record of 10 on 4 processes p99',
 ] as const
 export type Headline = (typeof HEADLINES)[number]
 
