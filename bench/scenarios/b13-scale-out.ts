@@ -46,7 +46,13 @@ interface Figures {
 }
 
 /** Claims by the holders, then chat rounds to each measured record's ten; the first tenth of each not counted. */
-async function measure(holders: Socket[], groups: Socket[][], recordIds: string[], rounds: { claims: number; chats: number; claimGapMs: number; chatGapMs: number }, tag: string): Promise<Figures> {
+async function measure(
+  holders: Socket[],
+  groups: Socket[][],
+  recordIds: string[],
+  rounds: { claims: number; chats: number; claimGapMs: number; chatGapMs: number },
+  tag: string,
+): Promise<Figures> {
   const claims: number[] = []
   let claimErrors = 0
   const skip = Math.ceil(rounds.claims / 10)
@@ -216,7 +222,9 @@ export async function b13(bench: Bench): Promise<void> {
     const errors = connected.reduce((sum, c) => sum + c.errors, 0)
     const retries = connected.reduce((sum, c) => sum + c.retries, 0)
     const perTier = await Promise.all(tiers.map((child) => child.request<{ clients: number }>('stats')))
-    progress(`B13: ${joined} joined in ${round(connectMs / 1000, 1)} s, ${errors} errors, ${retries} retried${errors ? ` (first: ${connected.find((c) => c.firstError)?.firstError})` : ''}; per process ${perTier.map((t) => t.clients).join(' / ')}`)
+    progress(
+      `B13: ${joined} joined in ${round(connectMs / 1000, 1)} s, ${errors} errors, ${retries} retried${errors ? ` (first: ${connected.find((c) => c.firstError)?.firstError})` : ''}; per process ${perTier.map((t) => t.clients).join(' / ')}`,
+    )
 
     // Redis while the load only idles: one heartbeat's worth of renewals (leases, presence).
     await sleep(1_000)
@@ -260,7 +268,17 @@ export async function b13(bench: Bench): Promise<void> {
       headline: `claim p50, 40,000 sockets on 4 processes`,
       note: `${shape}. The holder of a record claims it again (lock:claim, one at a time, ${rounds.claimGapMs} ms apart, ${rounds.claims} counted). Floor: the same claims on one attached process (A) with only the ${planned.measured * PER_RECORD} measured sockets, earlier in this run (p50 ${round(one.claim.p50)} / p99 ${round(one.claim.p99)} ms, load average ${loadSingle.join(' ')}); under the load: load average ${loadLoaded.join(' ')}; CPU % of a core: tiers ${loadedCpu.percents.slice(0, P).join(' / ')}, clients ${loadedCpu.percents.slice(P).join(' / ')}, redis ${loadedCpu.redis}; tier event-loop delay p99 ${loadedCpu.loopP99.slice(0, P).join(' / ')} ms; claim errors ${loaded.claimErrors}`,
     })
-    addRow(bench, { id: 'B13', name, metric: 'lock:claim p99 (renewal)', value: loaded.claim.p99, unit: 'ms', floor: one.claim.p99, target: '', met: null, headline: 'claim p99, 40,000 sockets on 4 processes' })
+    addRow(bench, {
+      id: 'B13',
+      name,
+      metric: 'lock:claim p99 (renewal)',
+      value: loaded.claim.p99,
+      unit: 'ms',
+      floor: one.claim.p99,
+      target: '',
+      met: null,
+      headline: 'claim p99, 40,000 sockets on 4 processes',
+    })
     addRow(bench, {
       id: 'B13',
       name,
@@ -273,7 +291,17 @@ export async function b13(bench: Bench): Promise<void> {
       headline: 'chat to a record of 10 on 4 processes p50',
       note: `chat:send by the holder until all ten on the record have the chat:message (the sender's own process at once, the others through the Redis streams adapter's one stream), ${rounds.chatGapMs} ms apart, ${rounds.chats} counted. Floor: the same on one attached process with all ten on it (p50 ${round(one.chatLast.p50)} / p99 ${round(one.chatLast.p99)} ms); first of the ten p50 ${round(loaded.chatFirst.p50)} ms (one process: ${round(one.chatFirst.p50)}); missed ${loaded.missed} (one process ${one.missed})`,
     })
-    addRow(bench, { id: 'B13', name, metric: 'chat to the 10 on a record p99', value: loaded.chatLast.p99, unit: 'ms', floor: one.chatLast.p99, target: '', met: null, headline: 'chat to a record of 10 on 4 processes p99' })
+    addRow(bench, {
+      id: 'B13',
+      name,
+      metric: 'chat to the 10 on a record p99',
+      value: loaded.chatLast.p99,
+      unit: 'ms',
+      floor: one.chatLast.p99,
+      target: '',
+      met: null,
+      headline: 'chat to a record of 10 on 4 processes p99',
+    })
     addRow(bench, {
       id: 'B13',
       name: `${P} socket processes before the load`,
@@ -285,7 +313,16 @@ export async function b13(bench: Bench): Promise<void> {
       met: null,
       note: `the same measured sockets on the tier before the load connects: claim p99 ${round(quiet.claim.p99)} ms, chat to the ten p50 ${round(quiet.chatLast.p50)} / p99 ${round(quiet.chatLast.p99)} ms (one process ${round(one.chatLast.p50)} / ${round(one.chatLast.p99)}); ${cpuText(quietCpu, 'tiers')}; one process while measured: A ${oneCpu.percents[0]}, redis ${oneCpu.redis}`,
     })
-    addRow(bench, { id: 'B13', name: `${P} socket processes before the load`, metric: 'chat to the 10 p50', value: quiet.chatLast.p50, unit: 'ms', floor: one.chatLast.p50, target: '', met: null })
+    addRow(bench, {
+      id: 'B13',
+      name: `${P} socket processes before the load`,
+      metric: 'chat to the 10 p50',
+      value: quiet.chatLast.p50,
+      unit: 'ms',
+      floor: one.chatLast.p50,
+      target: '',
+      met: null,
+    })
     addRow(bench, {
       id: 'B13',
       name,
@@ -309,7 +346,30 @@ export async function b13(bench: Bench): Promise<void> {
       note: `scripts (EVALSHA: one round trip each) per second over ${round(idleSeconds, 1)} s of the load only idling (every heartbeatIntervalMs, 10 s, each process renews its leases and its presence entries, one script per lease and per record it has sockets on); all commands, those inside scripts included, ${round(commandsPerSecond, 0)}/s (per second: ${topCommands}); ${cpuText(idle, 'tiers, then clients')}; tier heapUsed ${heaps.map((h) => `${round(h.heapUsed / 2 ** 20, 0)} MiB`).join(' / ')}, rss ${heaps.map((h) => `${round(h.rss / 2 ** 20, 0)} MiB`).join(' / ')}`,
     })
     addRow(bench, { id: 'B13', name, metric: 'sockets dropped while measured', value: dropped, unit: '', floor: null, target: '0', met: dropped === 0 })
-    bench.details.B13 = { planned, records, total: totalSockets, clientProcesses, idleCounts, scriptsPerSecond, limit, one, quiet, loaded, oneCpu, quietCpu, loadedCpu, idle, commandsPerSecond, perTier: perTier.map((t) => t.clients), connectMs, joined, errors, loadSingle, loadLoaded, heaps }
+    bench.details.B13 = {
+      planned,
+      records,
+      total: totalSockets,
+      clientProcesses,
+      idleCounts,
+      scriptsPerSecond,
+      limit,
+      one,
+      quiet,
+      loaded,
+      oneCpu,
+      quietCpu,
+      loadedCpu,
+      idle,
+      commandsPerSecond,
+      perTier: perTier.map((t) => t.clients),
+      connectMs,
+      joined,
+      errors,
+      loadSingle,
+      loadLoaded,
+      heaps,
+    }
   } finally {
     closeAll(benchSockets)
     // The load goes with its processes: 40,000 goodbyes would only measure the teardown. The keys
@@ -319,7 +379,11 @@ export async function b13(bench: Bench): Promise<void> {
 }
 
 /** `count` measured records with ten sockets each: the first joins edit (the holder), the others show. */
-async function measuredGroups(count: number, postIds: string[], open: (i: number, j: number) => Promise<Socket>): Promise<{ holders: Socket[]; groups: Socket[][]; recordIds: string[] }> {
+async function measuredGroups(
+  count: number,
+  postIds: string[],
+  open: (i: number, j: number) => Promise<Socket>,
+): Promise<{ holders: Socket[]; groups: Socket[][]; recordIds: string[] }> {
   const recordIds = postIds.slice(0, count)
   const groups: Socket[][] = []
   for (const recordId of recordIds) {
