@@ -26,6 +26,8 @@ export interface TierStarted {
   /** This process's admin (login, tokens); it serves no sockets. */
   adminUrl: string
   postIds: string[]
+  /** Date.now() just before listen: the heartbeat timers start then (B13 compares slow samples with it). */
+  timersAtMs: number
 }
 
 let app: FixtureApp | undefined
@@ -59,9 +61,10 @@ serveRequests({
     })
     await seedPosts(app, args.extraPosts)
     tier = new Collaboration({ redis: args.redisUrl, ...args.collaboration, tokenSecret: args.tokenSecret })
+    const timersAtMs = Date.now()
     listening = await tier.listen({ port: 0, host: '127.0.0.1', admin: app.admin, session: { store: app.sessionStore } })
     await tier.ready()
-    return { url: listening.url, adminUrl: app.url, postIds: (await app.postIds()).map(String) }
+    return { url: listening.url, adminUrl: app.url, postIds: (await app.postIds()).map(String), timersAtMs }
   },
   stats: async () => ({ clients: engineClients() }),
   heap: async () => sampleHeap(engineClients()),

@@ -33,6 +33,8 @@ import { fileURLToPath } from 'node:url'
 import { openFilesLimit } from './b9-stampede.js'
 
 const PER_RECORD = 10
+/** The servers' default heartbeatIntervalMs (the bench does not change it for B13). */
+const HEARTBEAT_MS = 10_000
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url))
 const TIER_SCRIPT = new URL('../socket-server.ts', import.meta.url)
 const CLIENT_SCRIPT = new URL('../load-clients.ts', import.meta.url)
@@ -43,6 +45,9 @@ interface Figures {
   chatFirst: Summary
   missed: number
   claimErrors: number
+  /** Date.now() at each counted sample's start, and its ms: to see whether the slow ones follow the heartbeat. */
+  claimSamples: Array<[number, number]>
+  chatSamples: Array<[number, number]>
 }
 
 /** Claims by the holders, then chat rounds to each measured record's ten; the first tenth of each not counted. */
@@ -56,11 +61,17 @@ async function measure(
   const claims: number[] = []
   let claimErrors = 0
   const skip = Math.ceil(rounds.claims / 10)
+  const claimSamples: Array<[number, number]> = []
+  const chatSamples: Array<[number, number]> = []
   for (let i = 0; i < rounds.claims + skip; i++) {
     const k = i % holders.length
+    const at = Date.now()
     const { ms, reply } = await ask(holders[k]!, 'lock:claim', ref(recordIds[k]!))
     if (!reply.ok) claimErrors += 1
-    else if (i >= skip) claims.push(ms)
+    else if (i >= skip) {
+      claims.push(ms)
+      claimSamples.push([at, ms])
+    }
     await sleep(rounds.claimGapMs)
   }
   const fans = groups.map((group) => new Fanout(group, 'chat:message'))
@@ -72,6 +83,7 @@ async function measure(
     for (let i = 0; i < rounds.chats + chatSkip; i++) {
       const k = i % groups.length
       const text = `b13 ${tag} ${i}`
+      const at = Date.now()
       const result = await fans[k]!.measure(
         async () => {
           const sent = await ask<ChatMessage>(groups[k]![0]!, 'chat:send', { ...ref(recordIds[k]!), to: null, text })
@@ -82,14 +94,31 @@ async function measure(
       )
       if (i < chatSkip) continue
       missed += result.missed
-      if (!Number.isNaN(result.lastMs)) last.push(result.lastMs)
+      if (!Number.isNaN(result.lastMs)) {
+        last.push(result.lastMs)
+        chatSamples.push([at, result.lastMs])
+      }
       if (result.latencies.length) first.push(Math.min(...result.latencies))
       await sleep(rounds.chatGapMs)
     }
   } finally {
     for (const fan of fans) fan.dispose()
   }
-  return { claim: summarize(claims), chatLast: summarize(last), chatFirst: summarize(first), missed, claimErrors }
+  return { claim: summarize(claims), chatLast: summarize(last), chatFirst: summarize(first), missed, claimErrors, claimSamples, chatSamples }
+}
+
+/**
+ * The slow samples (over 5x the median and 20 ms) and how long after the latest heartbeat tick of
+ * any tier process each started: every process renews all its leases and presence at once each
+ * `heartbeatIntervalMs`, on timers started as it listened. Spread evenly, samples would start on
+ * average interval / (2 x processes) after the latest tick.
+ */
+function afterTicks(samples: Array<[number, number]>, timersAt: number[], intervalMs: number): string {
+  const median = summarize(samples.map(([, ms]) => ms)).p50
+  const slow = samples.filter(([, ms]) => ms > Math.max(5 * median, 20))
+  const after = slow.map(([at]) => Math.min(...timersAt.map((t0) => (((at - t0) % intervalMs) + intervalMs) % intervalMs))).sort((x, y) => x - y)
+  if (!after.length) return `no slow samples (over 5x the median and 20 ms) of ${samples.length}`
+  return `${slow.length} of ${samples.length} samples over 5x the median and 20 ms; they started ${after.map((ms) => round(ms, 0)).join(', ')} ms after the latest heartbeat tick of a tier process (evenly spread: ${round(intervalMs / (2 * timersAt.length), 0)} ms on average)`
 }
 
 /** The session id in an express-session cookie `name=s%3A<id>.<signature>`. */
@@ -177,6 +206,7 @@ export async function b13(bench: Bench): Promise<void> {
       }),
     )
     const urls = started.map((tier) => tier.url)
+    const timersAt = started.map((tier) => tier.timersAtMs)
     const postIds = started[0]!.postIds
     // The logins go to a tier process's admin; the session store is the one every process reads.
     const cookies: Cookies = await loginAll(started[0]!.adminUrl)
@@ -266,7 +296,7 @@ export async function b13(bench: Bench): Promise<void> {
       target: '',
       met: null,
       headline: `claim p50, 40,000 sockets on 4 processes`,
-      note: `${shape}. The holder of a record claims it again (lock:claim, one at a time, ${rounds.claimGapMs} ms apart, ${rounds.claims} counted). Floor: the same claims on one attached process (A) with only the ${planned.measured * PER_RECORD} measured sockets, earlier in this run (p50 ${round(one.claim.p50)} / p99 ${round(one.claim.p99)} ms, load average ${loadSingle.join(' ')}); under the load: load average ${loadLoaded.join(' ')}; CPU % of a core: tiers ${loadedCpu.percents.slice(0, P).join(' / ')}, clients ${loadedCpu.percents.slice(P).join(' / ')}, redis ${loadedCpu.redis}; tier event-loop delay p99 ${loadedCpu.loopP99.slice(0, P).join(' / ')} ms; claim errors ${loaded.claimErrors}`,
+      note: `${shape}. The holder of a record claims it again (lock:claim, one at a time, ${rounds.claimGapMs} ms apart, ${rounds.claims} counted). Floor: the same claims on one attached process (A) with only the ${planned.measured * PER_RECORD} measured sockets, earlier in this run (p50 ${round(one.claim.p50)} / p99 ${round(one.claim.p99)} ms, load average ${loadSingle.join(' ')}); under the load: load average ${loadLoaded.join(' ')}; CPU % of a core: tiers ${loadedCpu.percents.slice(0, P).join(' / ')}, clients ${loadedCpu.percents.slice(P).join(' / ')}, redis ${loadedCpu.redis}; tier event-loop delay p99 ${loadedCpu.loopP99.slice(0, P).join(' / ')} ms; claim errors ${loaded.claimErrors}; ${afterTicks(loaded.claimSamples, timersAt, HEARTBEAT_MS)}`,
     })
     addRow(bench, {
       id: 'B13',
@@ -289,7 +319,7 @@ export async function b13(bench: Bench): Promise<void> {
       target: '',
       met: null,
       headline: 'chat to a record of 10 on 4 processes p50',
-      note: `chat:send by the holder until all ten on the record have the chat:message (the sender's own process at once, the others through the Redis streams adapter's one stream), ${rounds.chatGapMs} ms apart, ${rounds.chats} counted. Floor: the same on one attached process with all ten on it (p50 ${round(one.chatLast.p50)} / p99 ${round(one.chatLast.p99)} ms); first of the ten p50 ${round(loaded.chatFirst.p50)} ms (one process: ${round(one.chatFirst.p50)}); missed ${loaded.missed} (one process ${one.missed})`,
+      note: `chat:send by the holder until all ten on the record have the chat:message (the sender's own process at once, the others through the Redis streams adapter's one stream), ${rounds.chatGapMs} ms apart, ${rounds.chats} counted. Floor: the same on one attached process with all ten on it (p50 ${round(one.chatLast.p50)} / p99 ${round(one.chatLast.p99)} ms); first of the ten p50 ${round(loaded.chatFirst.p50)} ms (one process: ${round(one.chatFirst.p50)}); missed ${loaded.missed} (one process ${one.missed}); ${afterTicks(loaded.chatSamples, timersAt, HEARTBEAT_MS)}`,
     })
     addRow(bench, {
       id: 'B13',
