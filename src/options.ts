@@ -44,11 +44,13 @@ export interface RedisConnectionOptions {
 
 export interface CollaborationOptions {
   /**
-   * Where shared state lives. A `redis://` URL, or an ioredis client to reuse (it is duplicated,
-   * never closed by us). Absent: an in-memory store for a single process.
+   * Where shared state lives. A `redis://` URL; a list of `redis://` URLs of Redis Cluster nodes
+   * (one reachable node is enough, the others are found from it; user, password and TLS are the
+   * first URL's); or an ioredis client to reuse, `Redis` or `Cluster` (it is duplicated, never
+   * closed by us). Absent: an in-memory store for a single process.
    * @default undefined (memory)
    */
-  redis?: string | object
+  redis?: string | string[] | object
   /** Prefix of every Redis key, so several admins can share one Redis. @default 'adminjs-collaborator:' */
   redisKeyPrefix?: string
   /** Redis reconnect and timeout settings. */
@@ -201,7 +203,7 @@ export interface FeatureOptions {
 }
 
 export interface ResolvedOptions {
-  redis: string | object | undefined
+  redis: string | string[] | object | undefined
   redisKeyPrefix: string
   redisConnection: Required<RedisConnectionOptions>
   socketPath: string | undefined
@@ -292,7 +294,12 @@ export const redisConnectionDefaults: Required<RedisConnectionOptions> = {
  * (computed, a function, or absent); otherwise the README shows `optionDefaults`' value.
  */
 export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: string; meaning: string }> = [
-  { name: 'redis', default: '(memory)', meaning: 'A `redis://` URL or an ioredis client to share state between processes; absent keeps state in this process.' },
+  {
+    name: 'redis',
+    default: '(memory)',
+    meaning:
+      'A `redis://` URL, a list of `redis://` URLs of Redis Cluster nodes, or an ioredis client (`Redis` or `Cluster`) to share state between processes; absent keeps state in this process.',
+  },
   { name: 'redisKeyPrefix', meaning: 'Prefix of every Redis key.' },
   {
     name: 'redisConnection',
@@ -391,7 +398,15 @@ const positiveInt = z.number().int().positive()
 
 const optionsSchema = z
   .object({
-    redis: z.union([z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'), z.object({}).passthrough()]).optional(),
+    redis: z
+      .union([
+        z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+        z
+          .array(z.string().regex(/^rediss?:\/\//, 'must be a list of redis:// or rediss:// URLs (Redis Cluster nodes)'))
+          .min(1, 'a list of Redis Cluster nodes must name one at least'),
+        z.object({}).passthrough(),
+      ])
+      .optional(),
     redisKeyPrefix: z.string().min(1).optional(),
     redisConnection: z
       .object({

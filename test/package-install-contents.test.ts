@@ -45,7 +45,7 @@ test('ships the build, its maps, the Lua scripts, the components, the three sour
     'dist/src/index.js',
     'dist/src/index.d.ts',
     'dist/src/index.js.map',
-    'dist/src/store/lua/lockClaim-10.lua',
+    'dist/src/store/lua/lockClaim-8.lua',
     'dist/src/store/lua/include/lease.lua',
     'components/CollaboratorEdit.tsx',
     'components/CollaboratorShow.tsx',

@@ -19,8 +19,8 @@ const LOCK_TTL_MS = 2000
 const HEARTBEAT_MS = 300
 const GRACE_MS = 300
 
-/** The lock's Redis key, spelt out here rather than imported: the test must not share the server's mistakes. */
-const lockKey = (prefix: string, ref: { resourceId: string; recordId: string }) => `${prefix}lock:${encodeURIComponent(ref.resourceId)}:${encodeURIComponent(ref.recordId)}`
+/** The lock's Redis key (under the record's hash tag), spelt out here rather than imported: the test must not share the server's mistakes. */
+const lockKey = (prefix: string, ref: { resourceId: string; recordId: string }) => `${prefix}lock:{${encodeURIComponent(ref.resourceId)}:${encodeURIComponent(ref.recordId)}}`
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -177,7 +177,7 @@ describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {
       const locks = await redis.keys(`${prefix}lock:*`)
       expect(locks).toEqual([lockKey(prefix, post1)])
       const presence = (await redis.keys(`${prefix}presence*`)).filter((key) => key !== `${prefix}presence-index`)
-      expect(presence.every((key) => key.endsWith(':Post:1'))).toBe(true)
+      expect(presence.every((key) => key.endsWith(':{Post:1}'))).toBe(true)
       // The index of viewed records names the one record too.
       expect(await redis.zrange(`${prefix}presence-index`, 0, -1)).toEqual(['Post:1'])
     }

@@ -136,7 +136,7 @@ class Scene {
 async function leaseInRedis(prefix: string, ref: { resourceId: string; recordId: string }): Promise<Record<string, string>> {
   const observer = new Redis(process.env.TEST_REDIS_URL!)
   try {
-    return await observer.hgetall(`${prefix}lock:${encodeURIComponent(ref.resourceId)}:${encodeURIComponent(ref.recordId)}`)
+    return await observer.hgetall(`${prefix}lock:{${encodeURIComponent(ref.resourceId)}:${encodeURIComponent(ref.recordId)}}`)
   } finally {
     observer.disconnect()
   }

@@ -57,14 +57,14 @@ test('applying broadcasts by revision ends at the stored state, on another proce
   const raw = new Redis(process.env.TEST_REDIS_URL!)
   try {
     const key = recordKey(post.resourceId, post.recordId)
-    const stored = await raw.hgetall(`${options.redisKeyPrefix}lock:${key}`)
-    const storedRevision = Number(await raw.get(`${options.redisKeyPrefix}revision:${key}`))
+    const stored = await raw.hgetall(`${options.redisKeyPrefix}lock:{${key}}`)
+    const storedRevision = Number(await raw.get(`${options.redisKeyPrefix}revision:{${key}}`))
     expect(stored.userId).toBe('alice')
     expect(lock?.lease?.user.id).toBe('alice')
     expect(lock?.lease?.fence).toBe(Number(stored.fence))
     expect(lock!.revision).toBeLessThanOrEqual(storedRevision)
     // Presence as the page merged it, against the entries Redis holds.
-    const entries = await raw.hvals(`${options.redisKeyPrefix}presence-data:${key}`)
+    const entries = await raw.hvals(`${options.redisKeyPrefix}presence-data:{${key}}`)
     const storedUsers = [...new Set(entries.map((entry) => (JSON.parse(entry) as { user: { id: string } }).user.id))].sort()
     expect(storedUsers).toEqual(['alice', 'bob'])
     await presence.until((people) => JSON.stringify(people.map((person) => person.user.id).sort()) === JSON.stringify(storedUsers))

@@ -24,7 +24,7 @@ const PAST_THE_WINDOW_MS = RELOAD_GRACE_MS + 2 * HEARTBEAT_MS
 /** How long a test waits for the freed lock: generous, yet far below the reconnect grace. */
 const FREED_WITHIN_MS = 10_000
 
-const lockKey = (prefix: string, ref: { resourceId: string; recordId: string }) => `${prefix}lock:${encodeURIComponent(ref.resourceId)}:${encodeURIComponent(ref.recordId)}`
+const lockKey = (prefix: string, ref: { resourceId: string; recordId: string }) => `${prefix}lock:{${encodeURIComponent(ref.resourceId)}:${encodeURIComponent(ref.recordId)}}`
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe.each(['memory', 'redis'] as const)('with the %s store', (kind) => {

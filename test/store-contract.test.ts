@@ -4,7 +4,7 @@
  * (TEST_REDIS_URL). Expiry is awaited by polling with a timeout, never by sleeping a fixed time.
  */
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import type { ChatMessage } from '../src/protocol.js'
 import { conversationKey, recordKey } from '../src/store/keys.js'
 import { MemoryStore } from '../src/store/memory-store.js'
@@ -24,6 +24,7 @@ import {
   type SaveInfo,
   type Store,
 } from '../src/store/store.js'
+import { startRedisCluster, type RedisCluster } from './support/redis-cluster.mjs'
 import { freePort, startRedisServer, type RedisServer } from './support/redis-server.mjs'
 
 const redisUrl = (): string => {
@@ -63,21 +64,36 @@ const memoryHarness = (): StoreHarness => {
   }
 }
 
-const redisHarness = (): StoreHarness => ({
-  name: 'RedisStore',
-  open: (namespace, options) => new RedisStore({ redis: redisUrl(), keyPrefix: namespace, connection, ...options }),
-  async loseData(namespace, quietMs) {
-    // What RedisStore.checkServer does on seeing another run_id, after a restart lost the leases.
-    const raw = new Redis(redisUrl())
-    try {
-      const leases = await raw.keys(`${namespace}lock:*`)
-      if (leases.length > 0) await raw.del(...leases)
-      await raw.set(`${namespace}restart-quiet`, 'test', 'PX', quietMs)
-    } finally {
-      await raw.quit()
-    }
-  },
-})
+/**
+ * RedisStore on `redis` (a URL, or a Cluster's node URLs). Losing data: the namespace's leases
+ * deleted, and each store of the namespace starting its quiet period, as RedisStore.checkServer does
+ * on seeing another run_id (the period is the store's own: a record's script sees no global key).
+ */
+const redisHarnessOn = (name: string, redis: () => string | string[]) => (): StoreHarness => {
+  const stores = new Map<string, RedisStore[]>()
+  return {
+    name,
+    open(namespace, options) {
+      const store = new RedisStore({ redis: redis(), keyPrefix: namespace, connection, ...options })
+      stores.set(namespace, [...(stores.get(namespace) ?? []), store])
+      return store
+    },
+    async loseData(namespace, quietMs) {
+      const where = redis()
+      const raw = Array.isArray(where) ? new Cluster(where.map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) }))) : new Redis(where)
+      try {
+        // A Cluster's keys are on its masters: each is asked, and each key deleted on its own slot.
+        const servers = raw instanceof Cluster ? (await new Promise<void>((resolve) => raw.once('ready', () => resolve())), raw.nodes('master')) : [raw]
+        for (const server of servers) for (const lease of await server.keys(`${namespace}lock:*`)) await raw.del(lease)
+      } finally {
+        await raw.quit()
+      }
+      for (const store of stores.get(namespace) ?? []) store.simulateDataLoss(quietMs)
+    },
+  }
+}
+
+const redisHarness = redisHarnessOn('RedisStore', redisUrl)
 
 /** Polls `probe` until it returns something other than undefined; fails after `timeoutMs`. */
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
@@ -765,25 +781,32 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
     })
   })
 
-  test('fences strictly increase across every grant and every record; renewals keep theirs', async () => {
+  test('fences strictly increase across every grant of a record; renewals keep theirs', async () => {
+    // Per record: each record's fences are its own (on Redis one counter a record, one Cluster
+    // slot), and every use of a fence (a transfer's 'unchanged', a forced release, a write) is of one record.
     const { locks } = await open()
     const ann = claimant('ann')
     const bob = claimant('bob')
-    const fences: number[] = []
-    const grant = async (result: Promise<{ lease: Lease | null }>) => {
+    const fences = new Map<string, number[]>()
+    const grant = async (key: string, result: Promise<{ lease: Lease | null }>) => {
       const { lease } = await result
-      fences.push(lease!.fence)
+      fences.set(key, [...(fences.get(key) ?? []), lease!.fence])
     }
-    await grant(locks.claim('posts:1', ann, LONG))
-    await grant(locks.claim('posts:2', bob, LONG))
-    await grant(locks.claim('users:1', ann, LONG))
-    expect((await locks.claim('posts:1', ann, LONG)).lease.fence).toBe(fences[0])
-    await grant(locks.transfer('posts:1', { kind: 'holder', holder: ann }, bob, LONG))
+    await grant('posts:1', locks.claim('posts:1', ann, LONG))
+    await grant('posts:2', locks.claim('posts:2', bob, LONG))
+    await grant('users:1', locks.claim('users:1', ann, LONG))
+    expect((await locks.claim('posts:1', ann, LONG)).lease.fence).toBe(fences.get('posts:1')![0])
+    await grant('posts:1', locks.transfer('posts:1', { kind: 'holder', holder: ann }, bob, LONG))
     await locks.release('posts:2', bob)
-    await grant(locks.claim('posts:2', ann, LONG))
-    await grant(locks.transfer('posts:3', { kind: 'same-user' }, ann, LONG))
-    await grant(locks.transfer('posts:3', { kind: 'same-user' }, claimant('ann'), LONG))
-    for (let i = 1; i < fences.length; i++) expect(fences[i]).toBeGreaterThan(fences[i - 1]!)
+    await grant('posts:2', locks.claim('posts:2', ann, LONG))
+    await grant('posts:3', locks.transfer('posts:3', { kind: 'same-user' }, ann, LONG))
+    await grant('posts:3', locks.transfer('posts:3', { kind: 'same-user' }, claimant('ann'), LONG))
+    await locks.forceRelease('posts:3')
+    await grant('posts:3', locks.claim('posts:3', bob, LONG))
+    for (const ofRecord of fences.values()) {
+      expect(ofRecord.length).toBeGreaterThan(0)
+      for (let i = 1; i < ofRecord.length; i++) expect(ofRecord[i]).toBeGreaterThan(ofRecord[i - 1]!)
+    }
   })
 
   test('record ids with colons, slashes, unicode and UUIDs never share a lease', async () => {
@@ -1802,10 +1825,8 @@ function writeSectionContract(makeHarness: () => StoreHarness): void {
   })
 }
 
-describe.each([
-  ['MemoryStore', memoryHarness],
-  ['RedisStore', redisHarness],
-])('%s', (_name, makeHarness) => {
+/** Every contract of the store's interface, against one kind of store. */
+function storeContracts(makeHarness: () => StoreHarness): void {
   describe('lock contract', () => lockStoreContract(makeHarness))
   describe('presence contract', () => presenceContract(makeHarness))
   describe('queue contract', () => queueContract(makeHarness))
@@ -1817,6 +1838,32 @@ describe.each([
   describe('chat contract', () => chatContract(makeHarness))
   describe('rate limit contract', () => rateLimitContract(makeHarness))
   describe('write section contract', () => writeSectionContract(makeHarness))
+}
+
+describe.each([
+  ['MemoryStore', memoryHarness],
+  ['RedisStore', redisHarness],
+])('%s', (_name, makeHarness) => storeContracts(makeHarness))
+
+/**
+ * The same contracts on a Redis Cluster of three masters this file starts: every script must keep
+ * to one slot (Redis refuses one that does not, CROSSSLOT), and what spans records (the indexes,
+ * readMany, a chat message's allowance) goes to each record's node apart.
+ */
+describe('RedisStore on a cluster', () => {
+  let cluster: RedisCluster | undefined
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3 })
+  }, 60_000)
+  afterAll(async () => {
+    await cluster?.stop()
+  })
+  storeContracts(
+    redisHarnessOn('RedisStore on a cluster', () => {
+      if (!cluster) throw new Error('the cluster did not start')
+      return cluster.urls
+    }),
+  )
 })
 
 describe('RedisStore: keys', () => {
@@ -1838,7 +1885,7 @@ describe('RedisStore: keys', () => {
 
   test("a record's presence keys live as long as its longest entry, then vanish untouched", async () => {
     const key = recordKey('posts', '1')
-    const presenceKeys = [`${namespace}presence:${key}`, `${namespace}presence-data:${key}`]
+    const presenceKeys = [`${namespace}presence:{${key}}`, `${namespace}presence-data:{${key}}`]
     const ann = entry('ann')
     await store.presence.join(key, ann, 200)
     await store.presence.join(key, entry('bob'), 100)
@@ -1859,7 +1906,7 @@ describe('RedisStore: keys', () => {
     await store.attention.throttle('ask:ann', 5000)
     await store.attention.putCandidate(key, 'tab:1', claimant('ann'), 5000)
     await store.saves.recordSave(key, { user: { id: 'ann', name: 'Ann' }, atMs: 1, version: 'v1' }, 5000)
-    for (const name of [`${namespace}throttle:ask:ann`, `${namespace}candidate:${key}:tab%3A1`, `${namespace}save:${key}`]) {
+    for (const name of [`${namespace}throttle:{ask:ann}`, `${namespace}candidate:{${key}}:tab%3A1`, `${namespace}save:{${key}}`]) {
       const left = await raw.pttl(name)
       expect(left).toBeGreaterThan(0)
       expect(left).toBeLessThanOrEqual(5000)
@@ -1871,10 +1918,10 @@ describe('RedisStore: keys', () => {
     for (let i = 0; i < 4; i++) await store.chat.append(conversation, message('ann', `m${i}`), 3, 5000, UNLIMITED)
     await store.limits.hit('chat:ann', 3, 5000)
     await store.limits.hit('chat:ann', 3, 5000)
-    const listName = `${namespace}chat:${conversation}`
+    const listName = `${namespace}chat:{${conversation}}`
     expect(await raw.llen(listName)).toBe(3)
-    expect(await raw.get(`${namespace}limit:chat:ann`)).toBe('2')
-    for (const name of [listName, `${namespace}limit:chat:ann`]) {
+    expect(await raw.get(`${namespace}limit:{chat:ann}`)).toBe('2')
+    for (const name of [listName, `${namespace}limit:{chat:ann}`]) {
       const left = await raw.pttl(name)
       expect(left).toBeGreaterThan(0)
       expect(left).toBeLessThanOrEqual(5000)
@@ -1882,23 +1929,44 @@ describe('RedisStore: keys', () => {
   })
 
   test('the index of held records follows the leases: pruned when they end, without a scan', async () => {
+    // The index is written by a command of its own after each lock script (lockIndex-1), sent and
+    // not awaited: another connection (this test's) sees it a moment later, hence `eventually`.
     const index = `${namespace}lock-index`
+    const indexed = (expected: string[]) =>
+      eventually(`the index to be ${expected.join(', ')}`, async () => ((await raw.zrange(index, 0, -1)).sort().join() === expected.join() ? true : undefined))
     const ann = claimant('ann')
     await store.locks.claim('posts:1', ann, 100)
     await store.locks.claim('posts:2', ann, 100)
     await store.locks.claim('posts:3', ann, LONG)
-    expect(await raw.zcard(index)).toBe(3)
+    await indexed(['posts:1', 'posts:2', 'posts:3'])
     // The score is the lease's deadline, moved by renewals.
     const before = Number(await raw.zscore(index, 'posts:3'))
     await store.locks.heartbeat('posts:3', ann, 2 * LONG)
-    expect(Number(await raw.zscore(index, 'posts:3'))).toBeGreaterThan(before)
-    await eventually('the short leases to end', async () => ((await raw.exists(`${namespace}lock:posts:1`, `${namespace}lock:posts:2`)) === 0 ? true : undefined))
+    await eventually('the deadline to move', async () => (Number(await raw.zscore(index, 'posts:3')) > before ? true : undefined))
+    await eventually('the short leases to end', async () => ((await raw.exists(`${namespace}lock:{posts:1}`, `${namespace}lock:{posts:2}`)) === 0 ? true : undefined))
     // A grant drops the index entries of leases that ended; so does a listing.
     await store.locks.claim('posts:4', ann, LONG)
-    expect((await raw.zrange(index, 0, -1)).sort()).toEqual(['posts:3', 'posts:4'])
+    await indexed(['posts:3', 'posts:4'])
     await store.locks.release('posts:3', ann)
-    expect(await raw.zrange(index, 0, -1)).toEqual(['posts:4'])
+    await indexed(['posts:4'])
     expect((await store.locks.list()).map((one) => one.recordKey)).toEqual(['posts:4'])
+  })
+
+  test("every key of a record's operations carries its hash tag: one Cluster slot", async () => {
+    const key = recordKey('posts', 'a:b/ü')
+    const ann = claimant('ann')
+    await store.locks.claim(key, ann, LONG)
+    await store.locks.transfer(key, { kind: 'holder', holder: ann }, claimant('bob'), LONG)
+    await store.presence.join(key, entry('ann'), LONG)
+    await store.queue.join(key, waiting('carol'), LONG, LONG)
+    await store.attention.putCandidate(key, 'tab-1', ann, LONG)
+    await store.saves.recordSave(key, { user: { id: 'ann', name: 'Ann' }, atMs: 1, version: 'v1' }, LONG)
+    const entered = await store.writes.enter(key, LONG)
+    const global = ['lock-index', 'presence-index', 'restart-quiet', 'audit', 'changes'].map((name) => `${namespace}${name}`)
+    const written = (await raw.keys(`${namespace}*`)).filter((name) => !global.includes(name))
+    expect(written.length).toBeGreaterThanOrEqual(10)
+    for (const name of written) expect(name).toContain(`:{${key}}`)
+    if (entered.entered) await store.writes.leave(key, entered.fence)
   })
 
   test("a record's line is four keys under its hash tag, living as long as its longest entry, gone when it empties", async () => {

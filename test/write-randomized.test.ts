@@ -123,7 +123,7 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
 
   /** The observer: the lease as Redis holds it, read directly. */
   async function leaseOf(recordId: string): Promise<LeaseSeen | null> {
-    const [token, userId, fence] = await raw.hmget(`${PREFIX}lock:${recordKey('Post', recordId)}`, 'token', 'userId', 'fence').catch(() => [null, null, null])
+    const [token, userId, fence] = await raw.hmget(`${PREFIX}lock:{${recordKey('Post', recordId)}}`, 'token', 'userId', 'fence').catch(() => [null, null, null])
     return token && userId && fence ? { token, userId, fence } : null
   }
 

@@ -74,65 +74,81 @@ export function feedRoom(resourceId: string): string {
   return `feed:${encodeURIComponent(resourceId)}`
 }
 
-/** Redis key names below the configured prefix. */
+/**
+ * Redis key names below the configured prefix.
+ *
+ * Every key of one record carries the record's hash tag, `{<record key>}` (record keys are
+ * percent-encoded: they hold no brace), so a Redis Cluster keeps them in one slot and each script,
+ * which only ever touches one record, runs on one node. No script of a record takes a global key:
+ * the indexes (`lock-index`, `presence-index`) are written by commands of their own after the
+ * record's script, and the restart-quiet period reaches the scripts as an argument.
+ */
 export function redisKeys(prefix: string) {
+  /** `<name>:{<record key>}`: the record's hash tag, one slot for all of its keys. */
+  const tagged = (name: string, key: string) => `${prefix}${name}:{${key}}`
   return {
-    lock: (key: string) => `${prefix}lock:${key}`,
+    lock: (key: string) => tagged('lock', key),
+    /** Hash of tokens whose lease of the record someone else ended (include/lease.lua markEnded). */
+    lockEnded: (key: string) => tagged('lock-ended', key),
     /**
      * Global: one sorted set of every held record (record key -> when its lease ends, Redis clock
-     * ms), kept by the lock scripts, so listing the locks needs no SCAN of the keyspace.
+     * ms), written by lockIndex-1 after each lock script that changed a lease, so listing the locks
+     * needs no SCAN of the keyspace. A hint: the locks page reads each listed lease anyway.
      */
-    /** Hash of tokens whose lease of the record someone else ended (include/lease.lua markEnded). */
-    lockEnded: (key: string) => `${prefix}lock-ended:${key}`,
     lockIndex: () => `${prefix}lock-index`,
-    /** One counter for all fences, so fences grow across every record and never restart per record. */
-    fence: () => `${prefix}fence`,
     /**
-     * Exists (for one lease TTL) after Redis came back without its data: no new grants of free
-     * records meanwhile, so holders from before the restart re-assert theirs first.
+     * The record's fence counter: each grant of the record takes the next one. A missing counter
+     * (first grant, expired after FENCE_KEEP_MS without grants, or Redis restarted empty) starts at
+     * the clock, so a later grant of the record always has a larger fence.
+     */
+    fence: (key: string) => tagged('fence', key),
+    /**
+     * Global: exists (for one lease TTL) after a Redis server came back without its data. Read by
+     * each store when it connects, to start its own quiet period (no new grants of free records,
+     * so holders from before the restart re-assert theirs first); never read by a record's script.
      */
     restartQuiet: () => `${prefix}restart-quiet`,
     /** Socket.IO's Redis streams adapter: its stream, pub/sub channel prefix and session keys. */
     socketIoStream: () => `${prefix}socket.io`,
     socketIoChannel: () => `${prefix}socket.io`,
     socketIoSession: () => `${prefix}socket.io-session:`,
-    /** Sorted set of the record's presence entry ids, scored by when each expires (Redis clock, ms). */
     /** The record's revision counter (include/revision.lua), raised by lock and presence changes. */
-    revision: (key: string) => `${prefix}revision:${key}`,
-    presence: (key: string) => `${prefix}presence:${key}`,
+    revision: (key: string) => tagged('revision', key),
+    /** Sorted set of the record's presence entry ids, scored by when each expires (Redis clock, ms). */
+    presence: (key: string) => tagged('presence', key),
     /**
      * Global: sorted set of records with presence (record key -> until when, Redis clock ms), written by
      * each process for its own records apart from the presence scripts; the locks page lists from it.
      */
     presenceIndex: () => `${prefix}presence-index`,
     /** Hash of the record's presence entries as JSON, by entry id; kept in step with `presence`. */
-    presenceData: (key: string) => `${prefix}presence-data:${key}`,
+    presenceData: (key: string) => tagged('presence-data', key),
     /**
-     * A record's line (`QueueStore`, include/queue.lua), four keys under the record's hash tag
-     * `{<record key>}` so that a Redis Cluster keeps them in one slot (record keys are percent-encoded:
-     * they hold no brace). In the order the scripts take them: order, expiry, data, turn.
+     * A record's line (`QueueStore`, include/queue.lua), four keys. In the order the scripts take
+     * them: order, expiry, data, turn.
      */
-    queue: (key: string) => [`${prefix}queue:{${key}}`, `${prefix}queue-expiry:{${key}}`, `${prefix}queue-data:{${key}}`, `${prefix}queue-turn:{${key}}`] as const,
-    throttle: (key: string) => `${prefix}throttle:${key}`,
+    queue: (key: string) => [tagged('queue', key), tagged('queue-expiry', key), tagged('queue-data', key), tagged('queue-turn', key)] as const,
+    /** A throttle's key (the attention handler's: record key and user): its own tag, one key a script. */
+    throttle: (key: string) => tagged('throttle', key),
     /**
      * The tab id comes from a browser: encoded, so `('a:b', 'c')` and `('a', 'b:c')` stay apart
      * (the part after the last colon is always the whole tab id).
      */
-    candidate: (key: string, tabId: string) => `${prefix}candidate:${key}:${encodeURIComponent(tabId)}`,
-    save: (key: string) => `${prefix}save:${key}`,
+    candidate: (key: string, tabId: string) => `${tagged('candidate', key)}:${encodeURIComponent(tabId)}`,
+    save: (key: string) => tagged('save', key),
     /** A record's write section: exists while one writer checks and writes it (value: its fence). */
-    writeSection: (key: string) => `${prefix}write:${key}`,
-    /** The counter of write-section fences, apart from the lease fences. */
-    writeFence: () => `${prefix}write-fence`,
+    writeSection: (key: string) => tagged('write', key),
+    /** The record's counter of write-section fences, apart from the lease fences (started as `fence`). */
+    writeFence: (key: string) => tagged('write-fence', key),
     /** List of a conversation's messages as JSON, oldest first (key from `conversationKey`). */
-    chat: (key: string) => `${prefix}chat:${key}`,
+    chat: (key: string) => tagged('chat', key),
     /** Global: the audit log, one stream of every record's events (auditAppend-1). */
     audit: () => `${prefix}audit`,
     /** Global: the change log, one stream of the writes made through the admin (changeAppend-1). */
     changes: () => `${prefix}changes`,
-    /** A connection token that was used (TokenLedger), until it would have expired. */
+    /** A connection token that was used (TokenLedger), until it would have expired: one key a token. */
     spentToken: (tokenId: string) => `${prefix}token:${tokenId}`,
-    /** A fixed-window counter of a rate limit. */
-    limit: (key: string) => `${prefix}limit:${key}`,
+    /** A fixed-window counter of a rate limit (its own tag: a sender's allowance is no record's). */
+    limit: (key: string) => tagged('limit', key),
   }
 }

@@ -11,7 +11,7 @@
  * clocks only stamp times that are shown (a lease's `sinceMs`) and read back remaining ms (PTTL).
  */
 import { EventEmitter } from 'node:events'
-import { Redis, ReplyError, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { configErrors } from '../errors.js'
 import type { ChatMessage } from '../protocol.js'
 import type { RedisConnectionOptions } from '../options.js'
@@ -63,8 +63,11 @@ import {
 } from './store.js'
 
 export interface RedisStoreOptions {
-  /** A `redis://` URL, or an ioredis client: it is duplicated, never used or closed by us. */
-  redis: string | object
+  /**
+   * A `redis://` URL; a list of `redis://` URLs of Redis Cluster nodes (one is enough to find the
+   * others); or an ioredis client, `Redis` or `Cluster`: it is duplicated, never used or closed by us.
+   */
+  redis: string | string[] | object
   /** Prefix of every key this store writes. */
   keyPrefix: string
   connection: Required<RedisConnectionOptions>
@@ -88,7 +91,7 @@ export interface RedisStoreOptions {
 }
 
 /** The client once `defineCommand` has added the scripts: keys first, then arguments. */
-type ScriptClient = Redis & Record<ScriptName, (...keysThenArgs: Array<string | number>) => Promise<unknown>>
+type ScriptClient = (Redis | Cluster) & Record<ScriptName, (...keysThenArgs: Array<string | number>) => Promise<unknown>>
 
 /** Runs one script; every failure of the call comes out as StoreUnavailableError. */
 type RunScript = (name: ScriptName, ...keysThenArgs: Array<string | number>) => Promise<unknown>
@@ -107,6 +110,40 @@ type Keys = ReturnType<typeof redisKeys>
 
 function isRedisClient(value: object): value is Redis {
   return typeof (value as { duplicate?: unknown }).duplicate === 'function'
+}
+
+/** ioredis marks its Cluster client (`isCluster`); a Cluster from another copy of ioredis counts too. */
+function isClusterClient(value: object): value is Cluster {
+  return value instanceof Cluster || (value as { isCluster?: unknown }).isCluster === true
+}
+
+/**
+ * A Cluster's own options: the same fail-fast rules as a single connection (no offline queue, the
+ * reconnection back-off), with the per-node settings in `redisOptions`. A node's connection does not
+ * retry by itself: the Cluster reconnects (clusterRetryStrategy) and refreshes its slots.
+ */
+function clusterOptions(connection: Required<RedisConnectionOptions>, nodeOptions: RedisOptions): ClusterOptions {
+  const { retryStrategy, lazyConnect: _lazy, ...redisOptions } = { ...nodeOptions, ...connectionOptions(connection) }
+  return {
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
+    lazyConnect: false,
+    clusterRetryStrategy: retryStrategy as (attempt: number) => number,
+    slotsRefreshTimeout: connection.connectTimeoutMs,
+    redisOptions,
+  }
+}
+
+/** Startup nodes and shared node options (password, TLS) of a list of `redis://` URLs. */
+function clusterNodes(urls: string[]): { nodes: Array<{ host: string; port: number }>; nodeOptions: RedisOptions } {
+  const parsed = urls.map((url) => new URL(url))
+  const nodes = parsed.map((url) => ({ host: url.hostname, port: url.port === '' ? 6379 : Number(url.port) }))
+  const first = parsed[0]!
+  const nodeOptions: RedisOptions = {}
+  if (first.username !== '') nodeOptions.username = decodeURIComponent(first.username)
+  if (first.password !== '') nodeOptions.password = decodeURIComponent(first.password)
+  if (first.protocol === 'rediss:') nodeOptions.tls = {}
+  return { nodes, nodeOptions }
 }
 
 /**
@@ -167,18 +204,32 @@ class RedisLockStore implements LockStore {
     private readonly run: RunScript,
     private readonly keys: Keys,
     private readonly runMany: RunScripts,
+    /** What is left of this process's restart-quiet period (RedisStore.quietLeftMs), passed to the scripts. */
+    private readonly quietMs: () => number,
   ) {}
+
+  /**
+   * The index of held records follows a lease the script just changed: a command of its own, after
+   * it (on a Cluster the index is in another slot than the record). Sent, not awaited: the caller
+   * has its answer after one round trip, as before, and this connection's later commands (a
+   * listing of this process's) still run after it, since Redis runs one connection's commands in
+   * order. The index is a hint, so a failure here does not undo or hide what the script did: the
+   * next renewal, or the lease's end, puts it right, and a listing reads every lease anyway.
+   */
+  private index(recordKey: string, ttlMs: number | null): void {
+    const call = ttlMs === null ? ['del', recordKey] : ['set', recordKey, ttlMs]
+    this.run('lockIndex', this.keys.lockIndex(), ...call).catch(() => undefined)
+  }
+
+  /** The record's keys that a claim and a transfer take, in their order (lockClaim-8, lockTransfer-8). */
+  private grantKeys(recordKey: string): string[] {
+    return [this.keys.lock(recordKey), this.keys.fence(recordKey), this.keys.revision(recordKey), ...this.keys.queue(recordKey), this.keys.lockEnded(recordKey)]
+  }
 
   async claim(recordKey: string, claimant: Claimant, ttlMs: number, options?: ClaimOptions): Promise<ClaimResult> {
     const reply = await this.run(
       'lockClaim',
-      this.keys.lock(recordKey),
-      this.keys.fence(),
-      this.keys.restartQuiet(),
-      this.keys.revision(recordKey),
-      this.keys.lockIndex(),
-      ...this.keys.queue(recordKey),
-      this.keys.lockEnded(recordKey),
+      ...this.grantKeys(recordKey),
       claimant.token,
       claimant.user.id,
       claimant.user.name,
@@ -186,21 +237,29 @@ class RedisLockStore implements LockStore {
       wholeMs('ttlMs', ttlMs, 1),
       Date.now(),
       options?.reassert ? '1' : '0',
-      recordKey,
+      this.quietMs(),
     )
-    return replies.claim(reply)
+    const result = replies.claim(reply)
+    if (result.granted) this.index(recordKey, ttlMs)
+    return result
   }
 
   async heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null> {
-    return replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), this.keys.lockIndex(), holder.token, holder.user.id, wholeMs('ttlMs', ttlMs, 1), recordKey))
+    const lease = replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('ttlMs', ttlMs, 1)))
+    if (lease) this.index(recordKey, ttlMs)
+    return lease
   }
 
   async release(recordKey: string, holder: Holder): Promise<ReleaseResult> {
-    return replies.release(await this.run('lockRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), this.keys.lockIndex(), holder.token, holder.user.id, recordKey))
+    const result = replies.release(await this.run('lockRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), holder.token, holder.user.id))
+    if (result.released) this.index(recordKey, null)
+    return result
   }
 
   async expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean> {
-    return replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), this.keys.lockIndex(), holder.token, holder.user.id, wholeMs('graceMs', graceMs, 0), recordKey))
+    const done = replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('graceMs', graceMs, 0)))
+    if (done) this.index(recordKey, graceMs > 0 ? graceMs : null)
+    return done
   }
 
   async touch(recordKey: string, holder: Holder, atMs: number, unsaved?: boolean): Promise<Lease | null> {
@@ -211,13 +270,7 @@ class RedisLockStore implements LockStore {
   async transfer(recordKey: string, condition: TransferCondition, to: Claimant, ttlMs: number): Promise<TransferResult> {
     const reply = await this.run(
       'lockTransfer',
-      this.keys.lock(recordKey),
-      this.keys.fence(),
-      this.keys.restartQuiet(),
-      this.keys.revision(recordKey),
-      this.keys.lockIndex(),
-      ...this.keys.queue(recordKey),
-      this.keys.lockEnded(recordKey),
+      ...this.grantKeys(recordKey),
       ...transferConditionArgs(condition),
       to.token,
       to.user.id,
@@ -225,24 +278,19 @@ class RedisLockStore implements LockStore {
       to.user.avatarUrl ?? '',
       wholeMs('ttlMs', ttlMs, 1),
       Date.now(),
-      recordKey,
+      this.quietMs(),
     )
-    return replies.transfer(reply)
+    const result = replies.transfer(reply)
+    if (result.transferred) this.index(recordKey, ttlMs)
+    return result
   }
 
   async forceRelease(recordKey: string, expected?: ForceReleaseExpectation): Promise<ForceReleaseResult> {
     const fence = expected?.fence === undefined ? '' : wholeMs('fence', expected.fence, 0)
-    const reply = await this.run(
-      'lockForceRelease',
-      this.keys.lock(recordKey),
-      this.keys.revision(recordKey),
-      this.keys.lockIndex(),
-      this.keys.lockEnded(recordKey),
-      expected?.token ?? '',
-      fence,
-      recordKey,
-    )
-    return replies.forceRelease(reply)
+    const reply = await this.run('lockForceRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), this.keys.lockEnded(recordKey), expected?.token ?? '', fence)
+    const result = replies.forceRelease(reply)
+    if (result.released) this.index(recordKey, null)
+    return result
   }
 
   async get(recordKey: string): Promise<Lease | null> {
@@ -258,7 +306,7 @@ class RedisLockStore implements LockStore {
     return replied.map((reply) => replies.snapshot(reply))
   }
 
-  /** The index names the records; each lease is then read on its own (one slot each, for a later Cluster). */
+  /** The index names the records; each lease is then read on its own (one slot each, on a Cluster too). */
   async list(): Promise<ListedLease[]> {
     const recordKeys = replies.recordKeys(await this.run('lockList', this.keys.lockIndex()))
     const leases = await Promise.all(recordKeys.map(async (recordKey) => ({ recordKey, lease: await this.get(recordKey) })))
@@ -403,22 +451,23 @@ class RedisSaveLog implements SaveLog {
   }
 }
 
-/** Enter and leave are one script each; entering reads the lease and the quiet period in the same step. */
+/** Enter and leave are one script each; entering reads the lease in the same step, and passes back the quiet period. */
 class RedisWriteSections implements WriteSections {
   constructor(
     private readonly run: RunScript,
     private readonly keys: Keys,
+    private readonly quietMs: () => number,
   ) {}
 
   async enter(recordKey: string, ttlMs: number): Promise<WriteEntry> {
     const reply = await this.run(
       'writeEnter',
       this.keys.writeSection(recordKey),
-      this.keys.writeFence(),
+      this.keys.writeFence(recordKey),
       this.keys.lock(recordKey),
-      this.keys.restartQuiet(),
       wholeMs('ttlMs', ttlMs, 1),
       Date.now(),
+      this.quietMs(),
     )
     return replies.writeEntry(reply)
   }
@@ -428,14 +477,25 @@ class RedisWriteSections implements WriteSections {
   }
 }
 
-/** Each conversation is one list, appended and trimmed by one script. */
+/**
+ * Each conversation is one list, appended and trimmed by one script. The sender's allowance is
+ * counted in the same script on a single Redis (chatPost-2); on a Cluster it is in another slot,
+ * so it is counted first (limitHit-1) and the message appended after (chatAppend-1): a failure in
+ * between costs the sender one message of the allowance, never a message stored beyond it.
+ */
 class RedisChatStore implements ChatStore {
   constructor(
     private readonly run: RunScript,
     private readonly keys: Keys,
+    private readonly cluster: boolean,
   ) {}
 
   async append(conversationKey: string, message: ChatMessage, keep: number, ttlMs: number, allowance: Allowance): Promise<number> {
+    if (this.cluster) {
+      const left = replies.msLeft(await this.run('limitHit', this.keys.limit(allowance.key), wholeMs('limit', allowance.limit, 1), wholeMs('windowMs', allowance.windowMs, 1)))
+      if (left > 0) return left
+      return replies.msLeft(await this.run('chatAppend', this.keys.chat(conversationKey), stored.chatMessage(message), wholeMs('keep', keep, 1), wholeMs('ttlMs', ttlMs, 1)))
+    }
     const reply = await this.run(
       'chatPost',
       this.keys.limit(allowance.key),
@@ -544,6 +604,9 @@ class RedisRateLimiter implements RateLimiter {
   }
 }
 
+/** How often a Cluster store asks its masters' run_ids, to notice a failover (one INFO a master). */
+const CLUSTER_CHECK_MS = 1000
+
 /**
  * `status`: emitted with true when Redis becomes reachable (connected, and checked for a restart),
  * false when the connection drops.
@@ -564,30 +627,54 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   readonly changes: ChangeLog
   readonly tokens: TokenLedger
   private readonly client: ScriptClient
+  /** A Redis Cluster: keys of one record share a slot, anything else is called apart. */
+  private readonly cluster: boolean
   private readonly keys: Keys
   private readonly connectTimeoutMs: number
   private readonly restartQuietMs: number
   /** Connections handed out by `duplicateClient()` (and their own duplicates), ended by `close()`. */
-  private readonly extraClients = new Set<Redis>()
+  private readonly extraClients = new Set<Redis | Cluster>()
   private available = false
   private closed = false
   private lastError: Error | undefined
-  /** The run_id of the Redis server last connected to: another one means a restart or failover. */
-  private runId: string | undefined
+  /**
+   * The run_id of each Redis server last connected to, by address (one for a single Redis, each
+   * master of a Cluster): another one means a restart or failover.
+   */
+  private runIds = new Map<string, string>()
   /** Counts connections, so a server check that outlived its connection changes nothing. */
   private connection = 0
+  /**
+   * Until when (this process's clock) this store grants no free record but to a re-assertion: the
+   * restart-quiet period. Kept here, not in Redis, because a record's script may only touch its own
+   * slot; the `restart-quiet` key only tells stores that connect later (checkServer).
+   */
+  private quietUntil = 0
+  /** A Cluster's servers are asked again every so often: a failover shows no event of its own. */
+  private serverCheckTimer: NodeJS.Timeout | undefined
 
   constructor(options: RedisStoreOptions) {
     super()
     const redisOptions = connectionOptions(options.connection)
     if (typeof options.redis === 'string') {
       this.client = new Redis(options.redis, redisOptions) as ScriptClient
+    } else if (Array.isArray(options.redis)) {
+      if (options.redis.length === 0 || !options.redis.every((url) => typeof url === 'string' && /^rediss?:\/\//.test(url))) {
+        throw configErrors.invalidOption('redis', 'a list must hold redis:// URLs of Redis Cluster nodes')
+      }
+      const { nodes, nodeOptions } = clusterNodes(options.redis)
+      this.client = new Cluster(nodes, clusterOptions(options.connection, nodeOptions)) as ScriptClient
+    } else if (isClusterClient(options.redis)) {
+      // Our own connections, the caller's node options (password, TLS) with our timeouts.
+      const given = options.redis
+      this.client = given.duplicate(undefined, clusterOptions(options.connection, given.options.redisOptions ?? {})) as ScriptClient
     } else if (isRedisClient(options.redis)) {
       // Our own connection: its settings are ours, and the caller's client stays as it was.
       this.client = options.redis.duplicate(redisOptions) as ScriptClient
     } else {
-      throw configErrors.invalidOption('redis', 'must be a redis:// URL or an ioredis client')
+      throw configErrors.invalidOption('redis', 'must be a redis:// URL, a list of them (a Redis Cluster) or an ioredis client')
     }
+    this.cluster = this.client instanceof Cluster
     for (const [name, script] of Object.entries(scripts)) this.client.defineCommand(name, script)
     this.connectTimeoutMs = options.connection.connectTimeoutMs
     this.restartQuietMs = options.restartQuietMs ?? 0
@@ -605,6 +692,8 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     const runMany: RunScripts = async (calls) => {
       if (calls.length === 0) return []
       if (!this.available) throw new StoreUnavailableError(this.lastError ?? new Error(`Redis at ${this.where()} is not connected`))
+      // A Cluster's pipeline must keep to one slot: there each record is its own call, all at once.
+      if (this.cluster) return await Promise.all(calls.map(([name, ...keysThenArgs]) => run(name, ...keysThenArgs)))
       const pipeline = this.client.pipeline() as unknown as Record<ScriptName, (...keysThenArgs: Array<string | number>) => unknown> & {
         exec(): Promise<Array<[Error | null, unknown]> | null>
       }
@@ -623,13 +712,14 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     }
     const keys = redisKeys(options.keyPrefix)
     this.keys = keys
-    this.locks = new RedisLockStore(run, keys, runMany)
+    const quietMs = () => this.quietLeftMs()
+    this.locks = new RedisLockStore(run, keys, runMany, quietMs)
     this.presence = new RedisPresenceStore(run, keys, runMany)
     this.queue = new RedisQueueStore(run, keys)
     this.attention = new RedisAttentionStore(run, keys)
     this.saves = new RedisSaveLog(run, keys)
-    this.writes = new RedisWriteSections(run, keys)
-    this.chat = new RedisChatStore(run, keys)
+    this.writes = new RedisWriteSections(run, keys, quietMs)
+    this.chat = new RedisChatStore(run, keys, this.cluster)
     this.limits = new RedisRateLimiter(run, keys)
     this.audit = new RedisAuditLog(run, keys, wholeMs('auditMaxEntries', options.auditMaxEntries ?? AUDIT_MAX_ENTRIES, 1))
     this.tokens = new RedisTokenLedger(run, keys)
@@ -642,22 +732,63 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
       this.connection += 1
       this.setAvailable(false)
     })
+    if (this.cluster) {
+      this.serverCheckTimer = setInterval(() => void (this.available && this.checkServer()), CLUSTER_CHECK_MS).unref()
+    }
+  }
+
+  /** What is left of this process's restart-quiet period, in whole ms (0: none runs). */
+  private quietLeftMs(): number {
+    return Math.max(0, Math.ceil(this.quietUntil - Date.now()))
+  }
+
+  /** Starts (or lengthens) the quiet period: no grant of a free record but re-assertions for `ms`. */
+  private startQuiet(ms: number): void {
+    this.quietUntil = Math.max(this.quietUntil, Date.now() + ms)
   }
 
   /**
-   * Runs on every (re)connection, before the store counts as available. A Redis with another run_id
-   * than before is another server (restarted, failed over) that may have lost every lease while
-   * their holders still edit, so new grants of free records wait `restartQuietMs` (the restart-quiet
-   * key; NX: the first process to notice starts the period, the others do not extend it).
+   * Forgets nothing (Redis keeps the data) but starts a restart-quiet period of `quietMs`, as this
+   * store does on seeing another Redis server: for tests of the period, whose leases the test deletes.
+   */
+  simulateDataLoss(quietMs: number): void {
+    this.startQuiet(quietMs)
+  }
+
+  /** run_id of each server the store's commands go to: the one Redis, or each master of a Cluster. */
+  private async serverRunIds(): Promise<Map<string, string>> {
+    const servers: Array<[string, Redis]> =
+      this.client instanceof Cluster ? this.client.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]) : [['', this.client as Redis]]
+    const found = new Map<string, string>()
+    await Promise.all(
+      servers.map(async ([address, server]) => {
+        const runId = /^run_id:(\w+)/m.exec(await server.info('server'))?.[1]
+        if (runId) found.set(address, runId)
+      }),
+    )
+    return found
+  }
+
+  /**
+   * Runs on every (re)connection, before the store counts as available, and on a Cluster every
+   * CLUSTER_CHECK_MS. A Redis with another run_id than before is another server (restarted, failed
+   * over: on a Cluster, a master at an address that had another, or a new master) that may have lost
+   * leases while their holders still edit, so this store's new grants of free records wait
+   * `restartQuietMs`. The `restart-quiet` key (NX: the first process to notice sets it) tells the
+   * stores that connect during the period, and each store adopts what is left of it on connecting.
    */
   private async checkServer(): Promise<void> {
     const connection = this.connection
     try {
-      const runId = /^run_id:(\w+)/m.exec(await this.client.info('server'))?.[1]
-      if (runId && this.runId && runId !== this.runId && this.restartQuietMs > 0) {
-        await this.client.set(this.keys.restartQuiet(), runId, 'PX', this.restartQuietMs, 'NX')
+      const runIds = await this.serverRunIds()
+      const changed = this.runIds.size > 0 && [...runIds].some(([address, runId]) => this.runIds.get(address) !== runId)
+      if (changed && this.restartQuietMs > 0) {
+        this.startQuiet(this.restartQuietMs)
+        await this.client.set(this.keys.restartQuiet(), [...runIds.values()].join(','), 'PX', this.restartQuietMs, 'NX')
       }
-      if (runId) this.runId = runId
+      if (runIds.size > 0) this.runIds = runIds
+      const left = await this.client.pttl(this.keys.restartQuiet())
+      if (left > 0) this.startQuiet(left)
     } catch (error) {
       if (connection !== this.connection || this.closed) return // the next connection checks again
       // A server that refuses INFO (ACL) cannot tell restarts apart: work without the quiet period.
@@ -677,16 +808,20 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
    * reconnecting (`broadcastOptions`). `close()` ends it and everything duplicated from it, so close
    * the adapter (the socket server) first: its readers must stop polling before their client ends.
    */
-  duplicateClient(): Redis {
+  duplicateClient(): Redis | Cluster {
     if (this.closed) throw new Error('adminjs-collaborator: the Redis store was closed')
-    return this.adopt(this.client.duplicate(broadcastOptions))
+    if (this.client instanceof Cluster) {
+      const { enableOfflineQueue, ...nodeOptions } = broadcastOptions
+      return this.adopt(this.client.duplicate(undefined, { enableOfflineQueue, redisOptions: { ...this.client.options.redisOptions, ...nodeOptions } }))
+    }
+    return this.adopt((this.client as Redis).duplicate(broadcastOptions))
   }
 
-  private adopt(client: Redis): Redis {
+  private adopt<C extends Redis | Cluster>(client: C): C {
     // Outages show on the store's own connection ('status'); unheard, ioredis would throw them.
     client.on('error', () => undefined)
-    const duplicate = client.duplicate.bind(client)
-    client.duplicate = (override?: Partial<RedisOptions>) => this.adopt(duplicate(override))
+    const duplicate = (client.duplicate as (...args: unknown[]) => C).bind(client)
+    ;(client as { duplicate: unknown }).duplicate = (...args: unknown[]) => this.adopt(duplicate(...args))
     this.extraClients.add(client)
     client.once('end', () => this.extraClients.delete(client))
     return client
@@ -705,6 +840,13 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
 
   /** Host and port only: the URL may carry a password. */
   private where(): string {
+    if (this.client instanceof Cluster)
+      return `the cluster of ${
+        this.client
+          .nodes('master')
+          .map((node) => `${node.options.host}:${node.options.port}`)
+          .join(', ') || 'no known node'
+      }`
     return `${this.client.options.host ?? 'localhost'}:${this.client.options.port ?? 6379}`
   }
 
@@ -736,6 +878,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     if (this.closed) return
     this.closed = true
     this.connection += 1
+    clearInterval(this.serverCheckTimer)
     for (const client of this.extraClients) client.disconnect()
     this.extraClients.clear()
     if (this.client.status === 'ready') {

@@ -31,8 +31,14 @@ local function leaseReply(code, leaseKey, revision)
   return cjson.encode({ code = code, lease = leaseOf(leaseKey), revision = revision })
 end
 
--- Writes a new lease with the next fence, last active at its grant. A missing counter (first use, or Redis restarted without
--- persistence) starts at the clock, so a fence granted after a restart is above every earlier one.
+-- How long a record's fence counter outlives its last grant (and at least its lease): a day.
+local FENCE_KEEP_MS = 86400000
+
+-- Writes a new lease with the record's next fence, last active at its grant. The counter is the
+-- record's own (one slot, see keys.ts). A missing one (first grant, none for FENCE_KEEP_MS, or Redis
+-- restarted without persistence) starts at the caller's clock: a fence granted after a restart or
+-- a day's pause is above every earlier one of the record, unless the clocks of the processes
+-- disagree by more than that pause or the record had more grants than the milliseconds it lasted.
 -- DEL first: a previous holder's avatarUrl must not survive into the new lease. Returns the lease
 -- as `leaseOf` would read it back (ttlMs left: the script's clock stands still while it runs).
 local function grantLease(leaseKey, fenceKey, token, userId, userName, avatarUrl, ttlMs, nowMs)
@@ -40,6 +46,7 @@ local function grantLease(leaseKey, fenceKey, token, userId, userName, avatarUrl
     redis.call('SET', fenceKey, nowMs)
   end
   local fence = redis.call('INCR', fenceKey)
+  redis.call('PEXPIRE', fenceKey, math.max(FENCE_KEEP_MS, tonumber(ttlMs)))
   redis.call('DEL', leaseKey)
   redis.call('HSET', leaseKey, 'token', token, 'userId', userId, 'userName', userName, 'fence', fence, 'sinceMs', nowMs, 'activeMs', nowMs)
   if avatarUrl ~= '' then
@@ -47,23 +54,6 @@ local function grantLease(leaseKey, fenceKey, token, userId, userName, avatarUrl
   end
   redis.call('PEXPIRE', leaseKey, ttlMs)
   return leaseFromFields({ token, userId, userName, avatarUrl ~= '' and avatarUrl, fence, nowMs, nowMs, false }, tonumber(ttlMs))
-end
-
--- The index of every held record (a sorted set: record key -> when its lease ends, Redis clock ms)
--- follows the lease's own deadline: every script that grants, renews or shortens a lease calls this
--- with the ttl it just gave the lease, and release removes the record. Entries whose time has passed
--- are pruned on a grant and on every listing, so the index holds about as many records as are held.
-local function indexLease(indexKey, member, ttlMs)
-  local time = redis.call('TIME')
-  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-  redis.call('ZADD', indexKey, now + tonumber(ttlMs), member)
-  return now
-end
-
--- After a grant: the lease indexed, and entries of leases that ran out meanwhile dropped.
-local function indexGrant(indexKey, member, ttlMs)
-  local now = indexLease(indexKey, member, ttlMs)
-  redis.call('ZREMRANGEBYSCORE', indexKey, '-inf', now)
 end
 
 -- A lease ended by someone other than its holder (a forced or idle release, a hand-over, a

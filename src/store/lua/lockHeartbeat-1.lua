@@ -3,9 +3,10 @@
   taken over) gets nothing back and changes nothing; so does the right token with another user.
 
   KEYS[1] lease hash of the record
-  KEYS[2] index of held records (record key -> lease deadline), shared by every record
 
-  ARGV[1] token   ARGV[2] userId   ARGV[3] ttlMs   ARGV[4] the record key (its member in the index)
+  ARGV[1] token   ARGV[2] userId   ARGV[3] ttlMs
+
+  The store moves the record's deadline in the index of held records (lockIndex-1) after it.
 
   Returns JSON { code = 1, lease } when extended
           JSON { code = 0 } when this tab of this user does not hold the lease
@@ -18,5 +19,4 @@ if holder[1] ~= ARGV[1] or holder[2] ~= ARGV[2] then
   return cjson.encode({ code = 0 })
 end
 redis.call('PEXPIRE', lease, ARGV[3])
-indexLease(KEYS[2], ARGV[4], ARGV[3])
 return leaseReply(1, lease)

@@ -4,9 +4,10 @@
 
   KEYS[1] lease hash of the record
   KEYS[2] the record's revision counter (raised by a release)
-  KEYS[3] index of held records, shared by every record (the record leaves it)
 
-  ARGV[1] token   ARGV[2] userId   ARGV[3] the record key (its member in the index)
+  ARGV[1] token   ARGV[2] userId
+
+  The store takes the record out of the index of held records (lockIndex-1) after a release.
 
   Returns JSON { released = 1 | 0, revision } (0: not the holder, or already free)
 ]]
@@ -16,5 +17,4 @@ if holder[1] ~= ARGV[1] or holder[2] ~= ARGV[2] then
   return cjson.encode({ released = 0, revision = currentRevision(KEYS[2]) })
 end
 redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[3], ARGV[3])
 return cjson.encode({ released = 1, revision = bumpRevision(KEYS[2]) })

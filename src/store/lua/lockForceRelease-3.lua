@@ -5,11 +5,11 @@
 
   KEYS[1] lease hash of the record
   KEYS[2] the record's revision counter (raised by a release)
-  KEYS[3] index of held records, shared by every record (the record leaves it)
-  KEYS[4] the record's ended set (include/lease.lua markEnded: its holder may not re-assert it)
+  KEYS[3] the record's ended set (include/lease.lua markEnded: its holder may not re-assert it)
 
   ARGV[1] expected token ('' for any)   ARGV[2] expected fence ('' for any)
-  ARGV[3] the record key (its member in the index)
+
+  The store takes the record out of the index of held records (lockIndex-1) after a release.
 
   Returns JSON { released = 1 | 0, lease, revision }: the lease ended (released = 1), or the current
   one (released = 0: it does not match; no lease when the record is free)
@@ -21,6 +21,5 @@ if not current or (ARGV[1] ~= '' and current.token ~= ARGV[1]) or (ARGV[2] ~= ''
   return cjson.encode({ released = 0, lease = current, revision = currentRevision(KEYS[2]) })
 end
 redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[3], ARGV[3])
-markEnded(KEYS[4], current.token, current.pttl)
+markEnded(KEYS[3], current.token, current.pttl)
 return cjson.encode({ released = 1, lease = current, revision = bumpRevision(KEYS[2]) })
