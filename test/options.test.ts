@@ -29,6 +29,8 @@ describe('validation at startup', () => {
     [{ lockTtlMs: -1 }, /option `lockTtlMs`/],
     [{ enableChat: 'yes' }, /option `enableChat`/],
     [{ redis: 'localhost:6379' }, /option `redis`/],
+    [{ redis: [] }, /option `redis`.*one at least/],
+    [{ redis: ['redis://127.0.0.1:7000', 'localhost:7001'] }, /option `redis.1`: must be a list of redis:\/\/ or rediss:\/\/ URLs/],
     [{ socketPath: 'no-slash' }, /option `socketPath`/],
     [{ texts: { viewerModeText: 42 } }, /option `texts.viewerModeText`/],
     [{ lockTtlMs: 10_000, heartbeatIntervalMs: 6000 }, /heartbeatIntervalMs.*less than half of `lockTtlMs`/],

@@ -199,6 +199,11 @@ function transferConditionArgs(condition: TransferCondition): [string, string, s
   }
 }
 
+/** Index changes per lockIndex-1 call at most: a call stays short for Redis however many leases a tick renews. */
+const INDEX_BATCH = 200
+/** How long renewals wait to go to the index together (their deadlines are a lease TTL away). */
+const INDEX_DELAY_MS = 50
+
 class RedisLockStore implements LockStore {
   constructor(
     private readonly run: RunScript,
@@ -208,17 +213,36 @@ class RedisLockStore implements LockStore {
     private readonly quietMs: () => number,
   ) {}
 
+  /** Index changes not sent yet (lockIndex-1's ARGV: op, record key, ttl), in the order they happened. */
+  private pendingIndex: Array<string | number> = []
+  private indexScheduled = false
+
   /**
    * The index of held records follows a lease the script just changed: a command of its own, after
-   * it (on a Cluster the index is in another slot than the record). Sent, not awaited: the caller
-   * has its answer after one round trip, as before, and this connection's later commands (a
-   * listing of this process's) still run after it, since Redis runs one connection's commands in
-   * order. The index is a hint, so a failure here does not undo or hide what the script did: the
-   * next renewal, or the lease's end, puts it right, and a listing reads every lease anyway.
+   * it (on a Cluster the index is in another slot than the record). Not awaited: the caller has its
+   * answer after one round trip, as before. A grant or an end (`now`) is sent at once, so another
+   * process listing after the caller had its answer sees it (its call reaches Redis first). A
+   * renewal only moves a deadline: renewals wait up to INDEX_DELAY_MS and go in one call (a timer
+   * tick's heartbeats together), or with the next grant or end, in the order they happened, or
+   * before a listing of this process's. The index is a hint, so a
+   * failure here does not undo or hide what the script did: the next renewal, or the lease's end,
+   * puts it right, and a listing reads every lease anyway.
    */
-  private index(recordKey: string, ttlMs: number | null): void {
-    const call = ttlMs === null ? ['del', recordKey] : ['set', recordKey, ttlMs]
-    this.run('lockIndex', this.keys.lockIndex(), ...call).catch(() => undefined)
+  private index(recordKey: string, ttlMs: number | null, now: boolean): void {
+    this.pendingIndex.push(...(ttlMs === null ? ['del', recordKey, 0] : ['set', recordKey, ttlMs]))
+    if (now || this.pendingIndex.length >= 3 * INDEX_BATCH) this.flushIndex()
+    else if (!this.indexScheduled) {
+      this.indexScheduled = true
+      setTimeout(() => this.flushIndex(), INDEX_DELAY_MS).unref()
+    }
+  }
+
+  private flushIndex(): void {
+    this.indexScheduled = false
+    if (this.pendingIndex.length === 0) return
+    const changes = this.pendingIndex
+    this.pendingIndex = []
+    this.run('lockIndex', this.keys.lockIndex(), ...changes).catch(() => undefined)
   }
 
   /** The record's keys that a claim and a transfer take, in their order (lockClaim-8, lockTransfer-8). */
@@ -240,25 +264,25 @@ class RedisLockStore implements LockStore {
       this.quietMs(),
     )
     const result = replies.claim(reply)
-    if (result.granted) this.index(recordKey, ttlMs)
+    if (result.granted) this.index(recordKey, ttlMs, !result.renewed)
     return result
   }
 
   async heartbeat(recordKey: string, holder: Holder, ttlMs: number): Promise<Lease | null> {
     const lease = replies.lease(await this.run('lockHeartbeat', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('ttlMs', ttlMs, 1)))
-    if (lease) this.index(recordKey, ttlMs)
+    if (lease) this.index(recordKey, ttlMs, false)
     return lease
   }
 
   async release(recordKey: string, holder: Holder): Promise<ReleaseResult> {
     const result = replies.release(await this.run('lockRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), holder.token, holder.user.id))
-    if (result.released) this.index(recordKey, null)
+    if (result.released) this.index(recordKey, null, true)
     return result
   }
 
   async expireIn(recordKey: string, holder: Holder, graceMs: number): Promise<boolean> {
     const done = replies.done(await this.run('lockExpireIn', this.keys.lock(recordKey), holder.token, holder.user.id, wholeMs('graceMs', graceMs, 0)))
-    if (done) this.index(recordKey, graceMs > 0 ? graceMs : null)
+    if (done) this.index(recordKey, graceMs > 0 ? graceMs : null, graceMs === 0)
     return done
   }
 
@@ -281,7 +305,7 @@ class RedisLockStore implements LockStore {
       this.quietMs(),
     )
     const result = replies.transfer(reply)
-    if (result.transferred) this.index(recordKey, ttlMs)
+    if (result.transferred) this.index(recordKey, ttlMs, true)
     return result
   }
 
@@ -289,7 +313,7 @@ class RedisLockStore implements LockStore {
     const fence = expected?.fence === undefined ? '' : wholeMs('fence', expected.fence, 0)
     const reply = await this.run('lockForceRelease', this.keys.lock(recordKey), this.keys.revision(recordKey), this.keys.lockEnded(recordKey), expected?.token ?? '', fence)
     const result = replies.forceRelease(reply)
-    if (result.released) this.index(recordKey, null)
+    if (result.released) this.index(recordKey, null, true)
     return result
   }
 
@@ -308,6 +332,7 @@ class RedisLockStore implements LockStore {
 
   /** The index names the records; each lease is then read on its own (one slot each, on a Cluster too). */
   async list(): Promise<ListedLease[]> {
+    this.flushIndex()
     const recordKeys = replies.recordKeys(await this.run('lockList', this.keys.lockIndex()))
     const leases = await Promise.all(recordKeys.map(async (recordKey) => ({ recordKey, lease: await this.get(recordKey) })))
     return leases.filter((listed): listed is ListedLease => listed.lease !== null).sort(byGrant)
