@@ -717,7 +717,12 @@ function lockStoreContract(makeHarness: () => StoreHarness): void {
       const [first, second] = [await open(), await open()]
       const keys = oddRecordKeys()
       await Promise.all(keys.map((key, i) => (i % 2 ? first : second).locks.claim(key, claimant(`user-${i}`), LONG)))
-      const listed = await first.locks.list()
+      // On Redis the index is written by a command of its own, sent right after each claim's answer
+      // on the claiming store's connection: another store's listing may run a moment before it.
+      const listed = await eventually('every record listed', async () => {
+        const found = await first.locks.list()
+        return found.length === keys.length ? found : undefined
+      })
       expect(listed.map((one) => one.recordKey).sort()).toEqual([...keys].sort())
       for (const one of listed) expect(one.lease.user.id).toBe(`user-${keys.indexOf(one.recordKey)}`)
     })

@@ -758,7 +758,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
       this.setAvailable(false)
     })
     if (this.cluster) {
-      this.serverCheckTimer = setInterval(() => void (this.available && this.checkServer()), CLUSTER_CHECK_MS).unref()
+      this.serverCheckTimer = setInterval(() => void (this.available && this.checkServer(true)), CLUSTER_CHECK_MS).unref()
     }
   }
 
@@ -785,12 +785,15 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     const servers: Array<[string, Redis]> =
       this.client instanceof Cluster ? this.client.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]) : [['', this.client as Redis]]
     const found = new Map<string, string>()
-    await Promise.all(
+    // A master that does not answer (down, until the Cluster drops it) hides none of the others.
+    const asked = await Promise.allSettled(
       servers.map(async ([address, server]) => {
         const runId = /^run_id:(\w+)/m.exec(await server.info('server'))?.[1]
         if (runId) found.set(address, runId)
       }),
     )
+    const failed = asked.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+    if (failed && found.size === 0) throw failed.reason
     return found
   }
 
@@ -802,7 +805,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
    * `restartQuietMs`. The `restart-quiet` key (NX: the first process to notice sets it) tells the
    * stores that connect during the period, and each store adopts what is left of it on connecting.
    */
-  private async checkServer(): Promise<void> {
+  private async checkServer(periodic = false): Promise<void> {
     const connection = this.connection
     try {
       const runIds = await this.serverRunIds()
@@ -811,11 +814,13 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
         this.startQuiet(this.restartQuietMs)
         await this.client.set(this.keys.restartQuiet(), [...runIds.values()].join(','), 'PX', this.restartQuietMs, 'NX')
       }
-      if (runIds.size > 0) this.runIds = runIds
+      // Addresses that did not answer keep what they had: back with the same run_id, no change.
+      this.runIds = new Map([...this.runIds, ...runIds])
       const left = await this.client.pttl(this.keys.restartQuiet())
       if (left > 0) this.startQuiet(left)
     } catch (error) {
-      if (connection !== this.connection || this.closed) return // the next connection checks again
+      // The next connection checks again; a periodic check, at its next tick.
+      if (connection !== this.connection || this.closed || periodic) return
       // A server that refuses INFO (ACL) cannot tell restarts apart: work without the quiet period.
       if (!(error instanceof ReplyError)) {
         // Timed out on a live connection: ask again rather than stay unavailable on it.

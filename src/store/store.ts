@@ -7,8 +7,10 @@
  * - A lease belongs to one claimant: a tab token plus the user id it was granted to. A claim with
  *   the same token AND user id renews it (same fence); any other claim is denied while it lasts.
  *   Heartbeat, release, grace and hand-over check the same pair: a token alone proves nothing.
- * - Every grant (claim of a free record, or transfer) takes a new fence number from one counter
- *   shared by all records, so fences strictly increase across the whole store.
+ * - Every grant (claim of a free record, or transfer) takes a new fence number, so the fences of one
+ *   record strictly increase. Fences of different records are not ordered (on Redis each record
+ *   has its counter, in its own Cluster slot; the memory store happens to share one): a fence is
+ *   only ever compared with the same record's.
  * - A lease lives `ttlMs` from its last claim or heartbeat; then the record is free.
  * - A store that lost its data (Redis restarted empty) grants no free record to a new claimant for
  *   one lease TTL; holders from before may re-assert theirs (`ClaimOptions.reassert`) meanwhile.
@@ -399,8 +401,8 @@ export type WriteEntry =
  * A short mutual exclusion per record around "check the version, then write", across every process:
  * at most one writer is inside a record's section at a time. A section ends on `leave`, or by
  * itself `ttlMs` after it was entered, so a writer that crashed inside frees it. Each entry takes a
- * new fence from one counter: `leave` with an old fence (the section ended and another writer
- * entered) changes nothing.
+ * new fence, larger than the record's earlier ones: `leave` with an old fence (the section ended
+ * and another writer entered) changes nothing.
  */
 export interface WriteSections {
   enter(recordKey: string, ttlMs: number): Promise<WriteEntry>
