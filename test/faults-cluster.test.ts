@@ -124,6 +124,9 @@ describe('RedisStore on a cluster: a master fails over', () => {
     console.log(
       `[faults-cluster] master ${port} killed: holder renewed after ${recoveredMs} ms; bob's claims meanwhile: ${bobsClaims.length} (${[...new Set(bobsClaims)].join(', ')}), none granted`,
     )
+    // The caller's Cluster was duplicated, never used or closed by the store.
+    await b.close()
+    expect(await given.ping()).toBe('PONG')
     await given.quit()
   }, 60_000)
 })
