@@ -108,7 +108,7 @@ export interface LeaseView {
   user: UserView
   /** A public digest of the holder tab's token; a tab compares it with its own `tabId`. */
   tabId: string
-  /** Grows with every grant of any lock: a newer grant always has a larger fence. */
+  /** Grows with every grant of this record's lock: a newer grant of it always has a larger fence (fences of two records are not ordered). */
   fence: number
   /** When this holder got the lock (epoch ms, server clock). */
   sinceMs: number
