@@ -4,13 +4,12 @@
  * `masters` masters, each with `replicas` replicas. Resolves once every node says cluster_state:ok
  * and agrees on the slots. Used by the tests that run the store on a cluster.
  */
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { freePort } from './redis-server.mjs'
+import { freePort, spawnRedisServer } from './redis-server.mjs'
 
 const run = promisify(execFile)
 
@@ -18,13 +17,9 @@ const run = promisify(execFile)
 async function startNode(dir) {
   const port = await freePort()
   const busPort = await freePort()
-  const child = spawn(
-    'redis-server',
+  return spawnRedisServer(
+    port,
     [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
       '--cluster-enabled',
       'yes',
       '--cluster-port',
@@ -39,40 +34,9 @@ async function startNode(dir) {
       'no',
       '--dir',
       dir,
-      '--loglevel',
-      'warning',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    'redis-server (cluster node)',
   )
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  await new Promise((resolve, reject) => {
-    const onExit = (code) => reject(new Error(`redis-server (cluster node) exited with ${code}: ${output}`))
-    child.once('exit', onExit)
-    child.once('error', reject)
-    const tryConnect = () => {
-      const socket = net.connect(port, '127.0.0.1')
-      socket.once('connect', () => {
-        socket.destroy()
-        child.off('exit', onExit)
-        resolve()
-      })
-      socket.once('error', () => setTimeout(tryConnect, 20))
-    }
-    tryConnect()
-  })
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    process: child,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGKILL')
-      await exited
-    },
-  }
 }
 
 const cli = (port, ...args) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]).then(({ stdout }) => stdout)

@@ -11,3 +11,5 @@ export interface RedisServer {
 }
 
 export function startRedisServer(port?: number): Promise<RedisServer>
+
+export function spawnRedisServer(port: number, args: string[], label: string): Promise<RedisServer>

@@ -20,14 +20,22 @@ export function freePort() {
 /** Resolves when the server answers on its port; rejects with its output if it exits first. */
 export async function startRedisServer(port) {
   port = port ?? (await freePort())
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+  return spawnRedisServer(port, ['--save', '', '--appendonly', 'no'], 'redis-server')
+}
+
+/**
+ * A redis-server on `port` (on 127.0.0.1, quiet logs) with `args` of the caller's (a cluster node's
+ * too): resolves with a handle once it answers, rejects with its output if it exits first.
+ */
+export async function spawnRedisServer(port, args, label) {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...args, '--loglevel', 'warning'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
   child.stdout.on('data', (d) => (output += d))
   child.stderr.on('data', (d) => (output += d))
   await new Promise((resolve, reject) => {
-    const onExit = (code) => reject(new Error(`redis-server exited with ${code}: ${output}`))
+    const onExit = (code) => reject(new Error(`${label} exited with ${code}: ${output}`))
     child.once('exit', onExit)
     child.once('error', reject)
     const tryConnect = () => {
