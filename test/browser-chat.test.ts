@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core'
 import { users, type TestApp } from './support/app.js'
-import { screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
+import { screenshotPaths, setHidden, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
 
 const WAIT = { timeout: 10_000 }
 /** Small enough that Alice reaches it within this test, sending one message at a time. */
@@ -68,21 +68,6 @@ async function waitForMessageCount(page: Page, count: number): Promise<void> {
 async function send(page: Page, text: string): Promise<void> {
   await page.fill(input, text)
   await page.press(input, 'Enter')
-}
-
-/** Document visibility as the page sees it; headless Chromium keeps every page visible by itself. */
-async function setHidden(page: Page, hidden: boolean): Promise<void> {
-  await page.evaluate((isHidden) => {
-    if (isHidden) {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true })
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })
-    } else {
-      // The own properties shadow Document.prototype's getters; removing them restores the real ones.
-      delete (document as unknown as Record<string, unknown>).hidden
-      delete (document as unknown as Record<string, unknown>).visibilityState
-    }
-    document.dispatchEvent(new Event('visibilitychange'))
-  }, hidden)
 }
 
 async function xssRan(page: Page): Promise<unknown> {

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core'
 import { users } from './support/app.js'
-import { auditOnLocksPage, screenshotPaths, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
+import { auditOnLocksPage, screenshotPaths, setHidden, startBrowserScene, waitForRole, type BrowserScene, type UserSession } from './support/browser.js'
 
 let scene: BrowserScene
 let alice: UserSession
@@ -23,20 +23,6 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(() => scene?.close())
-
-/** Document visibility as the page sees it; headless Chromium keeps every page visible by itself. */
-async function setHidden(page: Page, hidden: boolean): Promise<void> {
-  await page.evaluate((isHidden) => {
-    if (isHidden) {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true })
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })
-    } else {
-      delete (document as unknown as Record<string, unknown>).hidden
-      delete (document as unknown as Record<string, unknown>).visibilityState
-    }
-    document.dispatchEvent(new Event('visibilitychange'))
-  }, hidden)
-}
 
 /** Notifications the page shows, recorded; the user has allowed them. */
 async function recordNotifications(page: Page): Promise<void> {

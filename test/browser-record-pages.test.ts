@@ -82,10 +82,8 @@ async function severeFindings(page: Page): Promise<string[]> {
   })
 }
 
-const noticeText = (page: Page) => page.textContent('[data-testid=collaborator-saved-notice]')
-const marks = (page: Page) => page.locator('[data-testid=collaborator-changed-mark]')
-
-test('a save names its fields on every page, and a delete by the editor locks the others', async () => {
+/** The first post: Alice on its edit page (editor), Bob on it too (viewer), Carol on its show page; its id. */
+async function openAsEditorViewerAndShow(): Promise<string> {
   const id = String((await scene.app.postIds())[0])
   await alice.page.goto(editUrl(id), { waitUntil: 'domcontentloaded' })
   await waitForRole(alice.page, 'editor')
@@ -93,6 +91,14 @@ test('a save names its fields on every page, and a delete by the editor locks th
   await waitForRole(bob.page, 'viewer')
   await carol.page.goto(showUrl(id), { waitUntil: 'domcontentloaded' })
   await carol.page.waitForSelector('[data-testid=collaborator-show][data-role=viewer]', { timeout: 15_000 })
+  return id
+}
+
+const noticeText = (page: Page) => page.textContent('[data-testid=collaborator-saved-notice]')
+const marks = (page: Page) => page.locator('[data-testid=collaborator-changed-mark]')
+
+test('a save names its fields on every page, and a delete by the editor locks the others', async () => {
+  const id = await openAsEditorViewerAndShow()
 
   // Alice's other tab saves through the API, so her edit page keeps the lock and Bob stays a viewer.
   const aliceApi = await alice.context.newPage()
@@ -140,13 +146,7 @@ test('a save names its fields on every page, and a delete by the editor locks th
 }, 90_000)
 
 test('fields changed while waiting stay marked once editing, and a delete keeps what the editor typed', async () => {
-  const id = String((await scene.app.postIds())[0])
-  await alice.page.goto(editUrl(id), { waitUntil: 'domcontentloaded' })
-  await waitForRole(alice.page, 'editor')
-  await bob.page.goto(editUrl(id), { waitUntil: 'domcontentloaded' })
-  await waitForRole(bob.page, 'viewer')
-  await carol.page.goto(showUrl(id), { waitUntil: 'domcontentloaded' })
-  await carol.page.waitForSelector('[data-testid=collaborator-show][data-role=viewer]', { timeout: 15_000 })
+  const id = await openAsEditorViewerAndShow()
 
   await alice.page.fill('input[name=title]', 'Changed while Bob waited')
   await alice.page.click('[data-testid=collaborator-form] button[type=submit]')

@@ -13,7 +13,7 @@
  * found someone expired, the store came back). Late joiners get the whole list in their join reply.
  */
 import type { PresenceChange, PresenceUser, RecordRef, Revision } from '../protocol.js'
-import { recordKey, recordRoom, recordWatchRoom } from '../store/keys.js'
+import { recordAudience, recordKey, recordRoom } from '../store/keys.js'
 import type { PresenceEntry, PresenceSnapshot, PresenceUpdate } from '../store/store.js'
 import type { CollabSocket, JoinedRecord, ServerContext } from './context.js'
 
@@ -70,9 +70,9 @@ function flush(ctx: ServerContext): void {
   if (!pending) return
   pendingByServer.delete(ctx)
   if (ctx.closing) return
-  for (const [room, { ref, state, changes }] of pending) {
+  for (const { ref, state, changes } of pending.values()) {
     // The record's room and the list pages that show it (list:watch).
-    const audience = [room, recordWatchRoom(ref.resourceId, ref.recordId)]
+    const audience = recordAudience(ref.resourceId, ref.recordId)
     if (state) ctx.io.to(audience).emit('presence:state', { ...ref, ...state })
     if (changes.size > 0) ctx.io.to(audience).emit('presence:changed', { ...ref, changes: [...changes.values()] })
   }

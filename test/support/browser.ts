@@ -96,3 +96,18 @@ export async function auditOnLocksPage(session: UserSession, adminUrl: string, e
   }
   return texts
 }
+
+/** Document visibility as the page sees it; headless Chromium keeps every page visible by itself. */
+export async function setHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((isHidden) => {
+    if (isHidden) {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true })
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })
+    } else {
+      // The own properties shadow Document.prototype's getters; removing them restores the real ones.
+      delete (document as unknown as Record<string, unknown>).hidden
+      delete (document as unknown as Record<string, unknown>).visibilityState
+    }
+    document.dispatchEvent(new Event('visibilitychange'))
+  }, hidden)
+}

@@ -68,16 +68,9 @@ if not reasserting then
   end
 end
 
--- An empty line has no keys: then nothing below touches it.
-local q = queueKeys(KEYS[4], KEYS[5], KEYS[6], KEYS[7])
-local waiting = redis.call('EXISTS', q.order) == 1
-local now = waiting and clockMs()
-if waiting and not reasserting then
-  local refusal, changed = queueGate(q, now, ARGV[1], ARGV[2])
-  if refusal then
-    local revision = changed and bumpRevision(KEYS[3]) or currentRevision(KEYS[3])
-    return cjson.encode({ code = 4, queued = refusal, revision = revision })
-  end
+local q, waiting, now, refusal, refusalRevision = queueBeforeGrant(KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[3], not reasserting, ARGV[1], ARGV[2])
+if refusal then
+  return cjson.encode({ code = 4, queued = refusal, revision = refusalRevision })
 end
 
 local granted = grantLease(lease, KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])

@@ -53,16 +53,9 @@ if not allowed then
   return leaseReply(0, lease, currentRevision(KEYS[3]))
 end
 
--- An empty line has no keys: then nothing below touches it.
-local q = queueKeys(KEYS[4], KEYS[5], KEYS[6], KEYS[7])
-local waiting = redis.call('EXISTS', q.order) == 1
-local now = waiting and clockMs()
-if waiting and not held then
-  local refusal, changed = queueGate(q, now, ARGV[6], ARGV[7])
-  if refusal then
-    local revision = changed and bumpRevision(KEYS[3]) or currentRevision(KEYS[3])
-    return cjson.encode({ code = 0, queued = refusal, revision = revision })
-  end
+local q, waiting, now, refusal, refusalRevision = queueBeforeGrant(KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[3], not held, ARGV[6], ARGV[7])
+if refusal then
+  return cjson.encode({ code = 0, queued = refusal, revision = refusalRevision })
 end
 
 if held and holder[1] ~= ARGV[6] then

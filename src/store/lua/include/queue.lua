@@ -1,6 +1,6 @@
 --[[
   Shared by the queue scripts and the lock scripts that grant: the loader puts this file in place of
-  their `-- @include queue` line. Needs `-- @include revision` before it (clockMs). Functions of
+  their `-- @include queue` line. Needs `-- @include revision` before it (clockMs, the revision counter). Functions of
   their parameters only. A record's line is four keys under the record's hash tag, `q`:
     q.order   sorted set: token -> its order in line (the record's revision when it joined)
     q.expiry  sorted set: token -> when the entry ends unless renewed (ms, Redis clock)
@@ -128,6 +128,23 @@ local function queueGate(q, now, token, userId)
     first = queueReplyEntry(q, head, now),
     turnLeftMs = endsAtMs - now,
   }, changed
+end
+
+-- Before a grant of the free record by a claim or a transfer: the record's line `q`, whether anyone
+-- waits and the time, and, when `gate` is set and others come first, the refusal (see queueGate)
+-- with the revision to answer it with (raised when the refusal changed the line). An empty line
+-- has no keys: then nothing touches it.
+local function queueBeforeGrant(order, expiry, data, turn, revisionKey, gate, token, userId)
+  local q = queueKeys(order, expiry, data, turn)
+  local waiting = redis.call('EXISTS', q.order) == 1
+  local now = waiting and clockMs()
+  if waiting and gate then
+    local refusal, changed = queueGate(q, now, token, userId)
+    if refusal then
+      return q, waiting, now, refusal, changed and bumpRevision(revisionKey) or currentRevision(revisionKey)
+    end
+  end
+  return q, waiting, now, nil, nil
 end
 
 -- After any grant of the record: the new holder is no longer waiting, and no turn runs.
