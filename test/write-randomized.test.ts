@@ -10,7 +10,12 @@
  * - a write by a non-holder is an accepted write while one and the same lease of someone else
  *   (same fence, read from Redis before the request and after its answer) held the record: another
  *   user's, or another tab's when the request carried a tab token.
- * Both must be zero. The "processes" are apps in this jest process sharing one sql.js DataSource:
+ * Both must be zero. A delete that names no version is checked against what its own request
+ * loaded, which the observer must see too: a delete as AdminJS's button sends it (POST, no version)
+ * answers with the record it loaded (its title: every write sets a unique one), and the database
+ * layer notes the row each delete removes; the two differ only if a write landed unseen between
+ * them. A HEAD delete is the same check but answers with no body, so the observer cannot tell what
+ * it loaded: it is checked for the non-holder rule only. The "processes" are apps in this jest process sharing one sql.js DataSource:
  * what is counted needs one database that all of them write and the observer reads, which child
  * processes with the example's in-memory database cannot share; the process pause is therefore
  * Redis's (SIGSTOP), which stalls every app between its check and its write alike.
@@ -57,8 +62,10 @@ interface Outcome {
   kind: string
   user: Editor
   recordId: string
-  /** The version the write was built from; null: it said none. */
+  /** The version the write was built from; null: it said none (a version-less delete: see `loaded`). */
   builtFrom: string | null
+  /** A version-less delete that answered with a body: the title of the row it loaded, and of the row the database removed. */
+  loaded?: { title: string | null; removed: string | null }
   tabToken?: string
   before: LeaseSeen | null
   after: LeaseSeen | null
@@ -98,6 +105,14 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
     await new Promise((resolve) => setTimeout(resolve, rng.next() * 6))
     return findOneBy(where)
   }) as typeof Post.findOneBy
+  // The database's own account of each delete: the row as it was when removed (one delete per
+  // record and batch, see operate).
+  const removedTitles = new Map<string, string>()
+  const remove = Post.prototype.remove
+  Post.prototype.remove = function (this: InstanceType<typeof Post>, ...args: Parameters<typeof remove>) {
+    removedTitles.set(String(this.id), this.title)
+    return remove.apply(this, args)
+  } as typeof remove
   raw = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 })
   raw.on('error', () => undefined)
 
@@ -140,12 +155,12 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
     const other = rng.pick(EDITORS.filter((name) => name !== user))
     const recordId = rng.pick(RECORDS)
     const api = rng.pick(apis)
-    let kind = rng.pick(['honest', 'honest', 'honest', 'noVersion', 'stale', 'otherUsersToken', 'headEdit', 'headDelete', 'newExisting', 'delete', 'move'] as const)
+    let kind = rng.pick(['honest', 'honest', 'honest', 'noVersion', 'stale', 'otherUsersToken', 'headEdit', 'headDelete', 'buttonDelete', 'newExisting', 'delete', 'move'] as const)
     // A HEAD answer has no body, so the observer tells a HEAD delete's outcome from the row being
     // gone: that is only unambiguous with no other delete of the record in flight. And a `new` with
     // the id of a record deleted a moment before in the same batch rightly creates it again, which
     // the observer would count as an overwrite. So one of these a record and batch.
-    if (kind === 'headDelete' || kind === 'delete' || kind === 'newExisting') {
+    if (kind === 'headDelete' || kind === 'buttonDelete' || kind === 'delete' || kind === 'newExisting') {
       if (deletingInBatch.has(recordId)) kind = 'honest'
       else deletingInBatch.add(recordId)
     }
@@ -176,6 +191,7 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
         break
       case 'headEdit':
       case 'headDelete':
+      case 'buttonDelete':
       case 'delete':
       case 'newExisting':
         break
@@ -188,7 +204,13 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
     else if (kind === 'headDelete') {
       isDelete = true
       sentToken = undefined
+      builtFrom = null
       send = () => api.raw(cookies[user], 'HEAD', `/records/${recordId}/delete`)
+    } else if (kind === 'buttonDelete') {
+      isDelete = true
+      sentToken = undefined
+      builtFrom = null
+      send = () => api.record(cookies[user], recordId, 'delete')
     } else if (kind === 'delete') {
       isDelete = true
       // Deletes are rare and only of held records' neighbours would end the run early: mostly stale.
@@ -203,6 +225,7 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
       send = () => api.resource(cookies[user], 'new', fields)
     } else send = () => api.record(cookies[user], recordId, 'edit', fields)
 
+    removedTitles.delete(recordId)
     const before = await leaseOf(recordId)
     const versionBefore = await shared.queries.postById(recordId)
     const reply = await send().catch(() => 0)
@@ -216,8 +239,12 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
     } else {
       accepted = reply.body.notice?.type === 'success'
     }
-    if (kind === 'headDelete') builtFrom = current // checked against what it loaded
-    outcomes.push({ kind, user, recordId, builtFrom, tabToken: sentToken, before, after, accepted, isDelete })
+    // What a version-less delete was checked against is what its request loaded, not `current`.
+    const loaded =
+      kind === 'buttonDelete' && typeof reply !== 'number'
+        ? { title: typeof reply.body.record?.params.title === 'string' ? reply.body.record.params.title : null, removed: removedTitles.get(recordId) ?? null }
+        : undefined
+    outcomes.push({ kind, user, recordId, builtFrom, tabToken: sentToken, before, after, accepted, isDelete, loaded })
   }
 
   for (const recordId of RECORDS) await join(rng.pick(EDITORS), recordId)
@@ -260,6 +287,14 @@ test(`randomized writes with hostile clients and faults (seed ${SEED}): no lost 
   for (const outcome of outcomes.filter((o) => o.accepted)) {
     if (outcome.kind === 'newExisting' || (outcome.builtFrom === null && !outcome.isDelete)) {
       lostUpdates++
+      continue
+    }
+    if (outcome.builtFrom === null) {
+      // A version-less delete: lost if it removed a row other than the one it loaded.
+      if (outcome.loaded && outcome.loaded.title !== outcome.loaded.removed) {
+        lostUpdates++
+        console.log(`[randomized] a delete removed a row it never loaded: ${JSON.stringify(outcome)}`)
+      }
       continue
     }
     const key = `${outcome.recordId}:${outcome.builtFrom}`
