@@ -50,7 +50,7 @@ describe('RedisStore on a cluster: a master fails over', () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster({ masters: 3, replicas: 1 })
-  }, 60_000)
+  }, 200_000)
 
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()))

@@ -21,7 +21,7 @@ describe('two processes on a Redis Cluster', () => {
 
   beforeAll(async () => {
     cluster = await startRedisCluster({ masters: 3 })
-  }, 60_000)
+  }, 200_000)
 
   afterAll(async () => {
     for (const appTabs of tabs) await appTabs.closeAll()

@@ -1859,7 +1859,7 @@ describe('RedisStore on a cluster', () => {
   let cluster: RedisCluster | undefined
   beforeAll(async () => {
     cluster = await startRedisCluster({ masters: 3 })
-  }, 60_000)
+  }, 200_000)
   afterAll(async () => {
     await cluster?.stop()
   })

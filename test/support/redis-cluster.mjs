@@ -9,14 +9,22 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { freePort, spawnRedisServer } from './redis-server.mjs'
+import { freePort, portTaken, spawnRedisServer } from './redis-server.mjs'
 
 const run = promisify(execFile)
 
 /** One node: its port and process, started with its own bus port and config file in `dir`. */
 async function startNode(dir) {
-  const port = await freePort()
-  const busPort = await freePort()
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnNode(dir, await freePort(), await freePort())
+    } catch (error) {
+      if (!portTaken(error) || attempt >= 5) throw error
+    }
+  }
+}
+
+function spawnNode(dir, port, busPort) {
   return spawnRedisServer(
     port,
     [
@@ -39,7 +47,7 @@ async function startNode(dir) {
   )
 }
 
-const cli = (port, ...args) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]).then(({ stdout }) => stdout)
+const cli = (port, ...args) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 5000 }).then(({ stdout }) => stdout)
 
 /** Polls until `check()` is true, at most `timeoutMs`. */
 async function until(what, check, timeoutMs = 20000) {
@@ -60,12 +68,32 @@ const allOk = async (nodes) => {
   return true
 }
 
-export async function startRedisCluster({ masters = 3, replicas = 0 } = {}) {
+/**
+ * Starts the cluster, and starts it anew (other ports, a fresh directory) when an attempt fails:
+ * on a loaded machine `redis-cli --cluster create` has been seen to time out or a node's port to
+ * be taken meanwhile. The last attempt's error, with what redis-cli said, is thrown.
+ */
+export async function startRedisCluster(options = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisClusterOnce(options)
+    } catch (error) {
+      if (attempt >= 3) throw error
+      console.warn(`Redis Cluster: attempt ${attempt} failed, starting it anew: ${error.message}`)
+    }
+  }
+}
+
+async function startRedisClusterOnce({ masters = 3, replicas = 0 }) {
   const dir = await mkdtemp(path.join(tmpdir(), 'collaborator-cluster-'))
   const nodes = []
   try {
     for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startNode(dir))
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'])
+    await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicas), '--cluster-yes'], {
+      timeout: 20000,
+    }).catch((error) => {
+      throw new Error(`redis-cli --cluster create failed (${error.killed ? 'timed out' : `exit ${error.code}`}): ${error.stdout ?? ''}${error.stderr ?? ''}`.slice(0, 2000))
+    })
     await until('cluster_state:ok', () => allOk(nodes))
     // Every node knows every other one (the replicas too), so a client finds them all.
     await until('every node to know the others', async () => {

@@ -3,6 +3,10 @@ import type { ChildProcess } from 'node:child_process'
 
 export function freePort(): Promise<number>
 
+export function portTaken(error: unknown): boolean
+
+export function onFreePort<T>(start: (port: number) => Promise<T>, attempts?: number): Promise<T>
+
 export interface RedisServer {
   port: number
   url: string

@@ -1,26 +1,53 @@
 /**
- * Starts a throwaway redis-server on a port the OS picks, keeping nothing on disk.
+ * Starts a throwaway redis-server on a free port, keeping nothing on disk.
  * Used by the test run (global setup) and by tests that kill, pause or restart Redis.
  */
 import { spawn } from 'node:child_process'
 import net from 'node:net'
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
+/**
+ * A port nothing listens on now, for a server the caller starts next. Picked below Linux's
+ * ephemeral range (32768-60999 by default), where the OS takes the source ports of outgoing
+ * connections and the ports of listen(0): with hundreds of sockets opening in a test run, a port
+ * from that range can be taken as a source port between this check and the server's bind, and the
+ * server then fails with EADDRINUSE (a cluster node's bus port too). Below it only another caller
+ * of this function can collide, which the launchers retry.
+ */
+export async function freePort() {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000)
+    if (await canListen(port)) return port
+  }
+  throw new Error('no free port found in 20000-31999')
+}
+
+function canListen(port) {
+  return new Promise((resolve) => {
     const server = net.createServer()
     server.unref()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
+}
+
+/** A redis-server that exited because a port of its was taken (another process bound it first). */
+export const portTaken = (error) => /Address already in use|bind: /i.test(String(error?.message))
+
+/** Runs `start(port)` on a free port, again on another one while the port turns out to be taken. */
+export async function onFreePort(start, attempts = 5) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort())
+    } catch (error) {
+      if (!portTaken(error) || attempt >= attempts) throw error
+    }
+  }
 }
 
 /** Resolves when the server answers on its port; rejects with its output if it exits first. */
 export async function startRedisServer(port) {
-  port = port ?? (await freePort())
-  return spawnRedisServer(port, ['--save', '', '--appendonly', 'no'], 'redis-server')
+  const start = (at) => spawnRedisServer(at, ['--save', '', '--appendonly', 'no'], 'redis-server')
+  return port === undefined ? onFreePort(start) : start(port)
 }
 
 /**
