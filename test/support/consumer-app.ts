@@ -7,11 +7,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readmeBlock } from './readme.js'
+import { freePort } from './redis-server.mjs'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const FIXTURE = path.join(REPO, 'test', 'fixtures', 'consumer')
@@ -111,17 +111,6 @@ export async function createConsumerApp(tarball: string, expressMajor: 4 | 5): P
   }
   await app.npmInstall([])
   return app
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 export interface RunningConsumer {
