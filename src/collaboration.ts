@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net'
 import type AdminJS from 'adminjs'
 import type { FeatureType } from 'adminjs'
 import type { SessionOptions, Store as SessionStore } from 'express-session'
-import { createAdapter } from '@socket.io/redis-streams-adapter'
 import { localFirst } from './server/local-first-adapter.js'
+import { partitionedStreams } from './server/partitioned-streams.js'
 import { configErrors } from './errors.js'
 import { buildCollaborationFeature, COMPONENTS } from './feature.js'
 import { COMPONENT_CONFIG_KEY, type ComponentConfig, type LocksPageConfig } from './component-config.js'
@@ -80,11 +80,16 @@ function createStore(options: ResolvedOptions): Store {
  * so a connection that drops for a moment (killed, timed out, failed over) picks up where it stopped
  * and nothing is lost; a pub/sub subscriber misses whatever is published while it reconnects. Its
  * publisher queues while reconnecting (RedisStore.duplicateClient). Version 0.3 takes ioredis clients.
+ * On a Redis Cluster the broadcasts are spread over several streams by record, so no one master
+ * carries them all (partitioned-streams.ts).
  */
-function clusterAdapter(store: RedisStore, keyPrefix: string) {
-  const keys = redisKeys(keyPrefix)
-  const streams = createAdapter(store.duplicateClient(), {
+const CLUSTER_BROADCAST_STREAMS = 16
+
+function clusterAdapter(store: RedisStore, options: ResolvedOptions) {
+  const keys = redisKeys(options.redisKeyPrefix)
+  const streams = partitionedStreams(store.duplicateClient(), {
     streamName: keys.socketIoStream(),
+    streamCount: options.broadcastStreams ?? (store.cluster ? CLUSTER_BROADCAST_STREAMS : 1),
     channelPrefix: keys.socketIoChannel(),
     sessionKeyPrefix: keys.socketIoSession(),
   })
@@ -282,7 +287,7 @@ export class Collaboration {
       secret,
       ttlMs: this.options.tokenTtlMs,
     })
-    const announcer = remoteAnnouncer(clusterAdapter(redis, this.options.redisKeyPrefix))
+    const announcer = remoteAnnouncer(clusterAdapter(redis, this.options))
     this.socketServer = announcer
     this.stopSocketServer = async () => {
       stopTokens()
@@ -300,7 +305,7 @@ export class Collaboration {
       ...(token ? { token } : {}),
       logger: this.logger,
       audit: this.audit,
-      ...(redis ? { adapter: clusterAdapter(redis, this.options.redisKeyPrefix), storeAvailable: redis.isAvailable() } : {}),
+      ...(redis ? { adapter: clusterAdapter(redis, this.options), storeAvailable: redis.isAvailable() } : {}),
     })
     this.socketServer = socketServer
     this.stopSocketServer = () => socketServer.close()

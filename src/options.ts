@@ -55,6 +55,14 @@ export interface CollaborationOptions {
   redisKeyPrefix?: string
   /** Redis reconnect and timeout settings. */
   redisConnection?: RedisConnectionOptions
+  /**
+   * How many Redis streams carry the Socket.IO broadcasts between processes, each record's always
+   * the same one (src/server/partitioned-streams.ts). More than one spreads them over a Redis
+   * Cluster's masters; on one Redis server it only adds connections (one reader each per process).
+   * Every process of one deployment must use the same number.
+   * @default 16 on a Redis Cluster, 1 on a single Redis
+   */
+  broadcastStreams?: number
   /** Socket.IO path. @default `${admin.options.rootPath}/collaborator/socket.io` */
   socketPath?: string
   /**
@@ -206,6 +214,8 @@ export interface ResolvedOptions {
   redis: string | string[] | object | undefined
   redisKeyPrefix: string
   redisConnection: Required<RedisConnectionOptions>
+  /** undefined: by the store (16 on a Redis Cluster, 1 on one Redis). */
+  broadcastStreams: number | undefined
   socketPath: string | undefined
   socketUrl: string | undefined
   tokenSecret: string | undefined
@@ -301,6 +311,11 @@ export const optionDocs: Array<{ name: keyof CollaborationOptions; default?: str
       'A `redis://` URL, a list of `redis://` URLs of Redis Cluster nodes, or an ioredis client (`Redis` or `Cluster`) to share state between processes; absent keeps state in this process.',
   },
   { name: 'redisKeyPrefix', meaning: 'Prefix of every Redis key.' },
+  {
+    name: 'broadcastStreams',
+    default: '16 on a Redis Cluster, else 1',
+    meaning: 'Redis streams the broadcasts between processes are spread over, by record (the same number in every process).',
+  },
   {
     name: 'redisConnection',
     default: 'see below',
@@ -408,6 +423,7 @@ const optionsSchema = z
       ])
       .optional(),
     redisKeyPrefix: z.string().min(1).optional(),
+    broadcastStreams: z.number().int().min(1).max(256).optional(),
     redisConnection: z
       .object({
         maxRetryDelayMs: positiveInt.optional(),
@@ -531,6 +547,7 @@ export function resolveOptions(input: CollaborationOptions | undefined): Resolve
     redis: given.redis,
     redisKeyPrefix: given.redisKeyPrefix ?? d.redisKeyPrefix,
     redisConnection: { ...redisConnectionDefaults, ...given.redisConnection },
+    broadcastStreams: given.broadcastStreams,
     socketPath: given.socketPath,
     socketUrl: given.socketUrl,
     tokenSecret: given.tokenSecret,

@@ -653,7 +653,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   readonly tokens: TokenLedger
   private readonly client: ScriptClient
   /** A Redis Cluster: keys of one record share a slot, anything else is called apart. */
-  private readonly cluster: boolean
+  readonly cluster: boolean
   private readonly keys: Keys
   private readonly connectTimeoutMs: number
   private readonly restartQuietMs: number
