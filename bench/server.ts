@@ -13,7 +13,8 @@ import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
 import { seedPosts } from './lib/seed.js'
 
 export interface StartArgs {
-  redisUrl?: string
+  /** The store's Redis; a list: the nodes of a Redis Cluster (B14). */
+  redisUrl?: string | string[]
   collaboration: Partial<CollaborationOptions>
   /** Posts to add to the fixture's three, so that there are enough records to spread clients over. */
   extraPosts: number

@@ -39,8 +39,11 @@ export interface StartOptions {
   store?: 'redis' | 'memory'
   /** Redis key prefix; two processes of one scenario pass the same. @default a new one */
   prefix?: string
-  /** Where the server's Redis connections go (a proxy in front of the bench's Redis). @default the bench's Redis */
-  redisUrl?: string
+  /**
+   * Where the server's Redis connections go (a proxy in front of the bench's Redis; a list: the
+   * nodes of a Redis Cluster). @default the bench's Redis
+   */
+  redisUrl?: string | string[]
   /** Serve the admin's component bundle (a browser loads pages). @default false */
   bundle?: boolean
 }
