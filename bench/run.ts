@@ -35,6 +35,7 @@ import { b10 } from './scenarios/b10-departure.js'
 import { b11 } from './scenarios/b11-tab-close.js'
 import { b12 } from './scenarios/b12-change-feed.js'
 import { b13 } from './scenarios/b13-scale-out.js'
+import { b14 } from './scenarios/b14-cluster.js'
 
 const args = process.argv.slice(2)
 const quick = args.includes('--quick')
@@ -74,6 +75,7 @@ const scenarios: Array<{ id: string[]; title: string; run: (bench: Bench) => Pro
   { id: ['B9'], title: 'B9 stampede', run: b9 },
   { id: ['B10'], title: 'B10 mass departure', run: b10 },
   { id: ['B13'], title: 'B13 scale out: socket processes of their own under load', run: b13 },
+  { id: ['B14'], title: 'B14 claim and chat on a Redis Cluster against one Redis', run: b14 },
 ]
 
 function commandVersion(command: string, versionArgs: string[]): string {

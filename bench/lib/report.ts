@@ -50,6 +50,10 @@ export const HEADLINES = [
   'claim p99, 40,000 sockets on 4 processes',
   'chat to a record of 10 on 4 processes p50',
   'chat to a record of 10 on 4 processes p99',
+  'claim p50 back to back on a Redis Cluster of 3',
+  'claim p99 back to back on a Redis Cluster of 3',
+  'claim p50 after 100 ms idle on a Redis Cluster of 3',
+  'claim p99 after 100 ms idle on a Redis Cluster of 3',
 ] as const
 export type Headline = (typeof HEADLINES)[number]
 
