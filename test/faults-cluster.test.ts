@@ -3,7 +3,8 @@
  * starts: the master of a held record's slot is killed, its replica takes over, and two stores (two
  * processes of the admin) go on. The holder keeps the record (its heartbeats find the lease on the
  * promoted replica), the other store never gets it, and both notice the new master and start their
- * restart-quiet period: no free record is granted to anyone new until it ends.
+ * restart-quiet period for its slots: no free record there is granted to anyone new until it ends,
+ * while the records on the other masters are granted as before.
  */
 import { randomUUID } from 'node:crypto'
 import { Cluster, Redis } from 'ioredis'
@@ -57,7 +58,7 @@ describe('RedisStore on a cluster: a master fails over', () => {
     await cluster?.stop()
   })
 
-  test('the holder keeps the record, nobody else gets it, and both stores start their quiet period', async () => {
+  test('the holder keeps the record, nobody else gets it, and both stores start their quiet period on its shard only', async () => {
     const urls = cluster!.urls
     const prefix = `faults-cluster:${randomUUID()}:`
     const open = (redis: string[] | Cluster) => {
@@ -103,21 +104,35 @@ describe('RedisStore on a cluster: a master fails over', () => {
     expect(lease).toMatchObject({ token: ann.token, fence: granted.lease.fence })
     expect(await cluster!.masterPorts()).not.toContain(port)
 
-    // Each store saw the new master (its check runs every second) and grants no free record now.
+    // Each store saw the new master (its check runs every second) and grants no free record of its
+    // slots now; the records of the other masters lost nothing and are granted as before.
+    const promoted = await masterOf(cluster!, redisKeys(prefix).lock(key))
+    const freeRecordOn = async (wanted: (port: number) => boolean) => {
+      for (;;) {
+        const free = recordKey('Post', `free-${randomUUID()}`)
+        if (wanted(await masterOf(cluster!, redisKeys(prefix).lock(free)))) return free
+      }
+    }
     for (const [name, store] of [
       ['a', a],
       ['b', b],
     ] as const) {
       await eventually(`store ${name} to start its quiet period`, async () => {
-        const free = recordKey('Post', `free-${randomUUID()}`)
         try {
-          await store.locks.claim(free, bob, LONG)
+          await store.locks.claim(await freeRecordOn((port) => port === promoted), bob, LONG)
           return undefined
         } catch (error) {
           return error instanceof StoreRecoveringError ? true : undefined
         }
       })
+      const elsewhere = await store.locks.claim(await freeRecordOn((port) => port !== promoted), bob, LONG)
+      expect(elsewhere.granted).toBe(true)
     }
+    // A store that connects during the period (a process started now) adopts it from the shared key, slots and all.
+    const late = open(urls)
+    await late.ready()
+    await expect(late.locks.claim(await freeRecordOn((port) => port === promoted), bob, LONG)).rejects.toBeInstanceOf(StoreRecoveringError)
+    expect((await late.locks.claim(await freeRecordOn((port) => port !== promoted), bob, LONG)).granted).toBe(true)
     await claimByBob()
     expect(bobsClaims).not.toContain('granted')
     expect(await a.locks.get(key)).toMatchObject({ token: ann.token, fence: granted.lease.fence })

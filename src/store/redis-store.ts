@@ -12,6 +12,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { Cluster, Redis, ReplyError, type ClusterOptions, type RedisOptions } from 'ioredis'
+import { QuietPeriods } from './quiet-periods.js'
 import { configErrors } from '../errors.js'
 import type { ChatMessage } from '../protocol.js'
 import type { RedisConnectionOptions } from '../options.js'
@@ -209,8 +210,8 @@ class RedisLockStore implements LockStore {
     private readonly run: RunScript,
     private readonly keys: Keys,
     private readonly runMany: RunScripts,
-    /** What is left of this process's restart-quiet period (RedisStore.quietLeftMs), passed to the scripts. */
-    private readonly quietMs: () => number,
+    /** What is left of this process's restart-quiet period for a record (RedisStore.quiet), passed to its scripts. */
+    private readonly quietMs: (recordKey: string) => number,
   ) {}
 
   /** Index changes not sent yet (lockIndex-1's ARGV: op, record key, ttl), in the order they happened. */
@@ -261,7 +262,7 @@ class RedisLockStore implements LockStore {
       wholeMs('ttlMs', ttlMs, 1),
       Date.now(),
       options?.reassert ? '1' : '0',
-      this.quietMs(),
+      this.quietMs(recordKey),
     )
     const result = replies.claim(reply)
     if (result.granted) this.index(recordKey, ttlMs, !result.renewed)
@@ -302,7 +303,7 @@ class RedisLockStore implements LockStore {
       to.user.avatarUrl ?? '',
       wholeMs('ttlMs', ttlMs, 1),
       Date.now(),
-      this.quietMs(),
+      this.quietMs(recordKey),
     )
     const result = replies.transfer(reply)
     if (result.transferred) this.index(recordKey, ttlMs, true)
@@ -481,7 +482,7 @@ class RedisWriteSections implements WriteSections {
   constructor(
     private readonly run: RunScript,
     private readonly keys: Keys,
-    private readonly quietMs: () => number,
+    private readonly quietMs: (recordKey: string) => number,
   ) {}
 
   async enter(recordKey: string, ttlMs: number): Promise<WriteEntry> {
@@ -492,7 +493,7 @@ class RedisWriteSections implements WriteSections {
       this.keys.lock(recordKey),
       wholeMs('ttlMs', ttlMs, 1),
       Date.now(),
-      this.quietMs(),
+      this.quietMs(recordKey),
     )
     return replies.writeEntry(reply)
   }
@@ -629,6 +630,39 @@ class RedisRateLimiter implements RateLimiter {
   }
 }
 
+/**
+ * The slot ranges that these masters serve, each asked of itself (its id, then CLUSTER SLOTS);
+ * null when any of them cannot say or serves none (a master being promoted may not list its
+ * slots yet): the caller then treats every record as affected.
+ */
+async function slotsServedBy(masters: Redis[]): Promise<Array<[number, number]> | null> {
+  try {
+    const ranges: Array<[number, number]> = []
+    for (const master of masters) {
+      const id = String(await master.cluster('MYID'))
+      // Each range: from, to, then its master [host, port, id], then its replicas.
+      const own = (await master.cluster('SLOTS')).filter(([, , served]) => served?.[2] === id)
+      if (own.length === 0) return null
+      for (const [from, to] of own) ranges.push([from, to])
+    }
+    return ranges
+  } catch {
+    return null
+  }
+}
+
+/** The `restart-quiet` key's value as slot ranges; null: every record ("*", a value from before slots, or none readable). */
+function quietRanges(value: string | null): Array<[number, number]> | null {
+  if (!value || value === '*') return null
+  try {
+    const parsed: unknown = JSON.parse(value)
+    const ranges = Array.isArray(parsed) ? parsed.filter((range): range is [number, number] => Array.isArray(range) && range.length === 2 && range.every(Number.isInteger)) : []
+    return ranges.length > 0 ? ranges : null
+  } catch {
+    return null
+  }
+}
+
 /** How often a Cluster store asks its masters' run_ids, to notice a failover (one INFO a master). */
 const CLUSTER_CHECK_MS = 1000
 
@@ -670,11 +704,12 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
   /** Counts connections, so a server check that outlived its connection changes nothing. */
   private connection = 0
   /**
-   * Until when (this process's clock) this store grants no free record but to a re-assertion: the
-   * restart-quiet period. Kept here, not in Redis, because a record's script may only touch its own
-   * slot; the `restart-quiet` key only tells stores that connect later (checkServer).
+   * While one runs for a record, this store grants it to nobody new but to a re-assertion: the
+   * restart-quiet periods (every record on one Redis; the failed-over master's slots on a Cluster).
+   * Kept here, not in Redis, because a record's script may only touch its own slot; the
+   * `restart-quiet` key only tells stores that connect later (checkServer).
    */
-  private quietUntil = 0
+  private readonly quiet = new QuietPeriods()
   /** A Cluster's servers are asked again every so often: a failover shows no event of its own. */
   private serverCheckTimer: NodeJS.Timeout | undefined
 
@@ -737,7 +772,7 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     }
     const keys = redisKeys(options.keyPrefix)
     this.keys = keys
-    const quietMs = () => this.quietLeftMs()
+    const quietMs = (recordKey: string) => this.quiet.leftMs(keys.lock(recordKey))
     this.locks = new RedisLockStore(run, keys, runMany, quietMs)
     this.presence = new RedisPresenceStore(run, keys, runMany)
     this.queue = new RedisQueueStore(run, keys)
@@ -762,34 +797,24 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
     }
   }
 
-  /** What is left of this process's restart-quiet period, in whole ms (0: none runs). */
-  private quietLeftMs(): number {
-    return Math.max(0, Math.ceil(this.quietUntil - Date.now()))
-  }
-
-  /** Starts (or lengthens) the quiet period: no grant of a free record but re-assertions for `ms`. */
-  private startQuiet(ms: number): void {
-    this.quietUntil = Math.max(this.quietUntil, Date.now() + ms)
-  }
-
   /**
    * Forgets nothing (Redis keeps the data) but starts a restart-quiet period of `quietMs`, as this
    * store does on seeing another Redis server: for tests of the period, whose leases the test deletes.
    */
   simulateDataLoss(quietMs: number): void {
-    this.startQuiet(quietMs)
+    this.quiet.startEverywhere(quietMs)
   }
 
   /** run_id of each server the store's commands go to: the one Redis, or each master of a Cluster. */
-  private async serverRunIds(): Promise<Map<string, string>> {
+  private async serverRunIds(): Promise<Map<string, { runId: string; server: Redis }>> {
     const servers: Array<[string, Redis]> =
       this.client instanceof Cluster ? this.client.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]) : [['', this.client as Redis]]
-    const found = new Map<string, string>()
+    const found = new Map<string, { runId: string; server: Redis }>()
     // A master that does not answer (down, until the Cluster drops it) hides none of the others.
     const asked = await Promise.allSettled(
       servers.map(async ([address, server]) => {
         const runId = /^run_id:(\w+)/m.exec(await server.info('server'))?.[1]
-        if (runId) found.set(address, runId)
+        if (runId) found.set(address, { runId, server })
       }),
     )
     const failed = asked.find((result): result is PromiseRejectedResult => result.status === 'rejected')
@@ -802,22 +827,30 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
    * CLUSTER_CHECK_MS. A Redis with another run_id than before is another server (restarted, failed
    * over: on a Cluster, a master at an address that had another, or a new master) that may have lost
    * leases while their holders still edit, so this store's new grants of free records wait
-   * `restartQuietMs`. The `restart-quiet` key (NX: the first process to notice sets it) tells the
-   * stores that connect during the period, and each store adopts what is left of it on connecting.
+   * `restartQuietMs`: of every record on one Redis, of the slots the new server serves on a Cluster.
+   * The `restart-quiet` key (NX: the first process to notice sets it; its value the slot ranges, or
+   * "*" for every record) tells the stores that connect during the period, and each store adopts
+   * what is left of it.
    */
   private async checkServer(periodic = false): Promise<void> {
     const connection = this.connection
     try {
       const runIds = await this.serverRunIds()
-      const changed = this.runIds.size > 0 && [...runIds].some(([address, runId]) => this.runIds.get(address) !== runId)
-      if (changed && this.restartQuietMs > 0) {
-        this.startQuiet(this.restartQuietMs)
-        await this.client.set(this.keys.restartQuiet(), [...runIds.values()].join(','), 'PX', this.restartQuietMs, 'NX')
+      const changed = this.runIds.size > 0 ? [...runIds].filter(([address, { runId }]) => this.runIds.get(address) !== runId).map(([, { server }]) => server) : []
+      if (changed.length > 0 && this.restartQuietMs > 0) {
+        const ranges = this.cluster ? await slotsServedBy(changed) : null
+        if (ranges) this.quiet.startInSlots(ranges, this.restartQuietMs)
+        else this.quiet.startEverywhere(this.restartQuietMs)
+        await this.client.set(this.keys.restartQuiet(), ranges ? JSON.stringify(ranges) : '*', 'PX', this.restartQuietMs, 'NX')
       }
       // Addresses that did not answer keep what they had: back with the same run_id, no change.
-      this.runIds = new Map([...this.runIds, ...runIds])
-      const left = await this.client.pttl(this.keys.restartQuiet())
-      if (left > 0) this.startQuiet(left)
+      this.runIds = new Map([...this.runIds, ...[...runIds].map(([address, { runId }]) => [address, runId] as const)])
+      const [ranges, left] = await Promise.all([this.client.get(this.keys.restartQuiet()), this.client.pttl(this.keys.restartQuiet())])
+      if (left > 0) {
+        const slots = quietRanges(ranges)
+        if (slots) this.quiet.startInSlots(slots, left)
+        else this.quiet.startEverywhere(left)
+      }
     } catch (error) {
       // The next connection checks again; a periodic check, at its next tick.
       if (connection !== this.connection || this.closed || periodic) return
