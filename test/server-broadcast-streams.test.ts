@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto'
 import session from 'express-session'
 import { Redis } from 'ioredis'
 import type { ChatMessage, RecordRef } from '../src/protocol.js'
-import { broadcastPartition, streamIndex } from '../src/server/partitioned-streams.js'
+import calculateSlot from 'cluster-key-slot'
+import { broadcastPartition, broadcastStreamKeys, streamIndex } from '../src/server/partitioned-streams.js'
 import { recordKey, recordRoom, recordUserRoom } from '../src/store/keys.js'
 import { loginAll, startTestApp, type TestApp } from './support/app.js'
 import { nextEvent, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
@@ -33,6 +34,18 @@ describe('the partition of a broadcast', () => {
     expect(broadcastPartition({ data: ['x', { n: 1 }] }, ['b', 'a'])).toBe(broadcastPartition({ data: ['y'] }, ['a', 'b']))
     expect(broadcastPartition({ data: ['x', null] }, [])).toBe('')
     expect(broadcastPartition(null, ['a'])).toBe('a')
+  })
+
+  test("streams' slots are evenly spaced, the same in every process", () => {
+    const keys = broadcastStreamKeys('p:socket.io', 16)
+    expect(broadcastStreamKeys('p:socket.io', 16)).toEqual(keys)
+    expect(new Set(keys).size).toBe(16)
+    // Three masters with equal contiguous ranges, as redis-cli --cluster create makes them.
+    const ranges = [5461, 10923, 16384]
+    const perMaster = [0, 0, 0]
+    for (const key of keys) perMaster[ranges.findIndex((end) => calculateSlot(key) < end)]! += 1
+    expect(perMaster.reduce((a, b) => a + b)).toBe(16)
+    expect(Math.max(...perMaster) - Math.min(...perMaster)).toBeLessThanOrEqual(1)
   })
 
   test('spreads records evenly over the streams', () => {
@@ -102,7 +115,7 @@ describe('two processes on a Redis Cluster with partitioned broadcast streams', 
       const master = new Redis(port, '127.0.0.1')
       try {
         const streams = new Map<string, string[]>()
-        for (const key of await master.keys(`${prefix}socket.io-*`)) {
+        for (const key of await master.keys(`${prefix}socket.io:{*`)) {
           if ((await master.type(key)) !== 'stream') continue
           const records: string[] = []
           for (const [, fields] of await master.xrange(key, '-', '+')) {
