@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto'
 import session from 'express-session'
 import { Redis } from 'ioredis'
 import type { ChatMessage, RecordRef } from '../src/protocol.js'
-import calculateSlot from 'cluster-key-slot'
+import { slotOf } from '../src/store/slot.js'
 import { broadcastPartition, broadcastStreamKeys, streamIndex } from '../src/server/partitioned-streams.js'
 import { recordKey, recordRoom, recordUserRoom } from '../src/store/keys.js'
 import { loginAll, startTestApp, type TestApp } from './support/app.js'
@@ -43,7 +43,7 @@ describe('the partition of a broadcast', () => {
     // Three masters with equal contiguous ranges, as redis-cli --cluster create makes them.
     const ranges = [5461, 10923, 16384]
     const perMaster = [0, 0, 0]
-    for (const key of keys) perMaster[ranges.findIndex((end) => calculateSlot(key) < end)]! += 1
+    for (const key of keys) perMaster[ranges.findIndex((end) => slotOf(key) < end)]! += 1
     expect(perMaster.reduce((a, b) => a + b)).toBe(16)
     expect(Math.max(...perMaster) - Math.min(...perMaster)).toBeLessThanOrEqual(1)
   })

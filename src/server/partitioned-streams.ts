@@ -25,7 +25,7 @@
  * With `count` 1 this is the adapter as it is.
  */
 import { createAdapter, type RedisStreamsAdapterOptions } from '@socket.io/redis-streams-adapter'
-import calculateSlot from 'cluster-key-slot'
+import { slotOf } from '../store/slot.js'
 import type { Cluster, Redis } from 'ioredis'
 import type { Namespace } from 'socket.io'
 import { MessageType, type Adapter, type ClusterMessage } from 'socket.io-adapter'
@@ -75,7 +75,7 @@ export function broadcastStreamKeys(name: string, count: number): string[] {
     const [from, to] = [Math.floor((i * SLOTS) / count), Math.floor(((i + 1) * SLOTS) / count)]
     for (let n = 0; ; n++) {
       const tag = `b${i}.${n}`
-      const slot = calculateSlot(tag)
+      const slot = slotOf(tag)
       if (slot >= from && slot < to) return `${name}:{${tag}}`
     }
   })

@@ -8,7 +8,7 @@
  * records on the other masters go on being granted. A period whose slots are unknown (the cluster
  * could not say which it served) covers every record, as on one server.
  */
-import calculateSlot from 'cluster-key-slot'
+import { slotOf } from './slot.js'
 
 interface SlotPeriod {
   from: number
@@ -26,7 +26,7 @@ export class QuietPeriods {
     let until = this.everyRecordUntil
     if (this.slotPeriods.length > 0) {
       this.slotPeriods = this.slotPeriods.filter((period) => period.until > now)
-      const slot = calculateSlot(slotKey)
+      const slot = slotOf(slotKey)
       for (const period of this.slotPeriods) if (slot >= period.from && slot <= period.to && period.until > until) until = period.until
     }
     return Math.max(0, Math.ceil(until - now))
