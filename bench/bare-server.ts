@@ -3,7 +3,8 @@
  * collaboration server. Same transport (WebSocket only), same ping settings as the bench gives the
  * collaboration server. Events: `echo` acknowledges its payload; `echo-redis` does so after one
  * trivial Lua script on the bench's Redis (the floor of any operation that needs one round trip
- * to Redis); `join` puts the socket in a room; `room-emit` sends `{ event, payload }` to everyone
+ * to Redis); `echo-redis-session` runs that script and reads a login session on a second connection
+ * at once (the floor of an event that re-checks its session, as every claim does); `join` puts the socket in a room; `room-emit` sends `{ event, payload }` to everyone
  * in a room, then acknowledges; `notify-on-disconnect` names a room that gets `peer-left` (with
  * this socket's id) as soon as this socket disconnects (the floor of "a closed tab is noticed").
  * With `streamName`, broadcasts go through Socket.IO's Redis streams adapter on that stream, as
@@ -30,6 +31,15 @@ let io: Server | undefined
 /** The streams adapter's own connection (it blocks in XREAD), when `streamName` was given. */
 let adapterRedis: Redis | undefined
 let redis: (Redis & { benchNoop(key: string, value: string): Promise<unknown> }) | undefined
+/** A login session's own connection, as a session store (connect-redis) has one next to the app's. */
+let sessionRedis: Redis | undefined
+const SESSION_KEY = 'bench:bare:sess:1'
+/** An AdminJS login session as connect-redis stores it for the fixture's admins (about this size). */
+const SESSION = JSON.stringify({
+  cookie: { originalMaxAge: null, expires: null, secure: false, httpOnly: true, path: '/', sameSite: 'lax' },
+  adminUser: { email: 'alice@example.com', title: 'Alice Martin', id: 'alice', avatarUrl: null, role: 'editor' },
+  redirectTo: '/admin',
+})
 
 /** (Re)connects `echo-redis` to the Redis at `url` (B8 puts a delaying proxy in between for a while). */
 function useRedis(url: string): null {
@@ -37,6 +47,9 @@ function useRedis(url: string): null {
   const client = new Redis(url) as NonNullable<typeof redis>
   client.defineCommand('benchNoop', { numberOfKeys: 1, lua: "return redis.call('EXISTS', KEYS[1]) + #ARGV[1]" })
   redis = client
+  sessionRedis?.disconnect()
+  sessionRedis = new Redis(url)
+  void sessionRedis.set(SESSION_KEY, SESSION).catch(() => undefined)
   return null
 }
 
@@ -59,6 +72,17 @@ async function start(args: StartArgs): Promise<{ url: string }> {
     socket.on('echo-redis', async (payload: unknown, ack?: (reply: unknown) => void) => {
       try {
         await redis?.benchNoop('bench:bare:noop', JSON.stringify(payload))
+        ack?.({ ok: true, data: payload })
+      } catch (error) {
+        ack?.({ ok: false, error: { code: 'internal', message: String(error) } })
+      }
+    })
+    // The floor of an event that re-checks its session as it runs its script (guarantee 8): the
+    // script and the session store's read at once, each on its own connection, the session parsed.
+    socket.on('echo-redis-session', async (payload: unknown, ack?: (reply: unknown) => void) => {
+      try {
+        const [, stored] = await Promise.all([redis?.benchNoop('bench:bare:noop', JSON.stringify(payload)), sessionRedis?.get(SESSION_KEY)])
+        if (!stored || !(JSON.parse(stored) as { adminUser?: unknown }).adminUser) throw new Error('no session')
         ack?.({ ok: true, data: payload })
       } catch (error) {
         ack?.({ ok: false, error: { code: 'internal', message: String(error) } })
@@ -91,6 +115,8 @@ async function stop(): Promise<null> {
   adapterRedis = undefined
   redis?.disconnect()
   redis = undefined
+  sessionRedis?.disconnect()
+  sessionRedis = undefined
   return null
 }
 

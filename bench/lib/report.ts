@@ -34,6 +34,8 @@ export const HEADLINES = [
   'claim p50 back to back',
   'claim p50 after 100 ms idle',
   'claim p99 after 100 ms idle',
+  'claim p50 back to back vs script + session read',
+  'claim p50 after 100 ms idle vs script + session read',
   '50 tabs at once: editor known p50',
   '50 tabs at once: editor known p99',
   'join seen by 100 viewers p50',

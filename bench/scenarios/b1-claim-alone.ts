@@ -19,7 +19,7 @@ import { round, sleep, summarize, type Summary } from '../lib/stats.js'
 const IDLE_MS = 100
 /** The model project's p99 of a claim after 100 ms idle (issue 12). */
 const DAC_IDLE_P99_MS = 4.0
-const KINDS = ['claim', 'noHandler', 'echo', 'echoRedis'] as const
+const KINDS = ['claim', 'noHandler', 'echo', 'echoRedis', 'echoSession'] as const
 type Kind = (typeof KINDS)[number]
 
 export async function b1ClaimAlone(bench: Bench): Promise<void> {
@@ -45,8 +45,9 @@ export async function b1ClaimAlone(bench: Bench): Promise<void> {
     },
     echo: () => ask(bare, 'echo', record).then(expectOk('echo')),
     echoRedis: () => ask(bare, 'echo-redis', record).then(expectOk('echo-redis')),
+    echoSession: () => ask(bare, 'echo-redis-session', record).then(expectOk('echo-redis-session')),
   }
-  const samples = (): Record<Kind, number[]> => ({ claim: [], noHandler: [], echo: [], echoRedis: [] })
+  const samples = (): Record<Kind, number[]> => ({ claim: [], noHandler: [], echo: [], echoRedis: [], echoSession: [] })
   for (const kind of KINDS) for (let i = 0; i < 50; i++) await ops[kind]() // warm-up (JIT, connections)
 
   progress(`B1: ${scale.backToBack} of each back to back, in blocks of ${scale.block} taking turns`)
@@ -99,6 +100,19 @@ export async function b1ClaimAlone(bench: Bench): Promise<void> {
     ['back to back', h],
     [`after ${IDLE_MS} ms idle`, q],
   ] as const) {
+    // What the session re-check costs any server: the claim against a floor that does it too.
+    addRow(bench, {
+      id: 'B1',
+      name: `claim round trip, ${condition}`,
+      metric: 'lock:claim p50 vs script + session read',
+      value: s.claim.p50,
+      unit: 'ms',
+      floor: s.echoSession.p50,
+      target: '',
+      met: null,
+      note: `floor: bare echo with the same trivial script and a read of a login session (GET on a second connection, as connect-redis has its own, then JSON.parse) at once, as every claim re-reads its session (guarantee 8); bare echo+1 script alone ${ms(s.echoRedis.p50)}; p99 ${ms(s.claim.p99)} vs ${ms(s.echoSession.p99)}`,
+      headline: condition === 'back to back' ? 'claim p50 back to back vs script + session read' : 'claim p50 after 100 ms idle vs script + session read',
+    })
     for (const p of ['p50', 'p99'] as const) {
       addRow(bench, {
         id: 'B1',
