@@ -70,11 +70,11 @@ try {
     }
   }
   const getOf = app.sessionStore.get.bind(app.sessionStore)
-  app.sessionStore.get = (id: string, cb: (e: unknown, s?: unknown) => void) => {
+  app.sessionStore.get = (id, cb) => {
     marks.sessionStart = performance.now()
-    return getOf(id, (e: unknown, s?: unknown) => {
+    return getOf(id, (error, session) => {
       marks.sessionEnd = performance.now()
-      cb(e, s)
+      cb(error, session)
     })
   }
   const steps: Record<string, number[]> = { toClaimStart: [], claim: [], toSessionStart: [], session: [], afterBoth: [], total: [] }
