@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/tools/claim-profile.ts [--claims=20000] [--out=dir] [--idle=0]`
+ * `npx tsx bench/tools/claim-profile.ts [--claims=20000] [--out=dir] [--idle=0] [--chat=1 --viewers=100]`
  *
  * Where a claim's time goes: forks the bench's collaboration server (bench/server.ts), joins one
  * post's edit page as alice, warms up, then profiles the server (V8's CPU profiler, started and
@@ -22,6 +22,9 @@ const CLAIMS = Number(flag('claims', '20000'))
 const IDLE = Number(flag('idle', '0'))
 /** `--profile=0`: the same claims, timed, without the profiler (its sampling slows the server). */
 const PROFILE = flag('profile', '1') !== '0'
+/** `--chat=1 --viewers=100`: profile chat:send to the viewers on the record instead (B5). */
+const CHAT = flag('chat', '0') !== '0'
+const VIEWERS = Number(flag('viewers', '0'))
 const out = flag('out', new URL('../results/profile', import.meta.url).pathname)
 mkdirSync(out, { recursive: true })
 
@@ -29,16 +32,49 @@ const redis = await startRedisServer()
 const path = `${out}/claims.cpuprofile`
 const child = await Child.start('collab-profile', new URL('../server.ts', import.meta.url), `${out}/server.log`)
 try {
-  const collaboration = { eventsPerSecond: 1_000_000, maxSocketsPerUser: 1_000_000, pingIntervalMs: 25_000, pingTimeoutMs: 20_000, redisKeyPrefix: 'profile:' }
+  const collaboration = {
+    eventsPerSecond: 1_000_000,
+    chatMessagesPerMinute: 1_000_000,
+    maxSocketsPerUser: 1_000_000,
+    pingIntervalMs: 25_000,
+    pingTimeoutMs: 20_000,
+    redisKeyPrefix: 'profile:',
+  }
   const started = await child.request<Started>('start', { redisUrl: redis.url, collaboration, extraPosts: 0 } satisfies StartArgs)
   const cookies = await loginAll(started.url)
   const socket = await connectCollab(started.url, cookies.alice)
   const recordId = started.postIds[0]!
   await joinPost(socket, recordId, 'edit')
+  const viewers: Array<Awaited<ReturnType<typeof connectCollab>>> = []
+  for (let i = 0; i < VIEWERS; i++) {
+    const viewer = await connectCollab(started.url, i % 2 ? cookies.bob : cookies.carol)
+    await joinPost(viewer, recordId, 'show')
+    viewers.push(viewer)
+  }
+  let n = 0
   const claim = async () => {
-    const { ms, reply } = await ask(socket, 'lock:claim', ref(recordId))
-    if (!reply.ok) throw new Error(`lock:claim: ${JSON.stringify(reply)}`)
-    return ms
+    if (!CHAT) {
+      const { ms, reply } = await ask(socket, 'lock:claim', ref(recordId))
+      if (!reply.ok) throw new Error(`lock:claim: ${JSON.stringify(reply)}`)
+      return ms
+    }
+    const text = `m${++n}`
+    const started = performance.now()
+    let left = viewers.length
+    const all = new Promise<void>((resolve) => {
+      for (const viewer of viewers) {
+        const on = (m: { text: string }) => {
+          if (m.text !== text) return
+          viewer.off('chat:message', on)
+          if (--left === 0) resolve()
+        }
+        viewer.on('chat:message', on)
+      }
+    })
+    const { reply } = await ask(socket, 'chat:send', { ...ref(recordId), to: null, text })
+    if (!reply.ok) throw new Error(`chat:send: ${JSON.stringify(reply)}`)
+    await all
+    return performance.now() - started
   }
   for (let i = 0; i < 500; i++) await claim() // warm-up (JIT, connections)
   if (PROFILE) await child.request('profileStart', { intervalUs: 100 })
