@@ -16,7 +16,7 @@ import { startRedisCluster, type RedisCluster } from './support/redis-cluster.mj
 const connection = { maxRetryDelayMs: 200, retryDelayMs: 20, connectTimeoutMs: 2000, commandTimeoutMs: 1000 }
 const LONG = 60_000
 /** The quiet period after a failover: long enough to see it, short enough for the test. */
-const QUIET_MS = 20_000
+const QUIET_MS = 45_000
 
 const claimant = (id: string): Claimant => ({ token: `tab-${id}-${randomUUID()}`, user: { id, name: `User ${id}` } })
 
