@@ -3,7 +3,8 @@
  * collaboration server. Same transport (WebSocket only), same ping settings as the bench gives the
  * collaboration server. Events: `echo` acknowledges its payload; `echo-redis` does so after one
  * trivial Lua script on the bench's Redis (the floor of any operation that needs one round trip
- * to Redis); `echo-redis-session` runs that script and reads a login session on a second connection
+ * to Redis); `room-emit-redis` is `room-emit` after that script (the floor of a message stored
+ * before anyone is told); `echo-redis-session` runs that script and reads a login session on a second connection
  * at once (the floor of an event that re-checks its session, as every claim does); `join` puts the socket in a room; `room-emit` sends `{ event, payload }` to everyone
  * in a room, then acknowledges; `notify-on-disconnect` names a room that gets `peer-left` (with
  * this socket's id) as soon as this socket disconnects (the floor of "a closed tab is noticed").
@@ -97,6 +98,11 @@ async function start(args: StartArgs): Promise<{ url: string }> {
       ack?.({ ok: true, data: null })
     })
     socket.on('room-emit', (request: { room: string; event: string; payload: unknown }, ack?: (reply: unknown) => void) => {
+      server.to(request.room).emit(request.event, request.payload)
+      ack?.({ ok: true, data: null })
+    })
+    socket.on('room-emit-redis', async (request: { room: string; event: string; payload: unknown }, ack?: (reply: unknown) => void) => {
+      await redis?.benchNoop('bench:bare:noop', JSON.stringify(request.payload)).catch(() => undefined)
       server.to(request.room).emit(request.event, request.payload)
       ack?.({ ok: true, data: null })
     })
