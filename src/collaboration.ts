@@ -92,6 +92,8 @@ function clusterAdapter(store: RedisStore, options: ResolvedOptions) {
     streamCount: options.broadcastStreams ?? (store.cluster ? CLUSTER_BROADCAST_STREAMS : 1),
     channelPrefix: keys.socketIoChannel(),
     sessionKeyPrefix: keys.socketIoSession(),
+    // Every event of the protocol is JSON: no walk of each broadcast looking for binary data.
+    onlyPlaintext: true,
   })
   return localFirst(streams)
 }
