@@ -4,23 +4,15 @@
  * store's append (its start and end), the broadcast (the adapter's broadcast call, start and end),
  * the sender's ack, and the last viewer's `chat:message`.
  */
-import { startRedisServer } from '../../test/support/redis-server.mjs'
-import { startFixtureApp } from '../../test/fixture/app.js'
-import { ask, connectCollab, joinPost, loginAll, ref } from '../lib/clients.js'
+import type { ChatMessage } from '../../src/protocol.js'
+import { ask, connectCollab, Fanout, joinPost, loginAll, ref } from '../lib/clients.js'
 import { summarize } from '../lib/stats.js'
+import { startInProcess } from './in-process.js'
 
 const args = process.argv.slice(2)
 const VIEWERS = Number(args.find((arg) => arg.startsWith('--viewers='))?.split('=')[1] ?? '100')
 const N = 1500
-const redis = await startRedisServer()
-const app = await startFixtureApp({
-  port: 0,
-  host: '127.0.0.1',
-  bundle: 'none',
-  quiet: true,
-  redisUrl: redis.url,
-  collaboration: { eventsPerSecond: 1_000_000, chatMessagesPerMinute: 1_000_000, maxSocketsPerUser: 1_000_000, redisKeyPrefix: 'chat-breakdown:' },
-})
+const { app, close } = await startInProcess({ redisKeyPrefix: 'chat-breakdown:' })
 try {
   const cookies = await loginAll(app.url)
   const recordId = String((await app.postIds())[0])
@@ -32,6 +24,7 @@ try {
     await joinPost(viewer, recordId, 'show')
     viewers.push(viewer)
   }
+  const fan = new Fanout(viewers, 'chat:message')
   const marks: Record<string, number> = {}
   const internals = app.collaboration as unknown as {
     store: { chat: { append: (...a: unknown[]) => Promise<unknown> } }
@@ -57,39 +50,30 @@ try {
   const steps: Record<string, number[]> = { toAppend: [], append: [], toBroadcast: [], broadcast: [], toLastViewer: [], total: [], ack: [] }
   for (let n = 0; n < N; n++) {
     const text = `m${n}`
-    let left = viewers.length
-    let lastAt = 0
-    const all = new Promise<void>((resolve) => {
-      for (const viewer of viewers) {
-        const on = (m: { text: string }) => {
-          if (m.text !== text) return
-          viewer.off('chat:message', on)
-          if (--left === 0) {
-            lastAt = performance.now()
-            resolve()
-          }
-        }
-        viewer.on('chat:message', on)
-      }
-    })
+    let acked = 0
     const t0 = performance.now()
-    const { reply } = await ask(sender, 'chat:send', { ...ref(recordId), to: null, text })
-    const acked = performance.now()
-    if (!reply.ok) throw new Error(JSON.stringify(reply))
-    await all
+    const { lastMs } = await fan.measure(
+      async () => {
+        const { reply } = await ask(sender, 'chat:send', { ...ref(recordId), to: null, text })
+        acked = performance.now()
+        if (!reply.ok) throw new Error(JSON.stringify(reply))
+      },
+      (m) => (m as ChatMessage).text === text,
+      5000,
+    )
     if (n < 200) continue
     steps.toAppend!.push(marks.appendStart! - t0)
     steps.append!.push(marks.appendEnd! - marks.appendStart!)
     steps.toBroadcast!.push(marks.broadcastStart! - marks.appendEnd!)
     steps.broadcast!.push(marks.broadcastEnd! - marks.broadcastStart!)
-    steps.toLastViewer!.push(lastAt - marks.broadcastEnd!)
+    steps.toLastViewer!.push(t0 + lastMs - marks.broadcastEnd!)
     steps.ack!.push(acked - t0)
-    steps.total!.push(lastAt - t0)
+    steps.total!.push(lastMs)
   }
   for (const [name, samples] of Object.entries(steps)) console.log(`step ${name.padEnd(14)} p50 ${summarize(samples).p50.toFixed(3)} ms`)
+  fan.dispose()
   sender.disconnect()
   for (const viewer of viewers) viewer.disconnect()
 } finally {
-  await app.close()
-  await redis.stop()
+  await close()
 }

@@ -4,22 +4,13 @@
  * its parts called directly, back to back: the store's claim (one EVALSHA), the session store's
  * read, both at once, and a bare `redis.ping()` on the store's own connection.
  */
-import { startRedisServer } from '../../test/support/redis-server.mjs'
-import { startFixtureApp } from '../../test/fixture/app.js'
+import { startInProcess } from './in-process.js'
 import { ask, connectCollab, joinPost, loginAll, ref } from '../lib/clients.js'
 import { summarize } from '../lib/stats.js'
 import { recordKey } from '../../src/store/keys.js'
 
 const N = 3000
-const redis = await startRedisServer()
-const app = await startFixtureApp({
-  port: 0,
-  host: '127.0.0.1',
-  bundle: 'none',
-  quiet: true,
-  redisUrl: redis.url,
-  collaboration: { eventsPerSecond: 1_000_000, redisKeyPrefix: 'breakdown:' },
-})
+const { app, close } = await startInProcess({ redisKeyPrefix: 'breakdown:' })
 try {
   const cookies = await loginAll(app.url)
   const socket = await connectCollab(app.url, cookies.alice)
@@ -94,6 +85,5 @@ try {
   for (const [name, samples] of Object.entries(steps)) console.log(`step ${name.padEnd(16)} p50 ${summarize(samples).p50.toFixed(3)} ms`)
   socket.disconnect()
 } finally {
-  await app.close()
-  await redis.stop()
+  await close()
 }

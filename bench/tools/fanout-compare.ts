@@ -7,23 +7,14 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Server } from 'socket.io'
 import { io as connect } from 'socket.io-client'
-import { startRedisServer } from '../../test/support/redis-server.mjs'
-import { startFixtureApp } from '../../test/fixture/app.js'
-import { connectCollab, joinPost, loginAll } from '../lib/clients.js'
+import { connectCollab, Fanout, joinPost, loginAll } from '../lib/clients.js'
 import { summarize } from '../lib/stats.js'
 import { recordRoom } from '../../src/store/keys.js'
+import { startInProcess } from './in-process.js'
 
 const VIEWERS = 100
 const N = 1000
-const redis = await startRedisServer()
-const app = await startFixtureApp({
-  port: 0,
-  host: '127.0.0.1',
-  bundle: 'none',
-  quiet: true,
-  redisUrl: redis.url,
-  collaboration: { eventsPerSecond: 1_000_000, maxSocketsPerUser: 1_000_000, redisKeyPrefix: 'fanout:' },
-})
+const { app, close } = await startInProcess({ redisKeyPrefix: 'fanout:' })
 const bareHttp = http.createServer()
 const bare = new Server(bareHttp, { transports: ['websocket'], serveClient: false })
 bare.on('connection', (socket) => socket.join('fan'))
@@ -47,31 +38,27 @@ try {
   const ourIo = (app.collaboration as unknown as { socketServer: { io: Server } }).socketServer.io
   const payload = { resourceId: 'Post', recordId, id: 'x', from: { id: 'alice', name: 'Alice Martin' }, to: null, text: 'hello there', atMs: Date.now() }
   const run = async (name: string, emit: (text: string) => void, viewers: Array<ReturnType<typeof connect>>) => {
+    const fan = new Fanout(viewers, 'chat:message')
     const call: number[] = []
     const last: number[] = []
     for (let n = 0; n < N; n++) {
       const text = `${name} ${n}`
-      let left = viewers.length
-      const all = new Promise<void>((resolve) => {
-        for (const viewer of viewers) {
-          const on = (m: { text: string }) => {
-            if (m.text !== text) return
-            viewer.off('chat:message', on)
-            if (--left === 0) resolve()
-          }
-          viewer.on('chat:message', on)
-        }
-      })
-      const t0 = performance.now()
-      emit(text)
-      const t1 = performance.now()
-      await all
-      const t2 = performance.now()
+      let callMs = 0
+      const { lastMs } = await fan.measure(
+        () => {
+          const t0 = performance.now()
+          emit(text)
+          callMs = performance.now() - t0
+        },
+        (m) => (m as { text: string }).text === text,
+        5000,
+      )
       if (n >= 100) {
-        call.push(t1 - t0)
-        last.push(t2 - t0)
+        call.push(callMs)
+        last.push(lastMs)
       }
     }
+    fan.dispose()
     console.log(`${name.padEnd(6)} broadcast call p50 ${summarize(call).p50.toFixed(3)} ms, last client p50 ${summarize(last).p50.toFixed(3)} ms`)
   }
   for (let round = 0; round < 2; round++) {
@@ -81,7 +68,6 @@ try {
   }
   for (const s of [...ours, ...theirs]) s.disconnect()
 } finally {
-  await app.close()
   bare.close()
-  await redis.stop()
+  await close()
 }
