@@ -95,9 +95,31 @@ describe('RedisStore on a cluster: a master fails over', () => {
         bobsClaims.push(error instanceof StoreRecoveringError ? 'recovering' : 'failed')
       }
     }
+    // What the holder's renewals met, and what the nodes say, if the renewal never comes back.
+    const seen: string[] = []
     const lease = await eventually<Lease>('the holder to renew on the promoted replica', async () => {
       await claimByBob()
-      return (await a.locks.heartbeat(key, ann, LONG)) ?? undefined
+      try {
+        return (await a.locks.heartbeat(key, ann, LONG)) ?? void seen.push(`${Date.now() - killedAt} ms: no lease`)
+      } catch (error) {
+        seen.push(`${Date.now() - killedAt} ms: ${String((error as { cause?: Error }).cause?.message ?? error)}`)
+        throw error
+      }
+    }).catch(async (error: unknown) => {
+      const views = await Promise.all(
+        cluster!.nodes
+          .filter((node) => node.process.exitCode === null && node.process.signalCode === null)
+          .map(async (node) => {
+            const raw = new Redis(node.url)
+            try {
+              return `${node.port}:\n${String(await raw.cluster('NODES'))}`
+            } finally {
+              raw.disconnect()
+            }
+          }),
+      )
+      console.log(`[faults-cluster] no renewal; first and last of what it met: ${JSON.stringify([...seen.slice(0, 4), '…', ...seen.slice(-6)])}\n${views.join('\n')}`)
+      throw error
     })
     const recoveredMs = Date.now() - killedAt
     await cluster!.ok()

@@ -119,9 +119,19 @@ function isClusterClient(value: object): value is Cluster {
 }
 
 /**
+ * How often a Cluster client asks for the slot map again by itself. ioredis refreshes it on MOVED,
+ * CLUSTERDOWN, or a connection closing while ready, but not when a node refuses connections: a
+ * refresh that came in the seconds before a dead master's replica was promoted leaves every command
+ * of those slots aimed at the dead address, with nothing to ask again (faults-cluster saw the holder
+ * unable to renew for 20 s in about one run in ten). With this, within a couple of seconds.
+ */
+const SLOTS_REFRESH_MS = 2000
+
+/**
  * A Cluster's own options: the same fail-fast rules as a single connection (no offline queue, the
  * reconnection back-off), with the per-node settings in `redisOptions`. A node's connection does not
- * retry by itself: the Cluster reconnects (clusterRetryStrategy) and refreshes its slots.
+ * retry by itself: the Cluster reconnects (clusterRetryStrategy) and refreshes its slots, also every
+ * SLOTS_REFRESH_MS (the duplicates for the broadcasts inherit it).
  */
 function clusterOptions(connection: Required<RedisConnectionOptions>, nodeOptions: RedisOptions): ClusterOptions {
   const { retryStrategy, lazyConnect: _lazy, ...redisOptions } = { ...nodeOptions, ...connectionOptions(connection) }
@@ -131,6 +141,7 @@ function clusterOptions(connection: Required<RedisConnectionOptions>, nodeOption
     lazyConnect: false,
     clusterRetryStrategy: retryStrategy as (attempt: number) => number,
     slotsRefreshTimeout: connection.connectTimeoutMs,
+    slotsRefreshInterval: SLOTS_REFRESH_MS,
     redisOptions,
   }
 }
