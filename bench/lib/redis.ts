@@ -76,15 +76,17 @@ export class RedisProbe {
    * monitoring mode a microtask after MONITOR's OK, so when Redis is busy the OK and the first
    * monitored command arrive in one read, that command meets an empty queue and the connection
    * emits "Command queue state error" (`monitor()` rejects and leaves it open). Such a connection
-   * is closed here, and another one tried.
+   * is closed here, and another one tried. Its 'error' listener stays for good: the rest of that
+   * read is parsed in the same turn, each monitored line another such error, and one with no
+   * listener would end the bench (seen in a CI run).
    */
   private async monitoringConnection(attempts = 5): Promise<Redis> {
     for (let attempt = 1; ; attempt++) {
       const connection = this.client.duplicate({ monitor: true, lazyConnect: false })
       try {
         await new Promise<void>((resolve, reject) => {
-          // Left on once resolved, as ioredis's monitor() leaves it: a later error is not thrown.
-          connection.once('error', reject)
+          // Left on for good, as ioredis's monitor() leaves it: a later error is not thrown.
+          connection.on('error', reject)
           connection.once('monitoring', resolve)
         })
         return connection
