@@ -19,7 +19,7 @@ import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { ROOT_PATH } from './app.js'
 import { startProxy, type Backend } from './proxy.js'
-import { EXAMPLE_PASSWORD, exampleUsers } from './users.js'
+import { loginLines } from './users.js'
 
 interface Worker extends Backend {
   child: ChildProcess
@@ -153,7 +153,6 @@ try {
 }
 const address = proxy.address() as net.AddressInfo
 const shownHost = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
-const width = Math.max(...exampleUsers.map((user) => user.email.length))
 console.log(
   [
     '',
@@ -166,8 +165,7 @@ console.log(
     'Pages and saves all go to worker 1. Each process keeps the example database (sql.js) in its own',
     "memory, so the other workers' copies are never used; a real deployment shares one database.",
     '',
-    `Log in with password "${EXAMPLE_PASSWORD}" as:`,
-    ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
+    ...loginLines(),
     '',
     'Ctrl+C stops the proxy and every worker.',
     '',

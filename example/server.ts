@@ -13,7 +13,7 @@
  * banner, and stops when that channel closes.
  */
 import { startExampleApp } from './app.js'
-import { EXAMPLE_PASSWORD, exampleUsers } from './users.js'
+import { loginLines } from './users.js'
 
 function parsePort(value: string): number {
   const port = Number(value)
@@ -58,14 +58,12 @@ const store =
   app.collaboration.storeKind === 'redis' && redisUrl
     ? `Redis at ${redactUrl(redisUrl)} (state shared by every process using it)`
     : 'memory (this process only; set REDIS_URL to share state between processes)'
-const width = Math.max(...exampleUsers.map((user) => user.email.length))
 const banner = [
   '',
   `AdminJS collaborator example: ${app.adminUrl}`,
   `Collaboration store: ${store}`,
   '',
-  `Log in with password "${EXAMPLE_PASSWORD}" as:`,
-  ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
+  ...loginLines(),
   '',
   'Open a record in two browsers (or a private window) as two users to see the edit lock, presence and chat.',
   'Ctrl+C stops the server.',

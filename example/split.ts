@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { ROOT_PATH } from './app.js'
 import { startProxy, type Backend } from './proxy.js'
-import { EXAMPLE_PASSWORD, exampleUsers } from './users.js'
+import { loginLines } from './users.js'
 
 const host = '127.0.0.1'
 const port = Number(process.env.PORT || 3000)
@@ -68,15 +68,13 @@ try {
   console.error(String(error))
   await stopAll(1)
 }
-const width = Math.max(...exampleUsers.map((user) => user.email.length))
 console.log(
   [
     '',
     `AdminJS collaborator example, sockets apart: http://${host}:${port}${ROOT_PATH}`,
     `Socket tier: http://${host}:${socketsPort} (${socketProcesses.map((backend) => backend.name).join(', ')})`,
     '',
-    `Log in with password "${EXAMPLE_PASSWORD}" as:`,
-    ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`),
+    ...loginLines(),
     '',
     'Ctrl+C stops every process.',
     '',

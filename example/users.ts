@@ -63,3 +63,9 @@ export async function authenticate(email: unknown, password: unknown): Promise<E
   if (!found || !samePassword(password, EXAMPLE_PASSWORD)) return null
   return { ...found }
 }
+
+/** The banner's lines naming who may log in, as every example script prints them. */
+export function loginLines(): string[] {
+  const width = Math.max(...exampleUsers.map((user) => user.email.length))
+  return [`Log in with password "${EXAMPLE_PASSWORD}" as:`, ...exampleUsers.map((user) => `  ${user.email.padEnd(width)}  ${user.title.padEnd(12)}  ${user.role}`)]
+}
