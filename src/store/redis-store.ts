@@ -856,9 +856,10 @@ export class RedisStore extends EventEmitter<StatusEvents> implements Store {
       }
       // Addresses that did not answer keep what they had: back with the same run_id, no change.
       this.runIds = new Map([...this.runIds, ...[...runIds].map(([address, { runId }]) => [address, runId] as const)])
-      const [ranges, left] = await Promise.all([this.client.get(this.keys.restartQuiet()), this.client.pttl(this.keys.restartQuiet())])
+      // Its value (the slots) is read only while a period runs: this runs every second on a Cluster.
+      const left = await this.client.pttl(this.keys.restartQuiet())
       if (left > 0) {
-        const slots = quietRanges(ranges)
+        const slots = quietRanges(await this.client.get(this.keys.restartQuiet()))
         if (slots) this.quiet.startInSlots(slots, left)
         else this.quiet.startEverywhere(left)
       }
