@@ -26,16 +26,30 @@ export async function b11(bench: Bench): Promise<void> {
   const repeats = bench.quick ? 1 : 3
   const closeName = 'editor closes the tab (Chromium)'
   const reloadName = 'editor reloads the tab (Chromium)'
-  const browser = await launchChromium()
-  if (typeof browser === 'string') {
-    notAvailable(bench, 'B11', closeName, "viewer's form editable", `<= ${CLOSE_TARGET_MS} ms`, browser, 'tab close: viewer editable')
-    notAvailable(bench, 'B11', reloadName, 'still editor', 'yes', browser, 'tab reload: still editor')
-    return
-  }
-  try {
-    await run(bench, browser, repeats, closeName, reloadName)
-  } finally {
-    await browser.close()
+  // A Chromium that stops answering (seen once in a CI run: the login's page hung for minutes, past
+  // every action timeout) gets one more try in a fresh browser; a second failure is the scenario's.
+  const limitMs = bench.quick ? 90_000 : 300_000
+  for (let attempt = 1; ; attempt++) {
+    const browser = await launchChromium()
+    if (typeof browser === 'string') {
+      notAvailable(bench, 'B11', closeName, "viewer's form editable", `<= ${CLOSE_TARGET_MS} ms`, browser, 'tab close: viewer editable')
+      notAvailable(bench, 'B11', reloadName, 'still editor', 'yes', browser, 'tab reload: still editor')
+      return
+    }
+    let timer: NodeJS.Timeout | undefined
+    const overTime = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`B11 took over ${limitMs / 1000} s`)), limitMs)
+    })
+    try {
+      await Promise.race([run(bench, browser, repeats, closeName, reloadName), overTime])
+      return
+    } catch (error) {
+      if (attempt >= 2) throw error
+      progress(`B11: attempt ${attempt} failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); again in a fresh Chromium`)
+    } finally {
+      clearTimeout(timer)
+      await Promise.race([browser.close(), sleep(5_000)]).catch(() => undefined)
+    }
   }
 }
 
