@@ -59,11 +59,13 @@ export class Child {
     const log = createWriteStream(logPath)
     const child = fork(fileURLToPath(script), [], {
       // BENCH_PROFILE=dir: each child writes a V8 CPU profile there when it exits (for analysis).
+      // BENCH_V8='--no-opt ...': V8 flags for the children (e.g. to tell JIT warm-up from other causes).
       execArgv: [
         '--import',
         'tsx',
         '--expose-gc',
         '--max-old-space-size=4096',
+        ...(process.env.BENCH_V8 ? process.env.BENCH_V8.split(' ') : []),
         ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
       ],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
