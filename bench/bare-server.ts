@@ -107,7 +107,8 @@ async function start(args: StartArgs): Promise<{ url: string }> {
       ack?.({ ok: true, data: null })
     })
   })
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve))
+  // The same backlog as the servers under test (test/fixture/app.ts), so a stampede compares like with like.
+  await new Promise<void>((resolve) => httpServer.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve))
   return { url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` }
 }
 

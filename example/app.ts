@@ -164,7 +164,9 @@ export async function startExampleApp(options: ExampleAppOptions): Promise<Examp
     .catch((error: unknown) => console.log(`Collaboration store not ready yet (${error instanceof Error ? error.message : String(error)}); pages show "offline" until it is.`))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port, options.host, () => {
+    // A backlog for the moment every open tab reconnects at once (Node's default 511 drops the rest
+    // for a second or more; see LISTEN_BACKLOG in src/collaboration.ts).
+    server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
       server.off('error', reject)
       resolve()
     })
