@@ -5,7 +5,11 @@
  * trivial Lua script on the bench's Redis (the floor of any operation that needs one round trip
  * to Redis); `room-emit-redis` is `room-emit` after that script (the floor of a message stored
  * before anyone is told); `echo-redis-session` runs that script and reads a login session on a second connection
- * at once (the floor of an event that re-checks its session, as every claim does); `join` puts the socket in a room; `room-emit` sends `{ event, payload }` to everyone
+ * at once (the floor of an event that re-checks its session, as every claim does); `echo-claim`
+ * does that with the package's own claim script (lockClaim-8, renewing one lease) in place of the
+ * trivial one, and answers with the lease the script returned (the least any server pays for a
+ * claim that checks and writes in one step and re-reads its session: ioredis, Socket.IO, the
+ * script, the reply's bytes; none of our JavaScript around them); `join` puts the socket in a room; `room-emit` sends `{ event, payload }` to everyone
  * in a room, then acknowledges; `notify-on-disconnect` names a room that gets `peer-left` (with
  * this socket's id) as soon as this socket disconnects (the floor of "a closed tab is noticed").
  * With `streamName`, broadcasts go through Socket.IO's Redis streams adapter on that stream, as
@@ -19,6 +23,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter'
 import { writeHeapSnapshot } from 'node:v8'
 import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
 import { BARE_PATH } from './lib/paths.js'
+import { scripts } from '../src/store/redis-scripts.js'
 
 interface StartArgs {
   pingIntervalMs: number
@@ -31,10 +36,12 @@ interface StartArgs {
 let io: Server | undefined
 /** The streams adapter's own connection (it blocks in XREAD), when `streamName` was given. */
 let adapterRedis: Redis | undefined
-let redis: (Redis & { benchNoop(key: string, value: string): Promise<unknown> }) | undefined
+let redis: (Redis & { benchNoop(key: string, value: string): Promise<unknown>; benchClaim(...keysThenArgs: string[]): Promise<string> }) | undefined
 /** A login session's own connection, as a session store (connect-redis) has one next to the app's. */
 let sessionRedis: Redis | undefined
 const SESSION_KEY = 'bench:bare:sess:1'
+/** lockClaim-8's keys (lease, fence, revision, the line's four, ended) for the bare server's one record. */
+const CLAIM_KEYS = ['lock', 'fence', 'rev', 'q:order', 'q:expiry', 'q:data', 'q:turn', 'ended'].map((part) => `bench:bare:{claim}:${part}`)
 /** An AdminJS login session as connect-redis stores it for the fixture's admins (about this size). */
 const SESSION = JSON.stringify({
   cookie: { originalMaxAge: null, expires: null, secure: false, httpOnly: true, path: '/', sameSite: 'lax' },
@@ -47,6 +54,7 @@ function useRedis(url: string): null {
   redis?.disconnect()
   const client = new Redis(url) as NonNullable<typeof redis>
   client.defineCommand('benchNoop', { numberOfKeys: 1, lua: "return redis.call('EXISTS', KEYS[1]) + #ARGV[1]" })
+  client.defineCommand('benchClaim', scripts.lockClaim)
   redis = client
   sessionRedis?.disconnect()
   sessionRedis = new Redis(url)
@@ -85,6 +93,20 @@ async function start(args: StartArgs): Promise<{ url: string }> {
         const [, stored] = await Promise.all([redis?.benchNoop('bench:bare:noop', JSON.stringify(payload)), sessionRedis?.get(SESSION_KEY)])
         if (!stored || !(JSON.parse(stored) as { adminUser?: unknown }).adminUser) throw new Error('no session')
         ack?.({ ok: true, data: payload })
+      } catch (error) {
+        ack?.({ ok: false, error: { code: 'internal', message: String(error) } })
+      }
+    })
+    socket.on('echo-claim', async (payload: Record<string, unknown>, ack?: (reply: unknown) => void) => {
+      try {
+        const [reply, stored] = await Promise.all([
+          redis!.benchClaim(...CLAIM_KEYS, 'bench-tab-token', 'alice', 'Alice', '', '30000', String(Date.now()), '0', '0'),
+          sessionRedis?.get(SESSION_KEY),
+        ])
+        if (!stored || !(JSON.parse(stored) as { adminUser?: unknown }).adminUser) throw new Error('no session')
+        const { code, lease, revision } = JSON.parse(reply) as { code: number; lease: unknown; revision: number }
+        if (code !== 1 && code !== 2) throw new Error(`claim script answered ${reply}`)
+        ack?.({ ok: true, data: { ...payload, lease, revision } })
       } catch (error) {
         ack?.({ ok: false, error: { code: 'internal', message: String(error) } })
       }

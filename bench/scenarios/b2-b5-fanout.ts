@@ -8,10 +8,12 @@
  * `chat:message`, at N and then at the bigger count, against a bare room emit of the same message.
  */
 import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'socket.io-client'
 import type { ChatMessage, LockStateEvent } from '../../src/protocol.js'
 import { addRow, notAvailable, progress, startCollab, type Bench } from '../lib/bench.js'
+import { Child } from '../lib/child.js'
 import { anyCookie, ask, closeAll, connectBare, connectCollab, connectMany, Fanout, joinPost, joinRoom, ref, type FanoutResult } from '../lib/clients.js'
 import { round, sleep, summarize } from '../lib/stats.js'
 
@@ -30,6 +32,30 @@ function add(target: Series, result: FanoutResult): void {
 }
 
 export const CHAT_HANDLERS = new URL('../../src/server/chat.handlers.ts', import.meta.url)
+const BARE_SCRIPT = new URL('../bare-server.ts', import.meta.url)
+const RESULTS = fileURLToPath(new URL('../results/', import.meta.url))
+
+/**
+ * A second bare server whose broadcasts go through Socket.IO's Redis streams adapter, as ours do
+ * with a Redis store (any other process may have sockets in the room), with its own viewers.
+ */
+async function publishingBare(bench: Bench, viewers: number): Promise<{ child: Child; sender: Socket; viewers: Socket[] }> {
+  const child = await Child.start('bare-published', BARE_SCRIPT, `${RESULTS}bare-b5-published.log`)
+  const { url } = await child.request<{ url: string }>('start', {
+    pingIntervalMs: bench.overrides.pingIntervalMs,
+    pingTimeoutMs: bench.overrides.pingTimeoutMs,
+    redisUrl: bench.redisUrl,
+    streamName: `bench:${bench.runId}:b5:bare-stream`,
+  })
+  const sender = await connectBare(url)
+  const sockets = await connectMany(
+    viewers,
+    50,
+    () => connectBare(url),
+    async (socket) => joinRoom(socket, 'fan'),
+  )
+  return { child, sender, viewers: sockets }
+}
 
 export async function fanout(bench: Bench): Promise<void> {
   const scale = bench.quick ? { viewers: 20, big: 50, rounds: 5, messages: 5, warm: 20 } : { viewers: 100, big: 1_000, rounds: 50, messages: 50, warm: 300 }
@@ -127,19 +153,24 @@ export async function fanout(bench: Bench): Promise<void> {
   } else {
     const template = probe.reply.data
     await sleep(100)
-    /** `messages` of ours and of each floor, taking turns; a warm-up (`measured` false) adds no row. */
-    const chatRun = async (n: number, messages: number, measured = true) => {
+    /**
+     * `messages` of ours and of each floor, taking turns; a warm-up (`measured` false) adds no row.
+     * With `published` (the 100-viewer run), a floor more: store, emit, publish to other processes.
+     */
+    const chatRun = async (n: number, messages: number, measured = true, published?: Awaited<ReturnType<typeof publishingBare>>) => {
       const chatFan = new Fanout(viewers, 'chat:message')
       const bareChatFan = new Fanout(bareViewers, 'chat:message')
+      const publishedFan = published ? new Fanout(published.viewers, 'chat:message') : undefined
       const ours = series()
       const theirs = series()
       const stored = series()
-      /** The bare server's `event` to the room, until every bare viewer has `message`. */
-      const bareEmit = async (into: ReturnType<typeof series>, event: string, message: ChatMessage) =>
+      const storedPublished = series()
+      /** A bare server's `event` to the room, until every one of its viewers has `message`. */
+      const bareEmit = async (into: ReturnType<typeof series>, event: string, message: ChatMessage, fan = bareChatFan, sender = bareSender) =>
         add(
           into,
-          await bareChatFan.measure(
-            () => ask(bareSender, event, { room: 'fan', event: 'chat:message', payload: message }),
+          await fan.measure(
+            () => ask(sender, event, { room: 'fan', event: 'chat:message', payload: message }),
             (p) => (p as ChatMessage).text === message.text,
             timeoutMs * 2,
           ),
@@ -164,6 +195,8 @@ export async function fanout(bench: Bench): Promise<void> {
           () => bareEmit(theirs, 'room-emit', payload),
           // The same, after one trivial script: a chat message is stored before anyone is told.
           () => bareEmit(stored, 'room-emit-redis', { ...payload, text: storedText }),
+          // And published through the streams adapter, as a server that may have peers must.
+          ...(published && publishedFan ? [() => bareEmit(storedPublished, 'room-emit-redis', { ...payload, text: `${text} published` }, publishedFan, published.sender)] : []),
         ]
         // Each goes first in turn: the first after the pause pays for waking the machine up.
         for (let k = 0; k < measurements.length; k++) await measurements[(m + k) % measurements.length]!()
@@ -171,6 +204,7 @@ export async function fanout(bench: Bench): Promise<void> {
       }
       chatFan.dispose()
       bareChatFan.dispose()
+      publishedFan?.dispose()
       if (!measured) return
       const o = summarize(ours.latencies)
       const t = summarize(theirs.latencies)
@@ -210,6 +244,21 @@ export async function fanout(bench: Bench): Promise<void> {
         met: null,
         note: `floor: the bare room emit after one trivial Lua script (room-emit-redis): a chat message is stored before anyone is told (whoever hears it finds it in the history); p99 ${round(o.p99, 2)} vs ${round(st.p99, 2)} ms`,
       })
+      if (published) {
+        const sp = summarize(storedPublished.latencies)
+        addRow(bench, {
+          id: 'B5',
+          name: chatName,
+          metric: 'chat:message p50 vs stored and published',
+          value: o.p50,
+          unit: 'ms',
+          floor: sp.p50,
+          target: '',
+          met: null,
+          headline: 'chat to 100 viewers p50 vs stored and published',
+          note: `floor: a second bare server whose room emit goes through Socket.IO's Redis streams adapter (as ours does with a Redis store: other processes may have viewers), after the trivial script; it is ${round(sp.p50 / t.p50, 2)}x the bare emit; p99 ${round(o.p99, 2)} vs ${round(sp.p99, 2)} ms`,
+        })
+      }
       const lastO = summarize(ours.last)
       const lastT = summarize(theirs.last)
       addRow(bench, {
@@ -230,10 +279,16 @@ export async function fanout(bench: Bench): Promise<void> {
     // to 100 viewers fell from 2.1 to 1.4 ms over its first 3,000 messages back to back
     // (bench/tools/claim-profile.ts --chat=1 --viewers=100), while the bare emit's code is warm at
     // once. The floors get the same messages.
-    progress(`B5: warming up (${scale.warm} messages of ours and of each floor)`)
-    await chatRun(scale.viewers, scale.warm, false)
-    progress(`B5: chat fan-out to ${scale.viewers} viewers`)
-    await chatRun(scale.viewers, scale.messages)
+    const published = await publishingBare(bench, scale.viewers)
+    try {
+      progress(`B5: warming up (${scale.warm} messages of ours and of each floor)`)
+      await chatRun(scale.viewers, scale.warm, false, published)
+      progress(`B5: chat fan-out to ${scale.viewers} viewers`)
+      await chatRun(scale.viewers, scale.messages, true, published)
+    } finally {
+      closeAll([published.sender, ...published.viewers])
+      await published.child.stop()
+    }
 
     const more = scale.big - scale.viewers
     progress(`B5: joining ${more} more viewers to the same record`)
