@@ -19,8 +19,40 @@ import { loginAll, startTestApp, type TestApp } from './support/app.js'
 import { nextEvent, recordEvents, request, unwrap, type TestSocket } from './support/clients.js'
 import { RecordTabs } from './support/record-tabs.js'
 import { startRedisCluster, type RedisCluster } from './support/redis-cluster.mjs'
+import { startRedisServer } from './support/redis-server.mjs'
+import { execFile } from 'node:child_process'
 
 const RECORDS = 12
+
+test('16 stream readers on one process make Node warn of nothing (one abort signal ends them all)', async () => {
+  // In a process of its own: Node's warnings go to the real process, which Jest's sandbox does not
+  // see, and without the test runner's --no-warnings.
+  const redis = await startRedisServer()
+  const env = { ...process.env }
+  delete env.NODE_OPTIONS
+  delete env.NODE_NO_WARNINGS
+  try {
+    const script = `
+      import { Redis } from 'ioredis'
+      import { Server } from 'socket.io'
+      import { partitionedStreams } from ${JSON.stringify(new URL('../src/server/partitioned-streams.ts', import.meta.url).href)}
+      const client = new Redis(${JSON.stringify(redis.url)})
+      const io = new Server({ adapter: partitionedStreams(client, { streamName: 'warn:socket.io', streamCount: 16 }) })
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      await io.of('/').adapter.close()
+      client.disconnect()
+      console.log('done')`
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 30_000, env }, (error, out, err) =>
+        error ? reject(Object.assign(error, { stderr: err })) : resolve({ stdout: out, stderr: err }),
+      ),
+    )
+    expect(stdout.trim()).toBe('done')
+    expect(stderr).not.toContain('MaxListenersExceededWarning')
+  } finally {
+    await redis.stop()
+  }
+})
 
 describe('the partition of a broadcast', () => {
   test('is the record its payload names, whatever rooms it goes to', () => {

@@ -24,6 +24,7 @@
  *   they were sent (they did not, with one stream): nothing here orders events across records.
  * With `count` 1 this is the adapter as it is.
  */
+import { setMaxListeners } from 'node:events'
 import { createAdapter, type RedisStreamsAdapterOptions } from '@socket.io/redis-streams-adapter'
 import { slotOf } from '../store/slot.js'
 import type { Cluster, Redis } from 'ioredis'
@@ -121,6 +122,9 @@ export function partitionedStreams(client: Redis | Cluster, options: RedisStream
     adapters.set(nsp.name, adapter)
     if (!readers) {
       const controller = new AbortController()
+      // Each reader listens for the abort: as many listeners as streams (16 on a Cluster), which is
+      // no leak, though Node warns past 10 (MaxListenersExceededWarning in the bench's B14 process).
+      setMaxListeners(streams.length + 1, controller.signal)
       readers = controller
       // One connection per stream: a blocking XREAD holds its connection.
       for (const stream of streams) readStream(client.duplicate(), stream, onEntry, controller.signal)
