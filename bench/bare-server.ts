@@ -24,6 +24,7 @@ import { writeHeapSnapshot } from 'node:v8'
 import { sampleHeap, sampleLoad, serveRequests } from './lib/child.js'
 import { BARE_PATH } from './lib/paths.js'
 import { scripts } from '../src/store/redis-scripts.js'
+import { LISTEN_BACKLOG } from '../src/listen-backlog.js'
 
 interface StartArgs {
   pingIntervalMs: number
@@ -129,8 +130,8 @@ async function start(args: StartArgs): Promise<{ url: string }> {
       ack?.({ ok: true, data: null })
     })
   })
-  // The same backlog as the servers under test (test/fixture/app.ts), so a stampede compares like with like.
-  await new Promise<void>((resolve) => httpServer.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve))
+  // The same backlog as the servers under test, so a stampede compares like with like.
+  await new Promise<void>((resolve) => httpServer.listen({ port: 0, host: '127.0.0.1', backlog: LISTEN_BACKLOG }, resolve))
   return { url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` }
 }
 

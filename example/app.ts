@@ -17,7 +17,7 @@ import AdminJS, { type ActionContext, type ResourceOptions } from 'adminjs'
 import AdminJSExpress from '@adminjs/express'
 import { Database, Resource } from '@adminjs/typeorm'
 import { ADMIN_JS_TMP_DIR, componentsBundler, generateUserComponentEntry } from 'adminjs/bundler'
-import { Collaboration } from '../src/index.js'
+import { Collaboration, LISTEN_BACKLOG } from '../src/index.js'
 import { Page, Post, openExampleDatabase } from './data.js'
 import { authenticate } from './users.js'
 
@@ -164,9 +164,8 @@ export async function startExampleApp(options: ExampleAppOptions): Promise<Examp
     .catch((error: unknown) => console.log(`Collaboration store not ready yet (${error instanceof Error ? error.message : String(error)}); pages show "offline" until it is.`))
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    // A backlog for the moment every open tab reconnects at once (Node's default 511 drops the rest
-    // for a second or more; see LISTEN_BACKLOG in src/collaboration.ts).
-    server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
+    // Room for the moment every open tab reconnects at once (see LISTEN_BACKLOG).
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject)
       resolve()
     })

@@ -24,6 +24,7 @@ import type { ChangeRecord, Store } from './store/store.js'
 import { recordKey, redisKeys } from './store/keys.js'
 import { socketTokenPath, type RecordRef, type UserView } from './protocol.js'
 import { createAudit, type Audit } from './audit.js'
+import { LISTEN_BACKLOG } from './listen-backlog.js'
 
 export interface LocksPageOptions {
   /** The page's icon in the sidebar (a Feather icon name, as AdminJS takes). @default 'Lock' */
@@ -99,15 +100,6 @@ function clusterAdapter(store: RedisStore, options: ResolvedOptions) {
 }
 
 /** Where a separate socket server listens (`collaboration.listen`). */
-/**
- * The socket tier's listen backlog. Node's default (511) is too short for the moment this server
- * restarts and every open tab reconnects within the same second: the kernel drops the connections
- * past it, and each dropped one tries again only after TCP's 1 s, then 3 s retransmission (the
- * bench's 4,000 tabs at once: 16,105 dropped connection attempts and the last tab 9 s late, against
- * none with this). Linux caps it at net.core.somaxconn (4096 on current kernels).
- */
-const LISTEN_BACKLOG = 4096
-
 export interface ListenOptions {
   port: number
   /** @default '0.0.0.0' */

@@ -24,7 +24,6 @@
  *   they were sent (they did not, with one stream): nothing here orders events across records.
  * With `count` 1 this is the adapter as it is.
  */
-import { setMaxListeners } from 'node:events'
 import { createAdapter, type RedisStreamsAdapterOptions } from '@socket.io/redis-streams-adapter'
 import { slotOf } from '../store/slot.js'
 import type { Cluster, Redis } from 'ioredis'
@@ -82,11 +81,9 @@ export function broadcastStreamKeys(name: string, count: number): string[] {
   })
 }
 
-/** Reads `stream` from now on, handing each entry to `onEntry`, until `signal` aborts (which ends `client`). */
+/** Reads `stream` from now on on `client`, handing each entry to `onEntry`, until `signal` aborts. */
 function readStream(client: Redis | Cluster, stream: string, onEntry: (message: Record<string, string>, offset: string) => void, signal: AbortSignal): void {
   let offset = '$'
-  // Ends a blocking XREAD at once rather than when it times out.
-  signal.addEventListener('abort', () => client.disconnect(), { once: true })
   const poll = async (): Promise<void> => {
     while (!signal.aborted) {
       try {
@@ -122,12 +119,13 @@ export function partitionedStreams(client: Redis | Cluster, options: RedisStream
     adapters.set(nsp.name, adapter)
     if (!readers) {
       const controller = new AbortController()
-      // Each reader listens for the abort: as many listeners as streams (16 on a Cluster), which is
-      // no leak, though Node warns past 10 (MaxListenersExceededWarning in the bench's B14 process).
-      setMaxListeners(streams.length + 1, controller.signal)
       readers = controller
-      // One connection per stream: a blocking XREAD holds its connection.
-      for (const stream of streams) readStream(client.duplicate(), stream, onEntry, controller.signal)
+      // One connection per stream: a blocking XREAD holds its connection. One listener ends them all
+      // on abort, so a blocking XREAD ends at once rather than when it times out (a listener per
+      // reader made Node warn of a leak past 10: MaxListenersExceededWarning with 16 streams).
+      const connections = streams.map(() => client.duplicate())
+      controller.signal.addEventListener('abort', () => connections.forEach((connection) => connection.disconnect()), { once: true })
+      streams.forEach((stream, i) => readStream(connections[i]!, stream, onEntry, controller.signal))
     }
     const publishOnNamespaceStream = adapter.doPublish.bind(adapter)
     adapter.doPublish = (message) => {
